@@ -1,0 +1,52 @@
+/**
+ * Stable error codes, shared by server and client. Clients switch on `code`,
+ * never on message text.
+ */
+export const ErrorCode = {
+  /** REST */
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  NOT_FOUND: 'NOT_FOUND',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL: 'INTERNAL',
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** WebSocket frames */
+  INVALID_JSON: 'INVALID_JSON',
+  INVALID_FRAME: 'INVALID_FRAME',
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  INVALID_CONTENT: 'INVALID_CONTENT',
+  CONTENT_TOO_LONG: 'CONTENT_TOO_LONG',
+  STORE_FAILED: 'STORE_FAILED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes. The 4xxx ranges follow the Pusher convention:
+ * - 4000-4099: do not reconnect unchanged (the request itself is wrong);
+ * - 4100-4199: reconnect with backoff (and resume with `since`);
+ * - 4200-4299: reconnect at once.
+ * Standard codes: 1001 server going away (shutdown), 1009 frame too large.
+ */
+export const CloseCode = {
+  GOING_AWAY: 1001,
+  MESSAGE_TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
+  INVALID_REQUEST: 4000,
+  INVALID_USERNAME: 4001,
+  ROOM_NOT_FOUND: 4004,
+  ROOM_DELETED: 4010,
+  SLOW_CONSUMER: 4100,
+  RATE_LIMITED: 4129,
+  TOO_MANY_CONNECTIONS: 4130,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+export type ReconnectPolicy = 'never' | 'backoff' | 'now';
+
+/** What a client should do after the server closed with `code`. */
+export function reconnectPolicy(code: number): ReconnectPolicy {
+  if (code >= 4000 && code < 4100) return 'never';
+  if (code >= 4200 && code < 4300) return 'now';
+  return 'backoff';
+}

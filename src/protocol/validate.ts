@@ -1,0 +1,78 @@
+// Compiled validators for inbound frames. Server-side only in practice: the
+// TypeBox compiler generates code at run time, which a strict CSP forbids in the browser.
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ErrorCode } from './error-codes.js';
+import {
+  type ClientFrame,
+  type ClientFrameType,
+  GetUsersFrame,
+  MessageFrame,
+  TypingFrame,
+} from './frames.js';
+import { contentProblem } from './text-rules.js';
+
+export interface FrameLimits {
+  maxContentLength: number;
+  maxClientIdLength: number;
+}
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: ErrorCode; message: string };
+
+const validators = {
+  message: TypeCompiler.Compile(MessageFrame),
+  typing: TypeCompiler.Compile(TypingFrame),
+  get_users: TypeCompiler.Compile(GetUsersFrame),
+} satisfies Record<ClientFrameType, unknown>;
+
+function fail(code: ErrorCode, message: string): ParseResult {
+  return { ok: false, code, message };
+}
+
+/** Parses one text frame from a client: JSON, then shape, then content rules. */
+export function parseClientFrame(text: string, limits: FrameLimits): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail(ErrorCode.INVALID_JSON, 'Frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(ErrorCode.INVALID_FRAME, 'Frame must be a JSON object');
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || !Object.hasOwn(validators, type)) {
+    return fail(ErrorCode.UNKNOWN_TYPE, `Unknown frame type: ${JSON.stringify(type ?? null)}`);
+  }
+  const validator = validators[type as ClientFrameType];
+  if (!validator.Check(value)) {
+    const first = validator.Errors(value).First();
+    const field = first?.path.replace(/^\//, '') || 'frame';
+    if (type === 'message' && field === 'content') {
+      return fail(ErrorCode.INVALID_CONTENT, '`content` must be a string');
+    }
+    return fail(ErrorCode.INVALID_FRAME, `Invalid \`${field}\`: ${first?.message ?? 'bad value'}`);
+  }
+  const frame = value as ClientFrame;
+  if (frame.type === 'message') {
+    const problem = contentProblem(frame.content, limits.maxContentLength);
+    if (problem === 'too_long') {
+      return fail(
+        ErrorCode.CONTENT_TOO_LONG,
+        `Content is longer than ${limits.maxContentLength} characters`,
+      );
+    }
+    if (problem === 'empty') return fail(ErrorCode.INVALID_CONTENT, 'Content is empty');
+    if (problem === 'control_chars') {
+      return fail(ErrorCode.INVALID_CONTENT, 'Content contains control characters');
+    }
+    if (frame.client_id !== undefined && frame.client_id.length > limits.maxClientIdLength) {
+      return fail(
+        ErrorCode.INVALID_FRAME,
+        `\`client_id\` is longer than ${limits.maxClientIdLength} characters`,
+      );
+    }
+  }
+  return { ok: true, frame };
+}

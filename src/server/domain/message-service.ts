@@ -1,0 +1,78 @@
+import type { Logger } from '../util/logger.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import { storeFailed } from '../errors.js';
+import type { AppendResult, ChatStore, NewMessage } from '../storage/chat-store.js';
+
+interface Pending {
+  item: NewMessage;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most messages written in one transaction. */
+const MAX_BATCH = 512;
+
+/**
+ * Stores messages and then publishes them. Sends arriving in the same event-loop
+ * turn are committed together (group commit); each caller's promise, and the
+ * broadcast, come only after the commit, so an echoed message is durable.
+ */
+export class MessageService {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  /** Flushes run one after another so messages are published in seq order. */
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly bus: MessageBus,
+    private readonly log: Logger,
+  ) {}
+
+  send(item: NewMessage): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flushing = this.flushing.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is committed and published. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.scheduled) {
+      await new Promise((r) => setImmediate(r));
+      await this.flushing;
+    }
+    await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      let results: AppendResult[];
+      try {
+        results = await this.store.appendMessages(batch.map((p) => p.item));
+      } catch (error) {
+        this.log.error({ err: error, count: batch.length }, 'storing messages failed');
+        const failure = storeFailed(error);
+        for (const p of batch) p.reject(failure);
+        continue;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        const result = results[i] as AppendResult;
+        // A duplicate was broadcast when it was first stored; only its sender hears again.
+        if (result.ok && !result.duplicate) {
+          this.bus.publish({ type: 'message', roomId: result.message.room_id, message: result.message }).catch(
+            (error: unknown) => this.log.error({ err: error }, 'publishing a message failed'),
+          );
+        }
+        (batch[i] as Pending).resolve(result);
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** Result of a presence change: whether the room's set of users changed, and that set. */
+export interface PresenceChange {
+  changed: boolean;
+  users: string[];
+}
+
+/**
+ * Who is online in each room. A user is counted once however many connections
+ * (tabs) they have open: `join` reports a change only for the first connection,
+ * `leave` only for the last.
+ */
+export interface Presence {
+  join(roomId: string, username: string): Promise<PresenceChange>;
+  leave(roomId: string, username: string): Promise<PresenceChange>;
+  users(roomId: string): Promise<string[]>;
+  /** Rooms with at least one user (for metrics and leak checks). */
+  roomCount(): number;
+}
+
+/** Presence for a single process. */
+export class LocalPresence implements Presence {
+  /** room -> username -> open connections; insertion order is join order. */
+  private readonly rooms = new Map<string, Map<string, number>>();
+
+  async join(roomId: string, username: string): Promise<PresenceChange> {
+    let members = this.rooms.get(roomId);
+    if (!members) {
+      members = new Map();
+      this.rooms.set(roomId, members);
+    }
+    const count = members.get(username) ?? 0;
+    members.set(username, count + 1);
+    return { changed: count === 0, users: [...members.keys()] };
+  }
+
+  async leave(roomId: string, username: string): Promise<PresenceChange> {
+    const members = this.rooms.get(roomId);
+    const count = members?.get(username) ?? 0;
+    if (!members || count === 0) return { changed: false, users: members ? [...members.keys()] : [] };
+    if (count > 1) {
+      members.set(username, count - 1);
+      return { changed: false, users: [...members.keys()] };
+    }
+    members.delete(username);
+    if (members.size === 0) this.rooms.delete(roomId);
+    return { changed: true, users: [...members.keys()] };
+  }
+
+  async users(roomId: string): Promise<string[]> {
+    return [...(this.rooms.get(roomId)?.keys() ?? [])];
+  }
+
+  roomCount(): number {
+    return this.rooms.size;
+  }
+}

@@ -1,0 +1,36 @@
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { FieldError } from '../protocol/rest.js';
+
+/** A known, expected failure with a stable code and an HTTP status. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status: number,
+    /** FastAPI-style field errors for 422 responses. */
+    readonly fields?: FieldError[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ChatError';
+  }
+}
+
+export const roomNotFound = (roomId: string): ChatError =>
+  new ChatError(ErrorCode.ROOM_NOT_FOUND, `Room ${roomId} not found`, 404);
+
+export const validationFailed = (loc: (string | number)[], msg: string, type: string): ChatError =>
+  new ChatError(ErrorCode.VALIDATION_FAILED, msg, 422, [{ loc, msg, type }]);
+
+export const storeFailed = (cause: unknown): ChatError =>
+  new ChatError(ErrorCode.STORE_FAILED, 'The message store is unavailable', 503, undefined, {
+    cause,
+  });
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Numbered SQLite migrations; `PRAGMA user_version` records the last applied.
+ * Append new ones; never edit an applied one.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE rooms (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        -- per-room sequence: the seq of the room's newest message
+        last_seq   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE messages (
+        id        TEXT PRIMARY KEY,
+        room_id   TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq       INTEGER NOT NULL,
+        username  TEXT NOT NULL,
+        content   TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        client_id TEXT
+      );
+      -- history and resume read by (room_id, seq); also what makes seq unique per room
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
+      -- idempotent sends: one message per client-generated id per room, forever
+      CREATE UNIQUE INDEX messages_room_client_id ON messages (room_id, client_id)
+        WHERE client_id IS NOT NULL;
+    `,
+  },
+];

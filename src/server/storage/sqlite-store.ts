@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message, Room } from '../../protocol/rest.js';
+import type { AppendResult, ChatStore, NewMessage } from './chat-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+interface MessageRow {
+  id: string;
+  room_id: string;
+  seq: number;
+  username: string;
+  content: string;
+  timestamp: string;
+  client_id: string | null;
+}
+
+const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+
+function toMessage(row: MessageRow): Message {
+  const message: Message = {
+    id: row.id,
+    room_id: row.room_id,
+    username: row.username,
+    content: row.content,
+    timestamp: row.timestamp,
+    seq: row.seq,
+  };
+  if (row.client_id !== null) message.client_id = row.client_id;
+  return message;
+}
+
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous?: 'normal' | 'full';
+}
+
+/** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
+export class SqliteStore implements ChatStore {
+  private db!: Database.Database;
+  private stmts!: ReturnType<SqliteStore['prepare']>;
+  private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
+
+  constructor(private readonly opts: SqliteStoreOptions) {}
+
+  async init(): Promise<void> {
+    if (this.opts.path !== ':memory:') mkdirSync(dirname(this.opts.path), { recursive: true });
+    this.db = new Database(this.opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmts = this.prepare();
+    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) =>
+      batch.map((item) => this.appendOne(item)),
+    );
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (const m of SQLITE_MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertRoom: db.prepare('INSERT INTO rooms (id, name, created_at) VALUES (?, ?, ?)'),
+      listRooms: db.prepare<[], Room>(
+        'SELECT id, name, created_at FROM rooms ORDER BY created_at, rowid',
+      ),
+      getRoom: db.prepare<[string], Room>('SELECT id, name, created_at FROM rooms WHERE id = ?'),
+      deleteRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ?'),
+      nextSeq: db.prepare<[string], { last_seq: number }>(
+        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq',
+      ),
+      latestSeq: db.prepare<[string], { last_seq: number }>(
+        'SELECT last_seq FROM rooms WHERE id = ?',
+      ),
+      byClientId: db.prepare<[string, string], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND client_id = ?`,
+      ),
+      insertMessage: db.prepare(
+        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      recent: db.prepare<[string, number, number], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ),
+      after: db.prepare<[string, number, number], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+    };
+  }
+
+  private appendOne(item: NewMessage): AppendResult {
+    const clientId = item.clientId ?? null;
+    if (clientId !== null) {
+      const existing = this.stmts.byClientId.get(item.roomId, clientId);
+      if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    const row = this.stmts.nextSeq.get(item.roomId);
+    if (!row) return { ok: false, reason: 'room_not_found' };
+    const message: Message = {
+      id: randomUUID(),
+      room_id: item.roomId,
+      username: item.username,
+      content: item.content,
+      timestamp: new Date().toISOString(),
+      seq: row.last_seq,
+    };
+    this.stmts.insertMessage.run(
+      message.id,
+      message.room_id,
+      message.seq,
+      message.username,
+      message.content,
+      message.timestamp,
+      clientId,
+    );
+    if (clientId !== null) message.client_id = clientId;
+    return { ok: true, message, duplicate: false };
+  }
+
+  async createRoom(name: string): Promise<Room> {
+    const room: Room = { id: randomUUID(), name, created_at: new Date().toISOString() };
+    this.stmts.insertRoom.run(room.id, room.name, room.created_at);
+    return room;
+  }
+
+  async listRooms(): Promise<Room[]> {
+    return this.stmts.listRooms.all();
+  }
+
+  async getRoom(roomId: string): Promise<Room | null> {
+    return this.stmts.getRoom.get(roomId) ?? null;
+  }
+
+  async deleteRoom(roomId: string): Promise<boolean> {
+    return this.stmts.deleteRoom.run(roomId).changes > 0;
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    return this.appendTx(batch);
+  }
+
+  async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
+    const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
+    rows.reverse();
+    return rows.map(toMessage);
+  }
+
+  async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.stmts.after.all(roomId, afterSeq, limit).map(toMessage);
+  }
+
+  async latestSeq(roomId: string): Promise<number | null> {
+    return this.stmts.latestSeq.get(roomId)?.last_seq ?? null;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db?.open) this.db.close();
+  }
+}

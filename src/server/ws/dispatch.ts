@@ -1,0 +1,86 @@
+import type { RawData } from 'ws';
+import { CloseCode, ErrorCode } from '../../protocol/error-codes.js';
+import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { MessageService } from '../domain/message-service.js';
+import type { Presence } from '../domain/presence.js';
+import { ChatError } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import type { ChatConnection } from './connection.js';
+
+export interface DispatchDeps {
+  messages: MessageService;
+  presence: Presence;
+  bus: MessageBus;
+  limits: FrameLimits;
+  log: Logger;
+}
+
+export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boolean) => void;
+
+/** Turns one inbound frame into a service call; every failure becomes an error frame. */
+export function createDispatcher({ messages, presence, bus, limits, log }: DispatchDeps): FrameHandler {
+  const failed = (conn: ChatConnection, error: unknown): void => {
+    if (error instanceof ChatError) {
+      conn.sendError(error.code, error.message);
+    } else {
+      log.error({ err: error, room: conn.roomId }, 'frame handling failed');
+      conn.sendError(ErrorCode.INTERNAL, 'Internal error');
+    }
+  };
+
+  return (conn, data, isBinary) => {
+    const admission = conn.admitFrame();
+    if (admission === 'abuse') {
+      conn.close(CloseCode.RATE_LIMITED, 'Rate limit exceeded repeatedly');
+      return;
+    }
+    if (admission === 'limited') {
+      conn.sendError(ErrorCode.RATE_LIMITED, 'Too many frames; slow down');
+      return;
+    }
+    if (isBinary) {
+      conn.sendError(ErrorCode.INVALID_FRAME, 'Binary frames are not supported; send JSON text');
+      return;
+    }
+    const parsed = parseClientFrame(data.toString(), limits);
+    if (!parsed.ok) {
+      conn.sendError(parsed.code, parsed.message);
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case 'message':
+        messages
+          .send({
+            roomId: conn.roomId,
+            username: conn.username,
+            content: frame.content,
+            clientId: frame.client_id,
+          })
+          .then((result) => {
+            if (!result.ok) conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found');
+            // A retried send: the room heard it the first time; confirm to the sender only.
+            else if (result.duplicate) conn.send({ type: 'message', data: result.message });
+          })
+          .catch((error: unknown) => failed(conn, error));
+        return;
+      case 'typing':
+        bus
+          .publish({
+            type: 'typing',
+            roomId: conn.roomId,
+            username: conn.username,
+            isTyping: frame.is_typing,
+          })
+          .catch((error: unknown) => failed(conn, error));
+        return;
+      case 'get_users':
+        presence
+          .users(conn.roomId)
+          .then((users) => conn.send({ type: 'user_list', data: { users } }))
+          .catch((error: unknown) => failed(conn, error));
+        return;
+    }
+  };
+}

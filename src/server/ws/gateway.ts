@@ -1,0 +1,251 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { CloseCode } from '../../protocol/error-codes.js';
+import type { ServerFrame } from '../../protocol/frames.js';
+import { nameProblem } from '../../protocol/text-rules.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import type { Config } from '../config.js';
+import type { MessageService } from '../domain/message-service.js';
+import type { Presence } from '../domain/presence.js';
+import type { ChatStore } from '../storage/chat-store.js';
+import type { Logger } from '../util/logger.js';
+import { ChatConnection } from './connection.js';
+import { createDispatcher, type FrameHandler } from './dispatch.js';
+import { originAllowed } from './origin.js';
+import type { RoomHub } from './room-hub.js';
+
+export interface GatewayDeps {
+  config: Config;
+  store: ChatStore;
+  bus: MessageBus;
+  presence: Presence;
+  messages: MessageService;
+  hub: RoomHub;
+  log: Logger;
+}
+
+const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
+const SHUTDOWN_GRACE_MS = 3_000;
+
+/** Closes a socket that has not joined yet (it is paused, and the close handshake needs reading). */
+function refuse(ws: WebSocket, code: number, reason: string): void {
+  ws.resume();
+  ws.close(code, reason);
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}
+
+const encodeMessage = (data: Extract<ServerFrame, { type: 'message' }>['data']): string =>
+  JSON.stringify({ type: 'message', data });
+
+/**
+ * The WebSocket endpoint `/ws/chat/{room_id}`: upgrade checks, joining a room
+ * (with resume), presence, heartbeats and shutdown.
+ */
+export class WsGateway {
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<WebSocket>();
+  private readonly perIp = new Map<string, number>();
+  private readonly handleFrame: FrameHandler;
+  private readonly heartbeat: NodeJS.Timeout;
+  private accepting = true;
+
+  constructor(private readonly deps: GatewayDeps) {
+    const { config } = deps;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: config.limits.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    this.handleFrame = createDispatcher({
+      messages: deps.messages,
+      presence: deps.presence,
+      bus: deps.bus,
+      limits: config.limits,
+      log: deps.log,
+    });
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), config.ws.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+  }
+
+  openSockets(): number {
+    return this.sockets.size;
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = PATH.exec(url.pathname);
+    if (!match) return rejectUpgrade(socket, 404, 'Not Found');
+    if (!this.accepting) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (!originAllowed(req, this.deps.config.ws.allowedOrigins)) {
+      this.deps.log.info({ origin: req.headers.origin }, 'websocket origin rejected');
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
+    const roomId = decodeURIComponent(match[1] as string);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.onOpen(ws, req, roomId, url.searchParams).catch((error: unknown) => {
+        this.deps.log.error({ err: error }, 'websocket setup failed');
+        refuse(ws, CloseCode.INTERNAL_ERROR, 'Internal error');
+      });
+    });
+  }
+
+  private async onOpen(
+    ws: WebSocket,
+    req: IncomingMessage,
+    roomId: string,
+    params: URLSearchParams,
+  ): Promise<void> {
+    const { config, store, hub, presence, log } = this.deps;
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    // Nothing is read until the connection has joined its room.
+    ws.pause();
+    this.sockets.add(ws);
+    const ipCount = (this.perIp.get(ip) ?? 0) + 1;
+    this.perIp.set(ip, ipCount);
+    let conn: ChatConnection | undefined;
+    let joined = false;
+    ws.on('error', (error) => log.debug({ err: error }, 'websocket error'));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+      if (conn) hub.remove(conn);
+      if (conn && joined) void this.leave(conn);
+    });
+
+    const limit = config.ws.maxConnectionsPerIp;
+    if (limit > 0 && ipCount > limit) {
+      refuse(ws, CloseCode.TOO_MANY_CONNECTIONS, 'Too many connections from this address');
+      return;
+    }
+    const username = params.get('username');
+    const problem = username === null ? 'missing' : nameProblem(username.trim(), config.limits.maxUsernameLength);
+    if (username === null || problem) {
+      refuse(ws, CloseCode.INVALID_USERNAME, `Invalid username: ${problem}`);
+      return;
+    }
+    const sinceRaw = params.get('since');
+    if (sinceRaw !== null && !/^\d{1,15}$/.test(sinceRaw)) {
+      refuse(ws, CloseCode.INVALID_REQUEST, '`since` must be a non-negative integer');
+      return;
+    }
+    if (!(await store.getRoom(roomId))) {
+      refuse(ws, CloseCode.ROOM_NOT_FOUND, 'Room not found');
+      return;
+    }
+    if (ws.readyState !== ws.OPEN) return;
+
+    const c = new ChatConnection(ws, roomId, username, ip, {
+      slowConsumerBytes: config.ws.slowConsumerBytes,
+      ratePerSec: config.ws.ratePerSec,
+      rateBurst: config.ws.rateBurst,
+      rateStrikes: config.ws.rateStrikes,
+    });
+    conn = c;
+    ws.on('message', (data, isBinary) => this.handleFrame(c, data, isBinary));
+    ws.on('pong', () => {
+      c.isAlive = true;
+    });
+    // Registered before reading the store, so nothing committed meanwhile is missed.
+    hub.add(c);
+    if (sinceRaw !== null) await this.replay(c, Number(sinceRaw));
+    if (!c.isOpen) return;
+
+    const change = await presence.join(roomId, username);
+    joined = true;
+    if (ws.readyState !== ws.OPEN) {
+      // Closed while joining: the close handler ran before `joined` was set.
+      await this.leave(c);
+      return;
+    }
+    if (change.changed) {
+      await this.deps.bus.publish({ type: 'presence', roomId, change: 'join', username, users: change.users });
+    } else {
+      // Another tab of a user already here: the room sees no change.
+      c.send({ type: 'user_list', data: { users: change.users } });
+    }
+    ws.resume();
+    log.debug({ room: roomId, username }, 'joined');
+  }
+
+  /** Sends every stored message after `since`, then whatever arrived live meanwhile. */
+  private async replay(conn: ChatConnection, since: number): Promise<void> {
+    const { store, config } = this.deps;
+    conn.beginReplay();
+    conn.lastSeq = since;
+    const missed = await store.messagesAfter(conn.roomId, since, config.limits.replayLimit + 1);
+    if (missed.length > config.limits.replayLimit) {
+      const latest = (await store.latestSeq(conn.roomId)) ?? since;
+      conn.lastSeq = latest;
+      conn.send({ type: 'resync', data: { latest_seq: latest, missed: latest - since } });
+    } else {
+      for (const message of missed) {
+        conn.sendRaw(encodeMessage(message));
+        conn.lastSeq = message.seq;
+      }
+    }
+    conn.endReplay();
+  }
+
+  private async leave(conn: ChatConnection): Promise<void> {
+    try {
+      const change = await this.deps.presence.leave(conn.roomId, conn.username);
+      if (!change.changed) return;
+      await this.deps.bus.publish({
+        type: 'presence',
+        roomId: conn.roomId,
+        change: 'leave',
+        username: conn.username,
+        users: change.users,
+      });
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'leaving a room failed');
+    }
+  }
+
+  /** Drops peers that did not answer the previous ping (A4 README heartbeat). */
+  private checkHeartbeats(): void {
+    for (const conn of this.deps.hub.connections()) {
+      if (!conn.isAlive) {
+        this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
+        conn.ws.terminate();
+        continue;
+      }
+      conn.isAlive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /** Refuses new upgrades, closes every socket with 1001 and waits for them to go. */
+  async close(): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.heartbeat);
+    const closed = [...this.sockets].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.resume();
+          ws.close(CloseCode.GOING_AWAY, 'Server shutting down');
+          setTimeout(() => ws.terminate(), SHUTDOWN_GRACE_MS).unref();
+        }),
+    );
+    await Promise.all(closed);
+    this.wss.close();
+  }
+}

@@ -1,0 +1,18 @@
+import type { Message, Room } from '../../src/protocol/rest.js';
+
+/** Thin REST helpers over fetch, for tests and benchmarks. */
+export async function createRoom(baseUrl: string, name = `room-${Math.random().toString(36).slice(2, 8)}`): Promise<Room> {
+  const res = await fetch(`${baseUrl}/api/chat/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (res.status !== 201) throw new Error(`createRoom: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Room;
+}
+
+export async function history(baseUrl: string, roomId: string, query = ''): Promise<Message[]> {
+  const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages${query}`);
+  if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Message[];
+}
