@@ -5,7 +5,6 @@ import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { MessageService } from './domain/message-service.js';
-import { LocalPresence, type Presence } from './domain/presence.js';
 import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -15,6 +14,8 @@ import { registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
+import { createPresence } from './presence/index.js';
+import type { Presence } from './presence/presence.js';
 import type { ChatStore } from './storage/chat-store.js';
 import { createStore } from './storage/index.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -48,7 +49,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const log = deps.log ?? createLogger(config.logLevel, nodeId);
   const store = deps.store ?? createStore(config);
   const bus = deps.bus ?? createBus(config);
-  const presence = deps.presence ?? new LocalPresence();
+  const presence = deps.presence ?? createPresence(config);
   await store.init();
   await bus.init();
 

@@ -61,28 +61,160 @@ interface Option {
 /** Every environment variable, its config path, default and meaning. */
 export const CONFIG_TABLE: readonly Option[] = [
   { env: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
-  { env: 'PORT', path: 'port', kind: 'int', default: '8000', doc: 'Port to listen on (0 picks a free one)' },
-  { env: 'CHAT_DB_PATH', path: 'dbPath', kind: 'string', default: './data/parley.db', doc: 'SQLite database file, created on first start (`:memory:` for a throwaway one)' },
-  { env: 'CHAT_SQLITE_SYNC', path: 'sqliteSync', kind: { oneOf: ['normal', 'full'] }, default: 'normal', doc: '`normal`: a committed message survives a crash of the server process; `full`: also a power loss (slower)' },
-  { env: 'CHAT_LOG_LEVEL', path: 'logLevel', kind: { oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, default: 'info', doc: 'pino log level' },
-  { env: 'CHAT_PUBLIC_DIR', path: 'publicDir', kind: 'string', default: './dist/public', doc: 'Folder of the built web client' },
-  { env: 'CHAT_MAX_CONTENT_LENGTH', path: 'limits.maxContentLength', kind: 'int', default: String(DEFAULT_LIMITS.maxContentLength), doc: 'Characters in a message' },
-  { env: 'CHAT_MAX_USERNAME_LENGTH', path: 'limits.maxUsernameLength', kind: 'int', default: String(DEFAULT_LIMITS.maxUsernameLength), doc: 'Characters in a username' },
-  { env: 'CHAT_MAX_ROOM_NAME_LENGTH', path: 'limits.maxRoomNameLength', kind: 'int', default: String(DEFAULT_LIMITS.maxRoomNameLength), doc: 'Characters in a room name (after trimming)' },
-  { env: 'CHAT_MAX_HISTORY_LIMIT', path: 'limits.maxHistoryLimit', kind: 'int', default: String(DEFAULT_LIMITS.maxHistoryLimit), doc: 'Largest `limit` of the history endpoint; larger gets 422' },
-  { env: 'CHAT_MAX_CLIENT_ID_LENGTH', path: 'limits.maxClientIdLength', kind: 'int', default: String(DEFAULT_LIMITS.maxClientIdLength), doc: 'Characters in a `client_id`' },
-  { env: 'CHAT_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', kind: 'int', default: '65536', doc: 'Largest WebSocket frame; larger closes with 1009' },
-  { env: 'CHAT_MAX_BODY_BYTES', path: 'limits.maxBodyBytes', kind: 'int', default: '65536', doc: 'Largest HTTP request body; larger gets 413' },
-  { env: 'CHAT_REPLAY_LIMIT', path: 'limits.replayLimit', kind: 'int', default: '1000', doc: 'Most messages replayed on a resume (`since=`); beyond it the client gets a `resync` frame' },
-  { env: 'CHAT_WS_RATE', path: 'ws.ratePerSec', kind: 'int', default: '20', doc: 'Frames per second per connection (token bucket refill; 0 disables)' },
-  { env: 'CHAT_WS_BURST', path: 'ws.rateBurst', kind: 'int', default: '40', doc: 'Token bucket size per connection' },
-  { env: 'CHAT_WS_RATE_STRIKES', path: 'ws.rateStrikes', kind: 'int', default: '50', doc: 'Rate-limited frames (answered with `RATE_LIMITED` errors) after which the connection is closed with 4129; the count decays as the bucket refills' },
-  { env: 'CHAT_WS_SLOW_CONSUMER_BYTES', path: 'ws.slowConsumerBytes', kind: 'int', default: '4194304', doc: 'Unsent bytes queued for one connection before it is closed with 4100' },
-  { env: 'CHAT_WS_HEARTBEAT_MS', path: 'ws.heartbeatMs', kind: 'int', default: '30000', doc: 'Ping interval; a connection that misses a pong is dropped' },
-  { env: 'CHAT_WS_MAX_PER_IP', path: 'ws.maxConnectionsPerIp', kind: 'int', default: '256', doc: 'Open WebSockets per client IP (0 disables)' },
-  { env: 'CHAT_WS_ALLOWED_ORIGINS', path: 'ws.allowedOrigins', kind: 'list', default: '', doc: 'Comma-separated extra origins allowed to open WebSockets; the server\'s own origin and localhost always are; `*` allows any' },
-  { env: 'CHAT_HTTP_RATE', path: 'http.ratePerSec', kind: 'int', default: '50', doc: 'REST requests per second per client IP (0 disables)' },
-  { env: 'CHAT_HTTP_BURST', path: 'http.rateBurst', kind: 'int', default: '200', doc: 'REST token bucket size per client IP' },
+  {
+    env: 'PORT',
+    path: 'port',
+    kind: 'int',
+    default: '8000',
+    doc: 'Port to listen on (0 picks a free one)',
+  },
+  {
+    env: 'CHAT_DB_PATH',
+    path: 'dbPath',
+    kind: 'string',
+    default: './data/parley.db',
+    doc: 'SQLite database file, created on first start (`:memory:` for a throwaway one)',
+  },
+  {
+    env: 'CHAT_SQLITE_SYNC',
+    path: 'sqliteSync',
+    kind: { oneOf: ['normal', 'full'] },
+    default: 'normal',
+    doc: '`normal`: a committed message survives a crash of the server process; `full`: also a power loss (slower)',
+  },
+  {
+    env: 'CHAT_LOG_LEVEL',
+    path: 'logLevel',
+    kind: { oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+    default: 'info',
+    doc: 'pino log level',
+  },
+  {
+    env: 'CHAT_PUBLIC_DIR',
+    path: 'publicDir',
+    kind: 'string',
+    default: './dist/public',
+    doc: 'Folder of the built web client',
+  },
+  {
+    env: 'CHAT_MAX_CONTENT_LENGTH',
+    path: 'limits.maxContentLength',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxContentLength),
+    doc: 'Characters in a message',
+  },
+  {
+    env: 'CHAT_MAX_USERNAME_LENGTH',
+    path: 'limits.maxUsernameLength',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxUsernameLength),
+    doc: 'Characters in a username',
+  },
+  {
+    env: 'CHAT_MAX_ROOM_NAME_LENGTH',
+    path: 'limits.maxRoomNameLength',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxRoomNameLength),
+    doc: 'Characters in a room name (after trimming)',
+  },
+  {
+    env: 'CHAT_MAX_HISTORY_LIMIT',
+    path: 'limits.maxHistoryLimit',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxHistoryLimit),
+    doc: 'Largest `limit` of the history endpoint; larger gets 422',
+  },
+  {
+    env: 'CHAT_MAX_CLIENT_ID_LENGTH',
+    path: 'limits.maxClientIdLength',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxClientIdLength),
+    doc: 'Characters in a `client_id`',
+  },
+  {
+    env: 'CHAT_MAX_FRAME_BYTES',
+    path: 'limits.maxFrameBytes',
+    kind: 'int',
+    default: '65536',
+    doc: 'Largest WebSocket frame; larger closes with 1009',
+  },
+  {
+    env: 'CHAT_MAX_BODY_BYTES',
+    path: 'limits.maxBodyBytes',
+    kind: 'int',
+    default: '65536',
+    doc: 'Largest HTTP request body; larger gets 413',
+  },
+  {
+    env: 'CHAT_REPLAY_LIMIT',
+    path: 'limits.replayLimit',
+    kind: 'int',
+    default: '1000',
+    doc: 'Most messages replayed on a resume (`since=`); beyond it the client gets a `resync` frame',
+  },
+  {
+    env: 'CHAT_WS_RATE',
+    path: 'ws.ratePerSec',
+    kind: 'int',
+    default: '20',
+    doc: 'Frames per second per connection (token bucket refill; 0 disables)',
+  },
+  {
+    env: 'CHAT_WS_BURST',
+    path: 'ws.rateBurst',
+    kind: 'int',
+    default: '40',
+    doc: 'Token bucket size per connection',
+  },
+  {
+    env: 'CHAT_WS_RATE_STRIKES',
+    path: 'ws.rateStrikes',
+    kind: 'int',
+    default: '50',
+    doc: 'Rate-limited frames (answered with `RATE_LIMITED` errors) after which the connection is closed with 4129; the count decays as the bucket refills',
+  },
+  {
+    env: 'CHAT_WS_SLOW_CONSUMER_BYTES',
+    path: 'ws.slowConsumerBytes',
+    kind: 'int',
+    default: '4194304',
+    doc: 'Unsent bytes queued for one connection before it is closed with 4100',
+  },
+  {
+    env: 'CHAT_WS_HEARTBEAT_MS',
+    path: 'ws.heartbeatMs',
+    kind: 'int',
+    default: '30000',
+    doc: 'Ping interval; a connection that misses a pong is dropped',
+  },
+  {
+    env: 'CHAT_WS_MAX_PER_IP',
+    path: 'ws.maxConnectionsPerIp',
+    kind: 'int',
+    default: '256',
+    doc: 'Open WebSockets per client IP (0 disables)',
+  },
+  {
+    env: 'CHAT_WS_ALLOWED_ORIGINS',
+    path: 'ws.allowedOrigins',
+    kind: 'list',
+    default: '',
+    doc: "Comma-separated extra origins allowed to open WebSockets; the server's own origin and localhost always are; `*` allows any",
+  },
+  {
+    env: 'CHAT_HTTP_RATE',
+    path: 'http.ratePerSec',
+    kind: 'int',
+    default: '50',
+    doc: 'REST requests per second per client IP (0 disables)',
+  },
+  {
+    env: 'CHAT_HTTP_BURST',
+    path: 'http.rateBurst',
+    kind: 'int',
+    default: '200',
+    doc: 'REST token bucket size per client IP',
+  },
 ];
 
 function parseValue(opt: Option, raw: string): { value?: unknown; problem?: string } {
@@ -97,7 +229,8 @@ function parseValue(opt: Option, raw: string): { value?: unknown; problem?: stri
     };
   }
   if (kind === 'int') {
-    if (!/^\d+$/.test(raw.trim())) return { problem: `${opt.env} must be a whole number, got "${raw}"` };
+    if (!/^\d+$/.test(raw.trim()))
+      return { problem: `${opt.env} must be a whole number, got "${raw}"` };
     return { value: Number(raw.trim()) };
   }
   if (!kind.oneOf.includes(raw)) {
@@ -140,18 +273,29 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
 
 /** Config for tests and embedding: defaults, an in-memory database, overrides on top. */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
-  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', CHAT_DB_PATH: ':memory:', CHAT_LOG_LEVEL: 'silent' });
+  const base = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CHAT_DB_PATH: ':memory:',
+    CHAT_LOG_LEVEL: 'silent',
+  });
   return merge(base, overrides);
 }
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 function merge<T>(base: T, over: DeepPartial<T>): T {
   const result = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(over as Record<string, unknown>)) {
     const current = result[key];
     result[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === 'object'
         ? merge(current, value as DeepPartial<typeof current>)
         : value;
   }

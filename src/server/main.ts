@@ -1,8 +1,8 @@
 // The process entry point: the only place that reads the environment, installs
 // signal handlers and exits.
 import { createApp } from './app.js';
-import { ConfigError } from './errors.js';
 import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 async function main(): Promise<void> {
   let config;

@@ -80,7 +80,14 @@ describe('REST: message history', () => {
     expect(all.map((m) => m.content)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     expect(all.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     const m = all[0] as Message;
-    expect(Object.keys(m).sort()).toEqual(['content', 'id', 'room_id', 'seq', 'timestamp', 'username']);
+    expect(Object.keys(m).sort()).toEqual([
+      'content',
+      'id',
+      'room_id',
+      'seq',
+      'timestamp',
+      'username',
+    ]);
     expect(m).toMatchObject({ room_id: room.id, username: 'bob' });
     const last2 = await history(server.url, room.id, '?limit=2');
     expect(last2.map((x) => x.content)).toEqual(['m4', 'm5']);
@@ -170,10 +177,17 @@ describe('REST: docs, health and headers', () => {
   it('serves the OpenAPI document generated from the route schemas', async () => {
     const res = await fetch(`${server.url}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/chat/rooms', '/api/chat/rooms/{room_id}/messages', '/api/chat/rooms/{room_id}']),
+      expect.arrayContaining([
+        '/api/chat/rooms',
+        '/api/chat/rooms/{room_id}/messages',
+        '/api/chat/rooms/{room_id}',
+      ]),
     );
     expect(doc.paths['/api/chat/rooms']).toHaveProperty('post');
   });
@@ -186,7 +200,11 @@ describe('REST: docs, health and headers', () => {
 
   it('answers /healthz and /readyz', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', store: 'ok', bus: 'ok' });
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      store: 'ok',
+      bus: 'ok',
+    });
   });
 
   it('sends security headers and a strict CSP', async () => {

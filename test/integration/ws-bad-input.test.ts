@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createRoom, history } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { TestClient } from '../support/ws-client.js';

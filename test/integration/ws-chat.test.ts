@@ -13,12 +13,18 @@ describe('WebSocket chat', () => {
   it('connects, announces the join and sends the user list', async () => {
     const room = await createRoom(server.url);
     const alice = await TestClient.connect(server.wsUrl, room.id, 'alice');
-    expect(await alice.next('join')).toEqual({ username: 'alice', message: 'alice joined the room' });
+    expect(await alice.next('join')).toEqual({
+      username: 'alice',
+      message: 'alice joined the room',
+    });
     expect(await alice.next('user_list')).toEqual({ users: ['alice'] });
     const bob = await TestClient.join(server.wsUrl, room.id, 'bob');
     expect(await alice.next('join')).toEqual({ username: 'bob', message: 'bob joined the room' });
     expect(await alice.next('user_list')).toEqual({ users: ['alice', 'bob'] });
-    expect(bob.received[0]).toEqual({ type: 'join', data: { username: 'bob', message: 'bob joined the room' } });
+    expect(bob.received[0]).toEqual({
+      type: 'join',
+      data: { username: 'bob', message: 'bob joined the room' },
+    });
     await Promise.all([alice.close(), bob.close()]);
   });
 
@@ -30,7 +36,12 @@ describe('WebSocket chat', () => {
     const echo = await alice.next('message');
     const got = await bob.next('message');
     expect(got).toEqual(echo);
-    expect(echo).toMatchObject({ room_id: room.id, username: 'alice', content: 'hello <b>bob</b>', seq: 1 });
+    expect(echo).toMatchObject({
+      room_id: room.id,
+      username: 'alice',
+      content: 'hello <b>bob</b>',
+      seq: 1,
+    });
     expect(await history(server.url, room.id)).toEqual([echo]);
     await Promise.all([alice.close(), bob.close()]);
   });
@@ -72,7 +83,9 @@ describe('WebSocket chat', () => {
     const bob = await TestClient.join(server.wsUrl, room.id, 'bob');
     await bob.close();
     expect(await alice.next('leave')).toEqual({ username: 'bob', message: 'bob left the room' });
-    expect(await alice.next('user_list', (d) => d.users.length === 1)).toEqual({ users: ['alice'] });
+    expect(await alice.next('user_list', (d) => d.users.length === 1)).toEqual({
+      users: ['alice'],
+    });
     await alice.close();
   });
 
@@ -88,10 +101,14 @@ describe('WebSocket chat', () => {
     await bob.say('after first tab closed');
     expect(bob.pending('leave')).toEqual([]);
     bob.send({ type: 'get_users' });
-    expect(await bob.next('user_list', (d) => d.users.length === 2)).toEqual({ users: ['bob', 'alice'] });
+    expect(await bob.next('user_list', (d) => d.users.length === 2)).toEqual({
+      users: ['bob', 'alice'],
+    });
     await tab2.close();
     expect(await bob.next('leave')).toEqual({ username: 'alice', message: 'alice left the room' });
-    expect(bob.received.filter((f) => f.type === 'join' && f.data.username === 'alice')).toHaveLength(1);
+    expect(
+      bob.received.filter((f) => f.type === 'join' && f.data.username === 'alice'),
+    ).toHaveLength(1);
     await bob.close();
   });
 
@@ -126,7 +143,10 @@ describe('WebSocket chat', () => {
     const bob = await TestClient.join(server.wsUrl, room.id, 'bob');
     const res = await fetch(`${server.url}/api/chat/rooms/${room.id}`, { method: 'DELETE' });
     expect(res.status).toBe(204);
-    expect(await alice.next('room_deleted')).toEqual({ room_id: room.id, message: 'This room was deleted' });
+    expect(await alice.next('room_deleted')).toEqual({
+      room_id: room.id,
+      message: 'This room was deleted',
+    });
     expect((await alice.closed).code).toBe(4010);
     expect((await bob.closed).code).toBe(4010);
     await eventually(() => server.app.presence.roomCount() === 0, 2_000, 'presence cleared');
@@ -135,7 +155,9 @@ describe('WebSocket chat', () => {
 
   it('leaves no presence, rooms or sockets behind after clients go', async () => {
     const room = await createRoom(server.url);
-    const clients = await Promise.all(['a', 'b', 'c'].map((u) => TestClient.join(server.wsUrl, room.id, u)));
+    const clients = await Promise.all(
+      ['a', 'b', 'c'].map((u) => TestClient.join(server.wsUrl, room.id, u)),
+    );
     await Promise.all(clients.map((c) => c.close()));
     await eventually(() => server.app.gateway.openSockets() === 0, 2_000, 'sockets closed');
     await sleep(20);

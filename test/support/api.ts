@@ -1,7 +1,10 @@
 import type { Message, Room } from '../../src/protocol/rest.js';
 
 /** Thin REST helpers over fetch, for tests and benchmarks. */
-export async function createRoom(baseUrl: string, name = `room-${Math.random().toString(36).slice(2, 8)}`): Promise<Room> {
+export async function createRoom(
+  baseUrl: string,
+  name = `room-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<Room> {
   const res = await fetch(`${baseUrl}/api/chat/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -41,7 +41,12 @@ export class TestClient {
   }
 
   /** Opens a connection; resolves once open (the server may still close it right after). */
-  static connect(wsUrl: string, roomId: string, username: string, opts: ConnectOptions = {}): Promise<TestClient> {
+  static connect(
+    wsUrl: string,
+    roomId: string,
+    username: string,
+    opts: ConnectOptions = {},
+  ): Promise<TestClient> {
     const query =
       opts.query ??
       `username=${encodeURIComponent(username)}${opts.since === undefined ? '' : `&since=${opts.since}`}`;
@@ -56,7 +61,12 @@ export class TestClient {
   }
 
   /** Connects and waits until the server has sent the room's user list (the join is complete). */
-  static async join(wsUrl: string, roomId: string, username: string, opts: ConnectOptions = {}): Promise<TestClient> {
+  static async join(
+    wsUrl: string,
+    roomId: string,
+    username: string,
+    opts: ConnectOptions = {},
+  ): Promise<TestClient> {
     const client = await TestClient.connect(wsUrl, roomId, username, opts);
     await client.next('user_list');
     return client;
@@ -77,11 +87,15 @@ export class TestClient {
       const i = this.queue.findIndex((f) => f.type === type && match(f.data as ServerEvents[K]));
       if (i >= 0) return (this.queue.splice(i, 1)[0] as FrameOf<K>).data;
       if (this.ws.readyState === WebSocket.CLOSED) {
-        throw new Error(`closed while waiting for "${type}"; got ${JSON.stringify(this.received.slice(-5))}`);
+        throw new Error(
+          `closed while waiting for "${type}"; got ${JSON.stringify(this.received.slice(-5))}`,
+        );
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`no "${type}" frame within ${timeoutMs} ms; got ${JSON.stringify(this.received.slice(-5))}`);
+        throw new Error(
+          `no "${type}" frame within ${timeoutMs} ms; got ${JSON.stringify(this.received.slice(-5))}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -101,11 +115,15 @@ export class TestClient {
   /** Sends a message and waits for its echo. */
   async say(content: string, clientId?: string): Promise<ServerEvents['message']> {
     this.send({ type: 'message', content, ...(clientId ? { client_id: clientId } : {}) });
-    return this.next('message', (m) => m.content === content && (clientId === undefined || m.client_id === clientId));
+    return this.next(
+      'message',
+      (m) => m.content === content && (clientId === undefined || m.client_id === clientId),
+    );
   }
 
   async close(): Promise<Closed> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close();
     return this.closed;
   }
 }
@@ -113,7 +131,11 @@ export class TestClient {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -7,7 +7,13 @@ import type { Message } from '../../protocol/rest.js';
 export type BusEvent =
   | { type: 'message'; roomId: string; message: Message }
   | { type: 'typing'; roomId: string; username: string; isTyping: boolean }
-  | { type: 'presence'; roomId: string; change: 'join' | 'leave'; username: string; users: string[] }
+  | {
+      type: 'presence';
+      roomId: string;
+      change: 'join' | 'leave';
+      username: string;
+      users: string[];
+    }
   | { type: 'room_deleted'; roomId: string };
 
 export type BusEventType = BusEvent['type'];

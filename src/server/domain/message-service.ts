@@ -1,7 +1,7 @@
-import type { Logger } from '../util/logger.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { storeFailed } from '../errors.js';
 import type { AppendResult, ChatStore, NewMessage } from '../storage/chat-store.js';
+import type { Logger } from '../util/logger.js';
 
 interface Pending {
   item: NewMessage;
@@ -67,9 +67,11 @@ export class MessageService {
         const result = results[i] as AppendResult;
         // A duplicate was broadcast when it was first stored; only its sender hears again.
         if (result.ok && !result.duplicate) {
-          this.bus.publish({ type: 'message', roomId: result.message.room_id, message: result.message }).catch(
-            (error: unknown) => this.log.error({ err: error }, 'publishing a message failed'),
-          );
+          this.bus
+            .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
+            .catch((error: unknown) =>
+              this.log.error({ err: error }, 'publishing a message failed'),
+            );
         }
         (batch[i] as Pending).resolve(result);
       }

@@ -3,7 +3,12 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ErrorBody, FieldError } from '../../protocol/rest.js';
 import { ChatError } from '../errors.js';
 
-const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+const LOCATION: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
 
 /** Ajv errors as FastAPI-style `{loc, msg, type}` entries. */
 function fieldErrors(error: FastifyError): FieldError[] {
@@ -38,10 +43,16 @@ export function registerErrorHandler(app: FastifyInstance): void {
       // Not JSON, invalid JSON, empty JSON body: the original answers these with 422.
       status = 422;
       body = {
-        detail: [{ loc: ['body'], msg: 'Request body must be a JSON object', type: 'json_invalid' }],
+        detail: [
+          { loc: ['body'], msg: 'Request body must be a JSON object', type: 'json_invalid' },
+        ],
         code: ErrorCode.VALIDATION_FAILED,
       };
-    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    } else if (
+      typeof error.statusCode === 'number' &&
+      error.statusCode >= 400 &&
+      error.statusCode < 500
+    ) {
       status = error.statusCode;
       body = { detail: error.message };
     } else {

@@ -3,7 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ChatStore } from '../storage/chat-store.js';
 
-const Status = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()), bus: Type.Optional(Type.String()) });
+const Status = Type.Object({
+  status: Type.String(),
+  store: Type.Optional(Type.String()),
+  bus: Type.Optional(Type.String()),
+});
 
 async function probe(check: () => Promise<void>): Promise<string> {
   try {
@@ -15,7 +19,11 @@ async function probe(check: () => Promise<void>): Promise<string> {
 }
 
 /** `/healthz`: the process is alive. `/readyz`: its database and bus answer. */
-export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, bus: MessageBus): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  store: ChatStore,
+  bus: MessageBus,
+): void {
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({
     status: 'ok',
   }));

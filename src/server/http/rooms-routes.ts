@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   CreateRoomBody,
@@ -7,7 +8,6 @@ import {
   Room,
   RoomParams,
 } from '../../protocol/rest.js';
-import { Type } from '@sinclair/typebox';
 import type { RoomService } from '../domain/room-service.js';
 
 const errors = { 404: ErrorBody, 422: ErrorBody };
@@ -32,7 +32,13 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
 
   app.get(
     '/api/chat/rooms',
-    { schema: { summary: 'List rooms, oldest first', tags: ['rooms'], response: { 200: Type.Array(Room) } } },
+    {
+      schema: {
+        summary: 'List rooms, oldest first',
+        tags: ['rooms'],
+        response: { 200: Type.Array(Room) },
+      },
+    },
     async () => rooms.list(),
   );
 

@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../util/logger.js';
 
 /** Serves the built web client (`npm run build`) at `/`. */
-export async function registerStaticClient(app: FastifyInstance, dir: string, log: Logger): Promise<void> {
+export async function registerStaticClient(
+  app: FastifyInstance,
+  dir: string,
+  log: Logger,
+): Promise<void> {
   const root = resolve(dir);
   if (!existsSync(root)) {
     log.warn({ root }, 'web client not built (run `npm run build`); serving the API only');

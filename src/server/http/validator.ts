@@ -7,8 +7,18 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
  * text, are coerced to the types their schemas declare.
  */
 export function registerValidators(app: FastifyInstance): void {
-  const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
-  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+  const strict = new Ajv({
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
+  const coercing = new Ajv({
+    coerceTypes: true,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
     (httpPart === 'body' ? strict : coercing).compile(schema),
   );

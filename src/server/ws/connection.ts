@@ -34,7 +34,8 @@ export class ChatConnection {
     readonly ip: string,
     private readonly limits: ConnectionLimits,
   ) {
-    this.bucket = limits.ratePerSec > 0 ? new TokenBucket(limits.rateBurst, limits.ratePerSec) : null;
+    this.bucket =
+      limits.ratePerSec > 0 ? new TokenBucket(limits.rateBurst, limits.ratePerSec) : null;
   }
 
   get isOpen(): boolean {

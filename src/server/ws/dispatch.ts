@@ -3,8 +3,8 @@ import { CloseCode, ErrorCode } from '../../protocol/error-codes.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { MessageService } from '../domain/message-service.js';
-import type { Presence } from '../domain/presence.js';
 import { ChatError } from '../errors.js';
+import type { Presence } from '../presence/presence.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
 
@@ -19,7 +19,13 @@ export interface DispatchDeps {
 export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boolean) => void;
 
 /** Turns one inbound frame into a service call; every failure becomes an error frame. */
-export function createDispatcher({ messages, presence, bus, limits, log }: DispatchDeps): FrameHandler {
+export function createDispatcher({
+  messages,
+  presence,
+  bus,
+  limits,
+  log,
+}: DispatchDeps): FrameHandler {
   const failed = (conn: ChatConnection, error: unknown): void => {
     if (error instanceof ChatError) {
       conn.sendError(error.code, error.message);

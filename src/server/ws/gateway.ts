@@ -7,7 +7,7 @@ import { nameProblem } from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
-import type { Presence } from '../domain/presence.js';
+import type { Presence } from '../presence/presence.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { ChatConnection } from './connection.js';
@@ -135,7 +135,8 @@ export class WsGateway {
       return;
     }
     const username = params.get('username');
-    const problem = username === null ? 'missing' : nameProblem(username.trim(), config.limits.maxUsernameLength);
+    const problem =
+      username === null ? 'missing' : nameProblem(username.trim(), config.limits.maxUsernameLength);
     if (username === null || problem) {
       refuse(ws, CloseCode.INVALID_USERNAME, `Invalid username: ${problem}`);
       return;
@@ -175,7 +176,13 @@ export class WsGateway {
       return;
     }
     if (change.changed) {
-      await this.deps.bus.publish({ type: 'presence', roomId, change: 'join', username, users: change.users });
+      await this.deps.bus.publish({
+        type: 'presence',
+        roomId,
+        change: 'join',
+        username,
+        users: change.users,
+      });
     } else {
       // Another tab of a user already here: the room sees no change.
       c.send({ type: 'user_list', data: { users: change.users } });

@@ -1,7 +1,7 @@
+import { CloseCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
-import { CloseCode } from '../../protocol/error-codes.js';
 import type { ChatConnection } from './connection.js';
 
 interface LocalRoom {

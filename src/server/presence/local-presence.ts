@@ -1,21 +1,4 @@
-/** Result of a presence change: whether the room's set of users changed, and that set. */
-export interface PresenceChange {
-  changed: boolean;
-  users: string[];
-}
-
-/**
- * Who is online in each room. A user is counted once however many connections
- * (tabs) they have open: `join` reports a change only for the first connection,
- * `leave` only for the last.
- */
-export interface Presence {
-  join(roomId: string, username: string): Promise<PresenceChange>;
-  leave(roomId: string, username: string): Promise<PresenceChange>;
-  users(roomId: string): Promise<string[]>;
-  /** Rooms with at least one user (for metrics and leak checks). */
-  roomCount(): number;
-}
+import type { Presence, PresenceChange } from './presence.js';
 
 /** Presence for a single process. */
 export class LocalPresence implements Presence {
@@ -36,7 +19,8 @@ export class LocalPresence implements Presence {
   async leave(roomId: string, username: string): Promise<PresenceChange> {
     const members = this.rooms.get(roomId);
     const count = members?.get(username) ?? 0;
-    if (!members || count === 0) return { changed: false, users: members ? [...members.keys()] : [] };
+    if (!members || count === 0)
+      return { changed: false, users: members ? [...members.keys()] : [] };
     if (count > 1) {
       members.set(username, count - 1);
       return { changed: false, users: [...members.keys()] };
