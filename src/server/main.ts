@@ -1,11 +1,11 @@
 // The process entry point: the only place that reads the environment, installs
 // signal handlers and exits.
 import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {

@@ -89,11 +89,18 @@ export class WsGateway {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = PATH.exec(url.pathname);
-    if (!match) return rejectUpgrade(socket, 404, 'Not Found');
-    if (!this.accepting) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (!match) {
+      rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (!this.accepting) {
+      rejectUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
     if (!originAllowed(req, this.deps.config.ws.allowedOrigins)) {
       this.deps.log.info({ origin: req.headers.origin }, 'websocket origin rejected');
-      return rejectUpgrade(socket, 403, 'Forbidden');
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
     }
     const roomId = decodeURIComponent(match[1] as string);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
