@@ -19,3 +19,15 @@ export async function history(baseUrl: string, roomId: string, query = ''): Prom
   if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
   return (await res.json()) as Message[];
 }
+
+/** The room's whole history, paging back with `before=`. */
+export async function allMessages(baseUrl: string, roomId: string): Promise<Message[]> {
+  const all: Message[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await history(baseUrl, roomId, `?limit=1000${before ? `&before=${before}` : ''}`);
+    all.unshift(...page);
+    if (page.length < 1000) return all;
+    before = page[0]?.seq;
+  }
+}

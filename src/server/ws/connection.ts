@@ -104,6 +104,7 @@ export class ChatConnection {
     this.ws.resume();
     this.ws.close(code, reason);
     // A peer that never answers the close handshake (or never reads) is cut off.
-    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    const cutOff = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    this.ws.once('close', () => clearTimeout(cutOff));
   }
 }

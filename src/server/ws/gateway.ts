@@ -85,6 +85,11 @@ export class WsGateway {
     return this.sockets.size;
   }
 
+  /** Client addresses with open sockets (for leak checks). */
+  trackedAddresses(): number {
+    return this.perIp.size;
+  }
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -253,10 +258,13 @@ export class WsGateway {
     const closed = [...this.sockets].map(
       (ws) =>
         new Promise<void>((resolve) => {
-          ws.once('close', () => resolve());
+          const cutOff = setTimeout(() => ws.terminate(), SHUTDOWN_GRACE_MS).unref();
+          ws.once('close', () => {
+            clearTimeout(cutOff);
+            resolve();
+          });
           ws.resume();
           ws.close(CloseCode.GOING_AWAY, 'Server shutting down');
-          setTimeout(() => ws.terminate(), SHUTDOWN_GRACE_MS).unref();
         }),
     );
     await Promise.all(closed);

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRoom, history } from '../support/api.js';
+import { startServer, type TestServer } from '../support/start-server.js';
+import { TestClient } from '../support/ws-client.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ limits: { replayLimit: 50 }, ws: { ratePerSec: 0 } });
+});
+afterAll(() => server.close());
+
+const seqsOf = (c: TestClient) =>
+  c.received.flatMap((f) => (f.type === 'message' ? [f.data.seq] : []));
+
+describe('per-room sequence', () => {
+  it('numbers each room’s messages 1, 2, 3… independently', async () => {
+    const [a, b] = await Promise.all([createRoom(server.url), createRoom(server.url)]);
+    const ca = await TestClient.join(server.wsUrl, a.id, 'u');
+    const cb = await TestClient.join(server.wsUrl, b.id, 'u');
+    expect((await ca.say('a1')).seq).toBe(1);
+    expect((await cb.say('b1')).seq).toBe(1);
+    expect((await ca.say('a2')).seq).toBe(2);
+    await Promise.all([ca.close(), cb.close()]);
+  });
+});
+
+describe('resume with since=<seq>', () => {
+  it('replays exactly the missed messages, in order, before live ones', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 5; i++) await alice.say(`m${i}`);
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 2 });
+    expect(seqsOf(bob)).toEqual([3, 4, 5]);
+    // replayed messages come before the join notice
+    expect(bob.received.slice(0, 3).map((f) => f.type)).toEqual(['message', 'message', 'message']);
+    await alice.say('m6');
+    await bob.next('message', (m) => m.seq === 6);
+    expect(seqsOf(bob)).toEqual([3, 4, 5, 6]);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('has no gap and no duplicate while messages arrive during the replay', async () => {
+    const room = await createRoom(server.url);
+    const sender = await TestClient.join(server.wsUrl, room.id, 'sender');
+    for (let i = 1; i <= 10; i++) sender.send({ type: 'message', content: `pre${i}` });
+    await sender.next('message', (m) => m.seq === 10);
+    // keep sending while several clients resume from different points
+    for (let i = 1; i <= 30; i++) sender.send({ type: 'message', content: `live${i}` });
+    const resumers = await Promise.all(
+      [0, 3, 7, 10].map((since) => TestClient.join(server.wsUrl, room.id, `r${since}`, { since })),
+    );
+    await sender.next('message', (m) => m.seq === 40);
+    for (const [i, since] of [0, 3, 7, 10].entries()) {
+      const c = resumers[i] as TestClient;
+      await c.next('message', (m) => m.seq === 40);
+      const seqs = seqsOf(c);
+      expect(seqs).toEqual(Array.from({ length: 40 - since }, (_, k) => since + 1 + k));
+    }
+    await Promise.all([sender.close(), ...resumers.map((c) => c.close())]);
+  });
+
+  it('asks the client to resync when more were missed than the replay limit', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 60; i++) alice.send({ type: 'message', content: `m${i}` });
+    await alice.next('message', (m) => m.seq === 60);
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 1 });
+    expect(bob.received[0]).toEqual({ type: 'resync', data: { latest_seq: 60, missed: 59 } });
+    expect(seqsOf(bob)).toEqual([]);
+    await alice.say('after');
+    expect((await bob.next('message')).seq).toBe(61);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('replays nothing for a client that is up to date', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    await alice.say('one');
+    const again = await TestClient.join(server.wsUrl, room.id, 'alice2', { since: 1 });
+    expect(seqsOf(again)).toEqual([]);
+    await Promise.all([alice.close(), again.close()]);
+  });
+});
+
+describe('paging back through history', () => {
+  it('walks a room of any size with before=<seq>, without gaps', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 55; i++) alice.send({ type: 'message', content: `m${i}` });
+    await alice.next('message', (m) => m.seq === 55);
+    await alice.close();
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await history(
+        server.url,
+        room.id,
+        `?limit=20${before ? `&before=${before}` : ''}`,
+      );
+      if (page.length === 0) break;
+      seen.unshift(...page.map((m) => m.seq));
+      before = page[0]?.seq;
+    }
+    expect(seen).toEqual(Array.from({ length: 55 }, (_, i) => i + 1));
+  });
+});
+
+describe('idempotent send with client_id', () => {
+  it('stores and broadcasts a retried message once; the echo carries client_id', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob');
+    const id = randomUUID();
+    const first = await alice.say('only once', id);
+    expect(first.client_id).toBe(id);
+    expect(await bob.next('message')).toEqual(first);
+    // a retry on a new connection, as after a reconnect
+    await alice.close();
+    const again = await TestClient.join(server.wsUrl, room.id, 'alice');
+    const echo = await again.say('only once', id);
+    expect(echo).toEqual(first);
+    await bob.say('marker');
+    expect(bob.pending('message')).toEqual([]);
+    const stored = await history(server.url, room.id);
+    expect(stored.filter((m) => m.client_id === id)).toHaveLength(1);
+    expect(stored.map((m) => m.content)).toEqual(['only once', 'marker']);
+    await Promise.all([again.close(), bob.close()]);
+  });
+
+  it('dedupes two identical sends in the same batch', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    const id = randomUUID();
+    alice.send({ type: 'message', content: 'twice', client_id: id });
+    alice.send({ type: 'message', content: 'twice', client_id: id });
+    await alice.next('message');
+    await alice.next('message');
+    expect((await history(server.url, room.id)).length).toBe(1);
+    await alice.close();
+  });
+
+  it('scopes client_id to its room', async () => {
+    const [a, b] = await Promise.all([createRoom(server.url), createRoom(server.url)]);
+    const ca = await TestClient.join(server.wsUrl, a.id, 'u');
+    const cb = await TestClient.join(server.wsUrl, b.id, 'u');
+    await ca.say('same id', 'k1');
+    expect((await cb.say('same id', 'k1')).room_id).toBe(b.id);
+    await Promise.all([ca.close(), cb.close()]);
+  });
+});

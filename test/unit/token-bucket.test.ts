@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBucket } from '../../src/server/util/token-bucket.js';
+
+describe('TokenBucket', () => {
+  it('allows a burst of `capacity`, then refills at the rate', () => {
+    const bucket = new TokenBucket(3, 10, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(bucket.take(50)).toBe(false); // half a token
+    expect(bucket.take(100)).toBe(true); // one token after 100 ms at 10/s
+    expect(bucket.isFull(100)).toBe(false);
+    expect(bucket.isFull(10_000)).toBe(true);
+  });
+
+  it('never holds more than its capacity', () => {
+    const bucket = new TokenBucket(2, 100, 0);
+    expect([bucket.take(60_000), bucket.take(60_000), bucket.take(60_000)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+});

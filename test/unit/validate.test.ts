@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
+import { contentProblem, nameProblem } from '../../src/protocol/text-rules.js';
+import { parseClientFrame } from '../../src/protocol/validate.js';
+
+const limits = { maxContentLength: 10, maxClientIdLength: 8 };
+const parse = (value: unknown) =>
+  parseClientFrame(typeof value === 'string' ? value : JSON.stringify(value), limits);
+
+describe('parseClientFrame', () => {
+  it('accepts the three client frames', () => {
+    expect(parse({ type: 'message', content: 'hi' })).toEqual({
+      ok: true,
+      frame: { type: 'message', content: 'hi' },
+    });
+    expect(parse({ type: 'message', content: 'hi', client_id: 'abc' }).ok).toBe(true);
+    expect(parse({ type: 'typing', is_typing: false }).ok).toBe(true);
+    expect(parse({ type: 'get_users' }).ok).toBe(true);
+  });
+
+  it('ignores extra fields, as the original did', () => {
+    expect(parse({ type: 'get_users', extra: 1 }).ok).toBe(true);
+  });
+
+  it.each([
+    ['{', 'INVALID_JSON'],
+    ['42', 'INVALID_FRAME'],
+    ['[]', 'INVALID_FRAME'],
+    [{}, 'UNKNOWN_TYPE'],
+    [{ type: 'toString' }, 'UNKNOWN_TYPE'],
+    [{ type: '__proto__' }, 'UNKNOWN_TYPE'],
+    [{ type: 'message' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: null }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: '   ' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: 'x'.repeat(11) }, 'CONTENT_TOO_LONG'],
+    [{ type: 'message', content: 'a\u0007' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: 'hi', client_id: 'x'.repeat(9) }, 'INVALID_FRAME'],
+    [{ type: 'message', content: 'hi', client_id: 7 }, 'INVALID_FRAME'],
+    [{ type: 'typing', is_typing: 1 }, 'INVALID_FRAME'],
+  ])('rejects %j with %s', (frame, code) => {
+    const result = parse(frame);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.code).toBe(code);
+  });
+
+  it('allows newlines and tabs in content', () => {
+    expect(parse({ type: 'message', content: 'a\nb\tc\r\n' }).ok).toBe(true);
+  });
+});
+
+describe('text rules', () => {
+  it('checks names', () => {
+    expect(nameProblem('alice', DEFAULT_LIMITS.maxUsernameLength)).toBeNull();
+    expect(nameProblem('', 10)).toBe('empty');
+    expect(nameProblem('x'.repeat(11), 10)).toBe('too_long');
+    expect(nameProblem('a\tb', 10)).toBe('control_chars');
+    expect(nameProblem('a\u0085b', 10)).toBe('control_chars');
+    expect(nameProblem('日本語 ok', 10)).toBeNull();
+  });
+
+  it('checks content', () => {
+    expect(contentProblem('hello\nworld', 100)).toBeNull();
+    expect(contentProblem('\n', 100)).toBe('empty');
+    expect(contentProblem('a\u0000', 100)).toBe('control_chars');
+  });
+});
