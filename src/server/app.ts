@@ -62,8 +62,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.limits.maxBodyBytes,
-    // Behind a proxy the client address comes from X-Forwarded-For.
-    trustProxy: true,
+    trustProxy: config.http.trustProxy,
     return503OnClosing: true,
   });
   registerValidators(http);

@@ -42,13 +42,15 @@ export interface Config {
     allowedOrigins: string[];
   };
   http: {
+    /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
+    trustProxy: boolean;
     /** Token bucket per client IP for the REST API. 0 disables. */
     ratePerSec: number;
     rateBurst: number;
   };
 }
 
-type Kind = 'string' | 'int' | 'list' | { oneOf: readonly string[] };
+type Kind = 'string' | 'int' | 'bool' | 'list' | { oneOf: readonly string[] };
 
 interface Option {
   env: string;
@@ -171,7 +173,7 @@ export const CONFIG_TABLE: readonly Option[] = [
     path: 'ws.rateStrikes',
     kind: 'int',
     default: '50',
-    doc: 'Rate-limited frames (answered with `RATE_LIMITED` errors) after which the connection is closed with 4129; the count decays as the bucket refills',
+    doc: 'Rate-limited frames (answered with `RATE_LIMITED` errors) after which the connection is closed with 4129; each accepted frame takes one strike off',
   },
   {
     env: 'CHAT_WS_SLOW_CONSUMER_BYTES',
@@ -202,6 +204,13 @@ export const CONFIG_TABLE: readonly Option[] = [
     doc: "Comma-separated extra origins allowed to open WebSockets; the server's own origin and localhost always are; `*` allows any",
   },
   {
+    env: 'CHAT_TRUST_PROXY',
+    path: 'http.trustProxy',
+    kind: 'bool',
+    default: 'false',
+    doc: 'Take client addresses (for rate and connection limits) from `X-Forwarded-For`; set `true` only behind a proxy you run, such as nginx',
+  },
+  {
     env: 'CHAT_HTTP_RATE',
     path: 'http.ratePerSec',
     kind: 'int',
@@ -227,6 +236,11 @@ function parseValue(opt: Option, raw: string): { value?: unknown; problem?: stri
         .map((s) => s.trim())
         .filter(Boolean),
     };
+  }
+  if (kind === 'bool') {
+    if (raw !== 'true' && raw !== 'false')
+      return { problem: `${opt.env} must be true or false, got "${raw}"` };
+    return { value: raw === 'true' };
   }
   if (kind === 'int') {
     if (!/^\d+$/.test(raw.trim()))

@@ -28,6 +28,13 @@ export interface GatewayDeps {
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
 const SHUTDOWN_GRACE_MS = 3_000;
 
+/** The peer's address, or the first X-Forwarded-For hop behind a trusted proxy. */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || 'unknown';
+}
+
 /** Closes a socket that has not joined yet (it is paused, and the close handshake needs reading). */
 function refuse(ws: WebSocket, code: number, reason: string): void {
   ws.resume();
@@ -123,7 +130,7 @@ export class WsGateway {
     params: URLSearchParams,
   ): Promise<void> {
     const { config, store, hub, presence, log } = this.deps;
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = clientAddress(req, config.http.trustProxy);
     // Nothing is read until the connection has joined its room.
     ws.pause();
     this.sockets.add(ws);
