@@ -26,7 +26,9 @@ export class TestClient {
   readonly closed: Promise<Closed>;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      // Browsers hand binary frames over as Blobs: every server frame must be text.
+      if (isBinary) throw new Error(`server sent a binary frame: ${data.toString().slice(0, 80)}`);
       const frame = JSON.parse(data.toString()) as ServerFrame;
       this.received.push(frame);
       this.queue.push(frame);

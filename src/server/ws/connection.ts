@@ -12,6 +12,9 @@ export interface ConnectionLimits {
 
 export type FrameAdmission = 'ok' | 'limited' | 'abuse';
 
+/** Frames are pre-encoded Buffers; without this ws would send them as binary. */
+const TEXT = { binary: false } as const;
+
 /** Time a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -24,6 +27,8 @@ export class ChatConnection {
   /** Live messages held back while a resume replay is being sent. */
   private held: { seq: number; frame: Buffer }[] | null = null;
   private closing = false;
+  /** The code this server closed the connection with, if it did. */
+  closeCode: number | null = null;
   private readonly bucket: TokenBucket | null;
   private strikes = 0;
 
@@ -52,7 +57,7 @@ export class ChatConnection {
       this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
       return;
     }
-    this.ws.send(frame);
+    this.ws.send(frame, TEXT);
   }
 
   send(frame: ServerFrame): void {
@@ -99,6 +104,7 @@ export class ChatConnection {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.closeCode = code;
     this.held = null;
     // A paused socket (still joining) must read the peer's close frame.
     this.ws.resume();

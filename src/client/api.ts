@@ -1,0 +1,127 @@
+// REST calls of the web client. Every failure becomes an ApiError whose `message`
+// can be shown to a person as is.
+
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { Message, Room } from '../protocol/rest.js';
+
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+}
+
+interface FieldErrorLike {
+  loc?: unknown;
+  msg?: unknown;
+}
+
+/** Turns an `{"detail": ...}` body into one readable sentence. */
+export function describeErrorBody(body: unknown, status: number): string {
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  if (typeof detail === 'string' && detail.length > 0) return detail;
+  if (Array.isArray(detail)) {
+    const msgs = detail
+      .map((d: FieldErrorLike) => (typeof d?.msg === 'string' ? d.msg : null))
+      .filter((m): m is string => m !== null);
+    if (msgs.length > 0) return msgs.join('; ');
+  }
+  if (status === 429) return 'Too many requests. Please wait a moment and try again.';
+  if (status === 404) return 'Not found.';
+  if (status >= 500) return 'The server had a problem. Please try again.';
+  return `Request failed (HTTP ${status}).`;
+}
+
+export interface ApiOptions {
+  /** Prefix of every path, e.g. '' for the same origin. @default '' */
+  base?: string;
+  /** @default 10_000 */
+  timeoutMs?: number;
+}
+
+export class Api {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: ApiOptions = {}) {
+    this.base = opts.base ?? '';
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  listRooms(): Promise<Room[]> {
+    return this.request<Room[]>('GET', '/api/chat/rooms');
+  }
+
+  createRoom(name: string): Promise<Room> {
+    return this.request<Room>('POST', '/api/chat/rooms', { name });
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.request<void>('DELETE', `/api/chat/rooms/${encodeURIComponent(roomId)}`);
+  }
+
+  /** The most recent `limit` messages (with seq < `before`, if given), oldest first. */
+  messages(roomId: string, opts: { limit?: number; before?: number } = {}): Promise<Message[]> {
+    const q = new URLSearchParams();
+    q.set('limit', String(opts.limit ?? 100));
+    if (opts.before !== undefined) q.set('before', String(opts.before));
+    return this.request<Message[]>(
+      'GET',
+      `/api/chat/rooms/${encodeURIComponent(roomId)}/messages?${q.toString()}`,
+    );
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), this.timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers:
+          body === undefined
+            ? { accept: 'application/json' }
+            : {
+                accept: 'application/json',
+                'content-type': 'application/json',
+              },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: ctrl.signal,
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(
+        0,
+        "Can't reach the server. Check your connection.",
+        ErrorCode.UNAVAILABLE,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.status === 204) return undefined as T;
+    let parsed: unknown = null;
+    try {
+      parsed = await res.json();
+    } catch {
+      parsed = null;
+    }
+    if (!res.ok) {
+      const code = (parsed as { code?: unknown } | null)?.code;
+      throw new ApiError(
+        res.status,
+        describeErrorBody(parsed, res.status),
+        typeof code === 'string' ? code : undefined,
+      );
+    }
+    return parsed as T;
+  }
+}

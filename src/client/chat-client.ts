@@ -1,0 +1,349 @@
+// The browser side of the WebSocket protocol: typed events, connection state,
+// reconnection by close-code range with backoff, and resume through `since`.
+
+import { CloseCode, reconnectPolicy } from '../protocol/error-codes.js';
+import type { ClientFrame, ServerEvents, ServerFrame } from '../protocol/frames.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { Emitter, type Unsubscribe } from './emitter.js';
+
+/** Where a {@link ChatClient} stands. */
+export type ConnectionState =
+  /** Not started yet, or stopped by `close()`. */
+  | { kind: 'idle' }
+  /** Opening a connection; `attempt` is 0 for the first one, else the retry number. */
+  | { kind: 'connecting'; attempt: number; maxAttempts: number }
+  | { kind: 'open' }
+  /** Lost; the next attempt starts at `retryAt` (epoch ms). */
+  | {
+      kind: 'waiting';
+      attempt: number;
+      maxAttempts: number;
+      delayMs: number;
+      retryAt: number;
+      code: number;
+    }
+  /** Every automatic attempt failed; `retryNow()` starts again. */
+  | { kind: 'gave_up'; code: number; reason: string }
+  /** Closed for good by the server (40xx): the request itself is wrong. */
+  | { kind: 'closed'; code: number; reason: string };
+
+export type ConnectionStateKind = ConnectionState['kind'];
+
+/** The subset of the DOM WebSocket this client uses (so tests can pass a fake). */
+export interface SocketLike {
+  readonly readyState: number;
+  binaryType?: BinaryType;
+  onopen: ((ev: Event) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+/** Thrown by `prepare` to stop for good instead of retrying (e.g. the room is gone). */
+export class FatalConnectError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FatalConnectError';
+  }
+}
+
+export interface ChatClientOptions {
+  /** Builds the connect URL; `since` is the resume point (undefined: live only). */
+  url: (since: number | undefined) => string;
+  /** Called before every attempt to get the resume point. */
+  getSince?: () => number | undefined;
+  /**
+   * Runs before every attempt (e.g. loads history over REST). A rejection counts as a
+   * failed attempt; a {@link FatalConnectError} stops reconnecting.
+   */
+  prepare?: () => Promise<void>;
+  backoff?: BackoffOptions;
+  /** @default (url) => new WebSocket(url) */
+  socketFactory?: SocketFactory;
+  /** A socket still not open after this long is dropped and retried. @default 10_000 */
+  connectTimeoutMs?: number;
+  /**
+   * The attempt counter resets once a connection has stayed open this long, so a
+   * server that accepts and then drops at once cannot make us retry forever. @default 2_000
+   */
+  stableAfterMs?: number;
+}
+
+const OPEN = 1;
+/** Close code we report when the socket failed without one (network error, refused). */
+const ABNORMAL = 1006;
+
+/** Checks the outer shape of a server frame; payloads are trusted to match their type. */
+export function parseServerFrame(text: string): ServerFrame | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const frame = value as { type?: unknown; data?: unknown };
+  if (typeof frame.type !== 'string' || typeof frame.data !== 'object' || frame.data === null) {
+    return null;
+  }
+  if (frame.type === 'message') {
+    const m = frame.data as { seq?: unknown; id?: unknown; content?: unknown; username?: unknown };
+    if (
+      typeof m.seq !== 'number' ||
+      typeof m.id !== 'string' ||
+      typeof m.content !== 'string' ||
+      typeof m.username !== 'string'
+    ) {
+      return null;
+    }
+  }
+  return value as ServerFrame;
+}
+
+/**
+ * One room connection that keeps itself alive: it reconnects after a drop unless
+ * the close code says not to (see `reconnectPolicy`), resumes from `getSince()` so
+ * nothing is missed, and gives up after the backoff's last attempt.
+ */
+export class ChatClient {
+  private readonly events = new Emitter<ServerEvents>();
+  private readonly stateEvents = new Emitter<{ state: ConnectionState }>();
+  private readonly backoff: Backoff;
+  private readonly socketFactory: SocketFactory;
+  private socket: SocketLike | null = null;
+  private current: ConnectionState = { kind: 'idle' };
+  /** Bumped for every attempt; callbacks of older attempts are ignored. */
+  private generation = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  private roomDeleted = false;
+
+  constructor(private readonly opts: ChatClientOptions) {
+    this.backoff = new Backoff(opts.backoff);
+    this.socketFactory = opts.socketFactory ?? ((url) => new WebSocket(url));
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  get maxAttempts(): number {
+    return this.backoff.maxAttempts;
+  }
+
+  /** Subscribes to one server frame type; returns the unsubscribe function. */
+  on<K extends keyof ServerEvents>(type: K, fn: (data: ServerEvents[K]) => void): Unsubscribe {
+    return this.events.on(type, fn);
+  }
+
+  onState(fn: (state: ConnectionState) => void): Unsubscribe {
+    return this.stateEvents.on('state', fn);
+  }
+
+  /** Starts connecting, unless already connecting or open. */
+  connect(): void {
+    if (this.current.kind === 'connecting' || this.current.kind === 'open') return;
+    if (this.current.kind === 'closed') return;
+    this.clearRetry();
+    void this.attempt();
+  }
+
+  /** Manual retry: forgets earlier failures and connects now. */
+  retryNow(): void {
+    if (this.current.kind === 'open' || this.current.kind === 'connecting') return;
+    if (this.current.kind === 'closed') return;
+    this.backoff.reset();
+    this.clearRetry();
+    void this.attempt();
+  }
+
+  /** Drops the current connection and starts a fresh attempt at once (e.g. after a resync). */
+  restart(): void {
+    if (this.current.kind === 'closed' || this.current.kind === 'idle') return;
+    this.generation++;
+    this.clearRetry();
+    this.clearTimers();
+    const ws = this.socket;
+    this.socket = null;
+    if (ws) {
+      detach(ws);
+      try {
+        ws.close(1000, 'restart');
+      } catch {
+        // already closed
+      }
+    }
+    void this.attempt();
+  }
+
+  /** Sends a frame if the connection is open; returns whether it was sent. */
+  send(frame: ClientFrame): boolean {
+    const ws = this.socket;
+    if (!ws || this.current.kind !== 'open' || ws.readyState !== OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Stops for good (leaving the room). */
+  close(): void {
+    this.generation++;
+    this.clearRetry();
+    this.clearTimers();
+    const ws = this.socket;
+    this.socket = null;
+    if (ws) {
+      detach(ws);
+      try {
+        ws.close(1000, 'leaving');
+      } catch {
+        // already closed
+      }
+    }
+    this.setState({ kind: 'idle' });
+    this.events.clear();
+    this.stateEvents.clear();
+  }
+
+  private async attempt(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState({
+      kind: 'connecting',
+      attempt: this.backoff.attempts,
+      maxAttempts: this.backoff.maxAttempts,
+    });
+    if (this.opts.prepare) {
+      try {
+        await this.opts.prepare();
+      } catch (err) {
+        if (gen !== this.generation) return;
+        if (err instanceof FatalConnectError) {
+          this.setState({ kind: 'closed', code: err.code, reason: err.message });
+          return;
+        }
+        this.scheduleRetry(ABNORMAL, err instanceof Error ? err.message : 'failed');
+        return;
+      }
+      if (gen !== this.generation) return;
+    }
+    let ws: SocketLike;
+    try {
+      ws = this.socketFactory(this.opts.url(this.opts.getSince?.()));
+    } catch (err) {
+      this.scheduleRetry(ABNORMAL, err instanceof Error ? err.message : 'failed');
+      return;
+    }
+    this.socket = ws;
+    // Frames should be text, but a server that sends JSON as binary frames must not
+    // go unheard: an ArrayBuffer decodes synchronously (a Blob would reorder frames).
+    ws.binaryType = 'arraybuffer';
+    this.connectTimer = setTimeout(() => {
+      if (gen !== this.generation || ws.readyState === OPEN) return;
+      detach(ws);
+      try {
+        ws.close();
+      } catch {
+        // ignore
+      }
+      this.socket = null;
+      this.scheduleRetry(ABNORMAL, 'connection timed out');
+    }, this.opts.connectTimeoutMs ?? 10_000);
+
+    ws.onopen = () => {
+      if (gen !== this.generation) return;
+      clearTimeout(this.connectTimer);
+      this.setState({ kind: 'open' });
+      this.stableTimer = setTimeout(() => this.backoff.reset(), this.opts.stableAfterMs ?? 2_000);
+    };
+    ws.onmessage = (ev) => {
+      if (gen !== this.generation) return;
+      const text = frameText(ev.data);
+      if (text === null) return;
+      const frame = parseServerFrame(text);
+      if (!frame) return;
+      if (frame.type === 'room_deleted') this.roomDeleted = true;
+      this.events.emit(frame.type, frame.data as never);
+    };
+    ws.onerror = () => {
+      // A close event always follows; it carries the code we act on.
+    };
+    ws.onclose = (ev) => {
+      if (gen !== this.generation) return;
+      this.socket = null;
+      this.clearTimers();
+      this.handleClose(ev.code || ABNORMAL, ev.reason);
+    };
+  }
+
+  private handleClose(code: number, reason: string): void {
+    if (this.roomDeleted) {
+      this.setState({ kind: 'closed', code: CloseCode.ROOM_DELETED, reason: reason || 'deleted' });
+      return;
+    }
+    if (reconnectPolicy(code) === 'never') {
+      this.setState({ kind: 'closed', code, reason });
+      return;
+    }
+    this.scheduleRetry(code, reason);
+  }
+
+  private scheduleRetry(code: number, reason: string): void {
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.stableTimer);
+    const policy = reconnectPolicy(code);
+    const delay = this.backoff.next();
+    if (delay === null) {
+      this.setState({ kind: 'gave_up', code, reason });
+      return;
+    }
+    const wait = policy === 'now' ? 0 : delay;
+    this.setState({
+      kind: 'waiting',
+      attempt: this.backoff.attempts,
+      maxAttempts: this.backoff.maxAttempts,
+      delayMs: wait,
+      retryAt: Date.now() + wait,
+      code,
+    });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, wait);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.stableTimer);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.stateEvents.emit('state', state);
+  }
+}
+
+const decoder = new TextDecoder();
+
+function frameText(data: unknown): string | null {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return decoder.decode(data);
+  return null;
+}
+
+function detach(ws: SocketLike): void {
+  ws.onopen = null;
+  ws.onclose = null;
+  ws.onerror = null;
+  ws.onmessage = null;
+}

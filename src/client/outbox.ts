@@ -1,0 +1,142 @@
+// Messages written but not yet confirmed by the server's echo. They live in
+// localStorage (one key per room), so a reload or a crash does not lose them, and
+// each carries a client_id the server uses as an idempotency key: sending one twice
+// (after a reconnect, or from two tabs) stores it once.
+import { type KeyValueStore, readJson, StorageKeys, writeJson } from './storage.js';
+
+export type OutboxStatus = 'pending' | 'failed';
+
+export interface OutboxItem {
+  client_id: string;
+  /** Who wrote it: a user who changes name does not send the old name's messages. */
+  username: string;
+  content: string;
+  /** ISO 8601, when it was written. */
+  created_at: string;
+  status: OutboxStatus;
+  /** Why it failed, for the person (only when `status` is 'failed'). */
+  error?: string;
+}
+
+export function newClientId(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') {
+    return crypto.randomUUID();
+  }
+  // randomUUID needs a secure context; plain http on a LAN address is not one.
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function isItem(v: unknown): v is OutboxItem {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.client_id === 'string' &&
+    typeof o.username === 'string' &&
+    typeof o.content === 'string' &&
+    typeof o.created_at === 'string' &&
+    (o.status === 'pending' || o.status === 'failed')
+  );
+}
+
+/** The outbox of one room, as seen by one user. */
+export class Outbox {
+  readonly key: string;
+  private all: OutboxItem[] = [];
+
+  constructor(
+    private readonly store: KeyValueStore,
+    roomId: string,
+    private readonly username: string,
+  ) {
+    this.key = StorageKeys.outbox(roomId);
+    this.reload();
+  }
+
+  /** This user's items, oldest first. */
+  items(): readonly OutboxItem[] {
+    return this.all.filter((i) => i.username === this.username);
+  }
+
+  pending(): OutboxItem[] {
+    return this.items().filter((i) => i.status === 'pending');
+  }
+
+  get(clientId: string): OutboxItem | undefined {
+    return this.all.find((i) => i.client_id === clientId && i.username === this.username);
+  }
+
+  has(clientId: string): boolean {
+    return this.get(clientId) !== undefined;
+  }
+
+  add(content: string, now = new Date()): OutboxItem {
+    const item: OutboxItem = {
+      client_id: newClientId(),
+      username: this.username,
+      content,
+      created_at: now.toISOString(),
+      status: 'pending',
+    };
+    this.all.push(item);
+    this.save();
+    return item;
+  }
+
+  /** Removes an item; returns whether it was there. */
+  remove(clientId: string): boolean {
+    const before = this.all.length;
+    this.all = this.all.filter((i) => i.client_id !== clientId);
+    if (this.all.length === before) return false;
+    this.save();
+    return true;
+  }
+
+  markFailed(clientId: string, error: string): void {
+    const item = this.get(clientId);
+    if (!item || item.status === 'failed') return;
+    item.status = 'failed';
+    item.error = error;
+    this.save();
+  }
+
+  markPending(clientId: string): void {
+    const item = this.get(clientId);
+    if (!item || item.status === 'pending') return;
+    item.status = 'pending';
+    delete item.error;
+    this.save();
+  }
+
+  /** Re-reads storage (another tab may have changed it). */
+  reload(): void {
+    const raw = readJson<unknown>(this.store, this.key);
+    this.all = Array.isArray(raw) ? raw.filter(isItem) : [];
+  }
+
+  /** Drops every item of the room (it was deleted). */
+  destroy(): void {
+    this.all = [];
+    try {
+      this.store.removeItem(this.key);
+    } catch {
+      // ignore
+    }
+  }
+
+  private save(): void {
+    if (this.all.length === 0) {
+      try {
+        this.store.removeItem(this.key);
+      } catch {
+        // ignore
+      }
+    } else {
+      writeJson(this.store, this.key, this.all);
+    }
+  }
+}

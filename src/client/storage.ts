@@ -1,0 +1,57 @@
+// localStorage that never throws: private browsing, a full quota or disabled
+// storage must not break the chat, only its memory across reloads.
+
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** The page's localStorage, or an in-memory stand-in when it is unavailable. */
+export function browserStorage(): KeyValueStore {
+  try {
+    const s = globalThis.localStorage;
+    const probe = '__parley_probe__';
+    s.setItem(probe, '1');
+    s.removeItem(probe);
+    return s;
+  } catch {
+    return memoryStorage();
+  }
+}
+
+export function memoryStorage(): KeyValueStore {
+  const map = new Map<string, string>();
+  return {
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => {
+      map.set(k, v);
+    },
+    removeItem: (k) => {
+      map.delete(k);
+    },
+  };
+}
+
+export function readJson<T>(store: KeyValueStore, key: string): T | undefined {
+  try {
+    const raw = store.getItem(key);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeJson(store: KeyValueStore, key: string, value: unknown): void {
+  try {
+    store.setItem(key, JSON.stringify(value));
+  } catch {
+    // Quota exceeded or storage gone: keep working from memory.
+  }
+}
+
+export const StorageKeys = {
+  username: 'parley:username',
+  rooms: 'parley:rooms',
+  outbox: (roomId: string) => `parley:outbox:v1:${roomId}`,
+} as const;

@@ -1,0 +1,139 @@
+// Tiny DOM helpers. Text only ever enters the page through createTextNode or
+// textContent: there is deliberately no way to set innerHTML here.
+
+type Listener<K extends keyof HTMLElementEventMap> = (ev: HTMLElementEventMap[K]) => void;
+
+export interface Attrs {
+  class?: string | false | null | undefined;
+  /** Event listeners, e.g. `on: { click: fn }`. */
+  on?: { [K in keyof HTMLElementEventMap]?: Listener<K> };
+  /** Any other attribute: strings and numbers are set, true sets an empty value, false/null/undefined skip. */
+  [attr: string]: unknown;
+}
+
+export type Child = Node | string | number | null | undefined | false | readonly Child[];
+
+const FORBIDDEN = new Set(['innerhtml', 'outerhtml', 'style', 'srcdoc']);
+
+function append(parent: Node, child: Child): void {
+  if (child === null || child === undefined || child === false) return;
+  if (Array.isArray(child)) {
+    for (const c of child) append(parent, c);
+  } else if (child instanceof Node) {
+    parent.appendChild(child);
+  } else {
+    parent.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+/** Creates an element. Strings among `children` become text nodes, never markup. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === 'on') {
+        for (const [type, fn] of Object.entries(value as Record<string, EventListener>)) {
+          el.addEventListener(type, fn);
+        }
+        continue;
+      }
+      if (FORBIDDEN.has(key.toLowerCase()) || key.toLowerCase().startsWith('on')) {
+        throw new Error(`h(): attribute "${key}" is not allowed`);
+      }
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') el.className = String(value);
+      else if (key === 'value' && 'value' in el) (el as HTMLInputElement).value = String(value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Icon paths (24x24, stroked). Static, so no user input ever reaches an SVG. */
+const ICONS = {
+  send: ['M4 12l16-8-6 16-2.5-6.5L4 12z'],
+  back: ['M15 5l-7 7 7 7'],
+  trash: ['M4 7h16', 'M10 11v6', 'M14 11v6', 'M6 7l1 13h10l1-13', 'M9 7V4h6v3'],
+  users: [
+    'M16 19v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1',
+    'M9.5 10a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z',
+    'M21 19v-1a4 4 0 0 0-3-3.87',
+    'M15.5 3.13a3.5 3.5 0 0 1 0 6.75',
+  ],
+  plus: ['M12 5v14', 'M5 12h14'],
+  refresh: ['M20 11a8 8 0 1 0-2.3 5.7', 'M20 4v7h-7'],
+  close: ['M6 6l12 12', 'M18 6L6 18'],
+  down: ['M12 5v14', 'M6 13l6 6 6-6'],
+  retry: ['M4 4v6h6', 'M5.5 15a7 7 0 1 0 1.6-7.3L4 10'],
+  chat: ['M4 5h16v11H9l-5 4V5z'],
+  edit: ['M4 20h4L19 9l-4-4L4 16v4z', 'M13.5 6.5l4 4'],
+} as const;
+export type IconName = keyof typeof ICONS;
+
+/** A decorative icon (hidden from assistive technology; give its button a label). */
+export function icon(name: IconName, extraClass = ''): SVGSVGElement {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', `icon ${extraClass}`.trim());
+  for (const d of ICONS[name]) {
+    const path = document.createElementNS(SVG_NS, 'path');
+    path.setAttribute('d', d);
+    svg.appendChild(path);
+  }
+  return svg;
+}
+
+/** Replaces all children of `el`. */
+export function setChildren(el: Element, ...children: Child[]): void {
+  el.replaceChildren();
+  append(el, children);
+}
+
+export interface Keyed {
+  key: string;
+  render: () => Element;
+}
+
+/**
+ * Makes `parent`'s children match `items` by key, reusing the elements of keys it
+ * already rendered (so a new message adds one node instead of redrawing the log).
+ * Returns the cache to pass next time.
+ */
+export function reconcile(
+  parent: Element,
+  items: readonly Keyed[],
+  cache: Map<string, Element>,
+): Map<string, Element> {
+  const next = new Map<string, Element>();
+  let cursor: ChildNode | null = parent.firstChild;
+  for (const item of items) {
+    if (next.has(item.key)) continue;
+    const el = cache.get(item.key) ?? item.render();
+    next.set(item.key, el);
+    if (el === cursor) {
+      cursor = cursor.nextSibling;
+    } else {
+      parent.insertBefore(el, cursor);
+    }
+  }
+  for (const [key, el] of cache) {
+    if (!next.has(key)) el.remove();
+  }
+  return next;
+}
+
+let idCounter = 0;
+/** A document-unique id for label/aria wiring. */
+export function uid(prefix: string): string {
+  idCounter++;
+  return `${prefix}-${idCounter}`;
+}

@@ -1,0 +1,332 @@
+// One room on screen: header (back, name, status, members toggle), the status
+// banner, the timeline, typing line and composer, and the members sidebar/drawer.
+import { CloseCode } from '../../../protocol/error-codes.js';
+import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
+import type { Api } from '../../api.js';
+import type { ConnectionState } from '../../chat-client.js';
+import { RoomSession } from '../../room-session.js';
+import type { KeyValueStore } from '../../storage.js';
+import type { Announcer } from '../announcer.js';
+import { h, icon, setChildren, uid } from '../dom.js';
+import { onlineText } from '../format.js';
+import { ComposerView } from './composer.js';
+import { MembersView } from './members.js';
+import { StatusView } from './status.js';
+import { TimelineView } from './timeline.js';
+import { toast } from './toast.js';
+import { TypingView } from './typing.js';
+import { userChip } from './user-chip.js';
+
+export interface RoomViewOptions {
+  roomId: string;
+  /** Best known name (from the last room list); refreshed in the background. */
+  roomName: string | undefined;
+  username: string;
+  api: Api;
+  store: KeyValueStore;
+  announcer: Announcer;
+  wsUrl: (roomId: string, username: string, since: number | undefined) => string;
+  /** Resolves the room's current name, or null when it does not exist. */
+  lookupName: () => Promise<string | null | undefined>;
+  onChangeName: () => void;
+}
+
+const NARROW = '(max-width: 860px)';
+
+export class RoomView {
+  readonly el: HTMLElement;
+  private readonly session: RoomSession;
+  private readonly timeline: TimelineView;
+  private readonly composer: ComposerView;
+  private readonly members: MembersView;
+  private readonly typing: TypingView;
+  private readonly status: StatusView;
+  private readonly title: HTMLElement;
+  private readonly onlineCount: HTMLElement;
+  private readonly meta: HTMLElement;
+  private readonly membersToggle: HTMLButtonElement;
+  private readonly backdrop: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly narrow: MediaQueryList;
+  private membersOpen: boolean;
+  private roomName: string;
+  private hiddenUnread = 0;
+  private count = 0;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(private readonly opts: RoomViewOptions) {
+    this.roomName = opts.roomName ?? 'Room';
+    this.narrow = window.matchMedia(NARROW);
+    this.membersOpen = !this.narrow.matches;
+
+    this.session = new RoomSession({
+      roomId: opts.roomId,
+      username: opts.username,
+      api: opts.api,
+      store: opts.store,
+      wsUrl: opts.wsUrl,
+    });
+    const s = this.session;
+
+    this.status = new StatusView(() => s.retryConnection());
+    this.timeline = new TimelineView(s, this.roomName);
+    this.typing = new TypingView();
+    this.composer = new ComposerView({
+      roomName: this.roomName,
+      maxLength: DEFAULT_LIMITS.maxContentLength,
+      onSend: (text) => s.send(text),
+      onTyping: (active) => s.setTyping(active),
+      onEscape: () => this.timeline.scrollToBottom(true),
+    });
+    const membersId = uid('members');
+    this.members = new MembersView(opts.username, membersId, () =>
+      this.setMembersOpen(false, true),
+    );
+
+    this.title = h('h1', { class: 'room-name', 'data-testid': 'room-name' }, this.roomName);
+    this.meta = h('p', { class: 'room-meta', 'aria-hidden': 'true' });
+    this.onlineCount = h('span', { class: 'online-count', 'data-testid': 'online-count' }, '0');
+    this.membersToggle = h(
+      'button',
+      {
+        type: 'button',
+        class: 'members-toggle',
+        'aria-controls': membersId,
+        'data-testid': 'members-toggle',
+        on: { click: () => this.setMembersOpen(!this.membersOpen, true) },
+      },
+      icon('users'),
+      this.onlineCount,
+    );
+    this.backdrop = h('div', {
+      class: 'drawer-backdrop',
+      'aria-hidden': 'true',
+      on: { click: () => this.setMembersOpen(false, true) },
+    });
+
+    const header = h(
+      'header',
+      { class: 'topbar room-topbar' },
+      h(
+        'a',
+        {
+          href: '#/',
+          class: 'back-link',
+          'data-testid': 'leave-room',
+          'aria-label': 'Leave room and go back to the room list',
+        },
+        icon('back'),
+        h('span', { class: 'back-text' }, 'Rooms'),
+      ),
+      h(
+        'div',
+        { class: 'room-heading' },
+        h('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
+        h('div', { class: 'room-heading-text' }, this.title, this.meta),
+      ),
+      h(
+        'div',
+        { class: 'topbar-actions' },
+        this.status.pill,
+        this.membersToggle,
+        userChip(opts.username, opts.onChangeName, true),
+      ),
+    );
+
+    this.footer = h('div', { class: 'room-footer' }, this.typing.el, this.composer.el);
+    const conversation = h('div', { class: 'conversation' }, this.timeline.el, this.footer);
+    this.body = h('div', { class: 'room-body' }, conversation, this.members.el, this.backdrop);
+    this.el = h(
+      'div',
+      { class: 'screen room', 'data-testid': 'room-view' },
+      header,
+      this.status.banner,
+      this.body,
+    );
+
+    this.wire();
+    this.applyMembersOpen();
+    this.status.update(s.state);
+    this.members.update([]);
+    this.updateCount(0);
+    this.setTitle();
+  }
+
+  start(): void {
+    this.session.start();
+    void this.opts.lookupName().then((name) => {
+      if (name) this.setRoomName(name);
+    });
+  }
+
+  focus(): void {
+    this.composer.focus();
+  }
+
+  destroy(): void {
+    for (const c of this.cleanups) c();
+    this.session.stop();
+    this.status.destroy();
+    this.timeline.destroy();
+    document.title = 'Parley';
+  }
+
+  private wire(): void {
+    const s = this.session;
+    const a = this.opts.announcer;
+    this.cleanups.push(
+      s.on('timeline', (change) => {
+        this.timeline.update(change);
+        if (change.reason === 'live' && !change.own && document.hidden) {
+          this.hiddenUnread++;
+          this.setTitle();
+        }
+      }),
+      s.on('users', (users) => {
+        this.members.update(users);
+        this.updateCount(users.length);
+      }),
+      s.on('typing', (names) => this.typing.update(names)),
+      s.on('state', (state) => this.onState(state)),
+      s.on('history', (hs) => {
+        this.timeline.renderHead();
+        if (hs.kind === 'not_found') this.showGone('not_found');
+      }),
+      s.on('older', () => this.timeline.renderHead()),
+      s.on('problem', (text) => toast(text)),
+      s.on('announce', (text) => a.say(text)),
+      s.on('deleted', () => this.showGone('deleted')),
+    );
+
+    const onMq = () => {
+      this.membersOpen = !this.narrow.matches;
+      this.applyMembersOpen();
+    };
+    this.narrow.addEventListener('change', onMq);
+    this.cleanups.push(() => this.narrow.removeEventListener('change', onMq));
+
+    const onKey = (ev: KeyboardEvent) => {
+      if (ev.key === 'Escape' && this.narrow.matches && this.membersOpen) {
+        ev.preventDefault();
+        this.setMembersOpen(false, true);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    this.cleanups.push(() => document.removeEventListener('keydown', onKey));
+
+    const onStorage = (ev: StorageEvent) => {
+      if (ev.key === s.outbox.key) s.syncOutbox();
+    };
+    window.addEventListener('storage', onStorage);
+    this.cleanups.push(() => window.removeEventListener('storage', onStorage));
+
+    const onVisible = () => {
+      if (!document.hidden) {
+        this.hiddenUnread = 0;
+        this.setTitle();
+        if (s.state.kind === 'gave_up') s.retryConnection();
+      }
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
+
+    const onOnline = () => {
+      if (s.state.kind === 'gave_up' || s.state.kind === 'waiting') s.retryConnection();
+    };
+    window.addEventListener('online', onOnline);
+    this.cleanups.push(() => window.removeEventListener('online', onOnline));
+  }
+
+  private onState(state: ConnectionState): void {
+    this.status.update(state);
+    this.el.dataset.connection = state.kind;
+    // Presence and typing of others are only known while connected.
+    this.members.el.classList.toggle('stale', state.kind !== 'open');
+    this.timeline.update({ reason: 'pending', own: false });
+    if (state.kind === 'closed' && state.code === CloseCode.ROOM_DELETED) this.showGone('deleted');
+    if (state.kind === 'closed' && state.code === CloseCode.ROOM_NOT_FOUND)
+      this.showGone('not_found');
+  }
+
+  private showGone(kind: 'deleted' | 'not_found'): void {
+    if (this.footer.dataset.gone === kind) return;
+    this.footer.dataset.gone = kind;
+    this.composer.setDisabled(true);
+    const deleted = kind === 'deleted';
+    const back = h(
+      'a',
+      { href: '#/', class: 'btn btn-primary', 'data-testid': 'back-to-rooms' },
+      'Back to rooms',
+    );
+    setChildren(
+      this.footer,
+      h(
+        'div',
+        {
+          class: 'room-gone',
+          role: 'alert',
+          'data-testid': deleted ? 'room-deleted' : 'room-not-found',
+        },
+        h(
+          'div',
+          { class: 'room-gone-text' },
+          h('strong', null, deleted ? 'This room was deleted.' : 'This room does not exist.'),
+          h(
+            'span',
+            null,
+            deleted
+              ? 'Its messages are gone. You can pick another room or start a new one.'
+              : 'It may have been deleted. Pick another room or start a new one.',
+          ),
+        ),
+        back,
+      ),
+    );
+    this.members.update([]);
+    this.updateCount(0);
+    back.focus();
+  }
+
+  private setMembersOpen(open: boolean, moveFocus: boolean): void {
+    this.membersOpen = open;
+    this.applyMembersOpen();
+    if (!moveFocus || !this.narrow.matches) return;
+    if (open) this.members.el.querySelector<HTMLElement>('.drawer-close')?.focus();
+    else this.membersToggle.focus();
+  }
+
+  private applyMembersOpen(): void {
+    const open = this.membersOpen;
+    this.updateCount(this.count);
+    this.el.classList.toggle('members-open', open);
+    this.membersToggle.setAttribute('aria-expanded', String(open));
+    // A closed drawer slides off screen; keep its controls out of the tab order.
+    this.members.el.inert = !open;
+  }
+
+  private updateCount(n: number): void {
+    this.count = n;
+    this.onlineCount.textContent = String(n);
+    this.meta.textContent = onlineText(n);
+    this.membersToggle.setAttribute(
+      'aria-label',
+      `${this.membersOpen ? 'Hide' : 'Show'} online people (${onlineText(n)})`,
+    );
+    this.membersToggle.title = onlineText(n);
+  }
+
+  private setRoomName(name: string): void {
+    if (name === this.roomName) return;
+    this.roomName = name;
+    this.title.textContent = name;
+    this.timeline.setRoomName(name);
+    this.composer.setRoomName(name);
+    this.setTitle();
+  }
+
+  private setTitle(): void {
+    const unread = this.hiddenUnread > 0 ? `(${this.hiddenUnread}) ` : '';
+    document.title = `${unread}${this.roomName} · Parley`;
+  }
+}
