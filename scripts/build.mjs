@@ -19,6 +19,18 @@ await Promise.all([
     sourcemap: true,
     logLevel: 'warning',
   }),
+  // `npm run start:cluster`: forks dist/server/main.js once per worker
+  build({
+    entryPoints: ['src/server/cluster.ts'],
+    outfile: 'dist/server/cluster.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  }),
   build({
     entryPoints: ['src/client/main.ts'],
     outfile: 'dist/public/app.js',

@@ -414,10 +414,19 @@ export class RoomSession {
 
   private onError(d: ServerEvents['error']): void {
     if (MESSAGE_ERRORS.has(d.code)) {
-      const first = this.inflight.keys().next();
-      if (!first.done) {
-        this.clearInflight(first.value);
-        this.outbox.markFailed(first.value, failureText(d.code, d.message));
+      // The server names the failed message when it can; a rate-limit error cannot
+      // be tied to one (the frame was not read), so the echo timeout handles it.
+      const target =
+        d.client_id !== undefined
+          ? this.inflight.has(d.client_id)
+            ? d.client_id
+            : undefined
+          : d.code === ErrorCode.RATE_LIMITED
+            ? undefined
+            : this.inflight.keys().next().value;
+      if (target !== undefined) {
+        this.clearInflight(target);
+        this.outbox.markFailed(target, failureText(d.code, d.message));
         this.events.emit('timeline', { reason: 'pending', own: false });
         this.events.emit('announce', `Message not sent: ${failureText(d.code, d.message)}`);
         return;

@@ -36,7 +36,8 @@ export interface ServerEvents {
   leave: PresenceNotice;
   user_list: { users: string[] };
   typing: { username: string; is_typing: boolean };
-  error: { code: ErrorCode; message: string };
+  /** `client_id` names the message frame that failed, when it carried one. */
+  error: { code: ErrorCode; message: string; client_id?: string };
   /** The room was deleted; the server closes with CloseCode.ROOM_DELETED next. */
   room_deleted: { room_id: string; message: string };
   /**

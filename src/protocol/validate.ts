@@ -9,7 +9,7 @@ import {
   MessageFrame,
   TypingFrame,
 } from './frames.js';
-import { contentProblem } from './text-rules.js';
+import { contentProblem, nameProblem } from './text-rules.js';
 
 export interface FrameLimits {
   maxContentLength: number;
@@ -18,7 +18,7 @@ export interface FrameLimits {
 
 export type ParseResult =
   | { ok: true; frame: ClientFrame }
-  | { ok: false; code: ErrorCode; message: string };
+  | { ok: false; code: ErrorCode; message: string; clientId?: string };
 
 const validators = {
   message: TypeCompiler.Compile(MessageFrame),
@@ -46,33 +46,49 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
     return fail(ErrorCode.UNKNOWN_TYPE, `Unknown frame type: ${JSON.stringify(type ?? null)}`);
   }
   const validator = validators[type as ClientFrameType];
+  const rawId = (value as { client_id?: unknown }).client_id;
+  // Lets the sender match the error to its pending message.
+  const clientId =
+    typeof rawId === 'string' && rawId.length <= limits.maxClientIdLength ? rawId : undefined;
+  const failWithId = (code: ErrorCode, message: string): ParseResult =>
+    clientId === undefined ? { ok: false, code, message } : { ok: false, code, message, clientId };
   if (!validator.Check(value)) {
     const first = validator.Errors(value).First();
     const field = first?.path.replace(/^\//, '') || 'frame';
     if (type === 'message' && field === 'content') {
-      return fail(ErrorCode.INVALID_CONTENT, '`content` must be a string');
+      return failWithId(ErrorCode.INVALID_CONTENT, '`content` must be a string');
     }
-    return fail(ErrorCode.INVALID_FRAME, `Invalid \`${field}\`: ${first?.message ?? 'bad value'}`);
+    return failWithId(
+      ErrorCode.INVALID_FRAME,
+      `Invalid \`${field}\`: ${first?.message ?? 'bad value'}`,
+    );
   }
   const frame = value as ClientFrame;
   if (frame.type === 'message') {
     const problem = contentProblem(frame.content, limits.maxContentLength);
     if (problem === 'too_long') {
-      return fail(
+      return failWithId(
         ErrorCode.CONTENT_TOO_LONG,
         `Content is longer than ${limits.maxContentLength} characters`,
       );
     }
-    if (problem === 'empty') return fail(ErrorCode.INVALID_CONTENT, 'Content is empty');
+    if (problem === 'empty') return failWithId(ErrorCode.INVALID_CONTENT, 'Content is empty');
     if (problem === 'control_chars') {
-      return fail(ErrorCode.INVALID_CONTENT, 'Content contains control characters');
+      return failWithId(
+        ErrorCode.INVALID_CONTENT,
+        'Content contains control characters or malformed Unicode',
+      );
     }
-    if (frame.client_id !== undefined && frame.client_id.length > limits.maxClientIdLength) {
-      return fail(
+    const idProblem =
+      frame.client_id === undefined ? null : nameProblem(frame.client_id, limits.maxClientIdLength);
+    if (idProblem === 'too_long') {
+      return failWithId(
         ErrorCode.INVALID_FRAME,
         `\`client_id\` is longer than ${limits.maxClientIdLength} characters`,
       );
     }
+    if (idProblem)
+      return failWithId(ErrorCode.INVALID_FRAME, '`client_id` contains control characters');
   }
   return { ok: true, frame };
 }

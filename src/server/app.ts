@@ -9,11 +9,13 @@ import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
+import { Metrics } from './metrics.js';
 import { createPresence } from './presence/index.js';
 import type { Presence } from './presence/presence.js';
 import type { ChatStore } from './storage/chat-store.js';
@@ -38,6 +40,9 @@ export interface App {
   readonly hub: RoomHub;
   readonly gateway: WsGateway;
   readonly log: Logger;
+  readonly metrics: Metrics;
+  /** This process's id in logs (`node`), metrics (`node` label) and on the bus. */
+  readonly nodeId: string;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8000`. */
   listen(): Promise<string>;
   /** Graceful shutdown: refuse new work, close sockets with 1001, flush writes, close bus and store. */
@@ -47,15 +52,23 @@ export interface App {
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const nodeId = randomUUID().slice(0, 8);
   const log = deps.log ?? createLogger(config.logLevel, nodeId);
-  const store = deps.store ?? createStore(config);
-  const bus = deps.bus ?? createBus(config);
-  const presence = deps.presence ?? createPresence(config);
+  const metrics = new Metrics(nodeId);
+  const storeError = (operation: string, error: unknown) => {
+    metrics.storeErrors.inc({ operation });
+    log.debug({ err: error, operation }, 'store operation failed');
+  };
+  const busError = (operation: string) => metrics.busErrors.inc({ operation });
+  const store = deps.store ?? createStore(config, { onError: storeError });
+  const bus = deps.bus ?? createBus(config, { nodeId, log, onError: busError });
+  const presence = deps.presence ?? createPresence(config, { nodeId, bus, log, onError: busError });
   await store.init();
   await bus.init();
+  await presence.init();
 
   const messages = new MessageService(store, bus, log);
   const rooms = new RoomService(store, bus, config.limits);
-  const hub = new RoomHub(bus);
+  const hub = new RoomHub(bus, { store, presence, log, metrics });
+  metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
 
   const http: FastifyInstance = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps route types at Fastify's defaults.
@@ -71,11 +84,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerRateLimit(http, config.http);
   await registerDocs(http);
   registerHealthRoutes(http, store, bus);
+  registerMetricsRoutes(http, metrics);
   registerRoomRoutes(http, rooms);
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 
-  const gateway = new WsGateway({ config, store, bus, presence, messages, hub, log });
+  const gateway = new WsGateway({ config, store, bus, presence, messages, hub, log, metrics });
   gateway.attach(http.server);
 
   let closing: Promise<void> | undefined;
@@ -87,6 +101,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     gateway,
     log,
+    metrics,
+    nodeId,
     async listen() {
       await http.listen({ host: config.host, port: config.port });
       const { address, port } = http.server.address() as AddressInfo;
@@ -97,6 +113,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       closing ??= (async () => {
         await Promise.all([gateway.close(), http.close()]);
         await messages.drain();
+        // Before the bus: withdrawing this process's users publishes leave notices.
+        await presence.close();
         await bus.close();
         await store.close();
       })();

@@ -48,6 +48,32 @@ export interface Config {
     ratePerSec: number;
     rateBurst: number;
   };
+  /** PostgreSQL URL (`postgres://user@host:5432/db`); when set, PostgreSQL replaces SQLite. */
+  databaseUrl: string;
+  postgres: {
+    /** Schema holding Parley's tables; created on first start. */
+    schema: string;
+    /** Connections per process. */
+    poolSize: number;
+    /** A connection attempt or query slower than this fails (`STORE_FAILED`) instead of hanging. */
+    timeoutMs: number;
+  };
+  /** Redis URL (`redis://host:6379`); when set, Redis carries events and presence between processes. */
+  redisUrl: string;
+  redis: {
+    /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+    prefix: string;
+    /** A process whose presence heartbeat is older than this is dead: its users leave everywhere. */
+    presenceTtlMs: number;
+    /** How often a process refreshes its heartbeat and sweeps dead processes. */
+    presenceHeartbeatMs: number;
+  };
+  /** `npm run start:cluster` (src/server/cluster.ts) only. */
+  cluster: {
+    workers: number;
+    /** `shared`: every worker on PORT (node:cluster balances); `spread`: worker i on PORT+i. */
+    ports: 'shared' | 'spread';
+  };
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'list' | { oneOf: readonly string[] };
@@ -224,6 +250,76 @@ export const CONFIG_TABLE: readonly Option[] = [
     default: '200',
     doc: 'REST token bucket size per client IP',
   },
+  {
+    env: 'DATABASE_URL',
+    path: 'databaseUrl',
+    kind: 'string',
+    default: '',
+    doc: 'PostgreSQL URL, e.g. `postgres://parley@127.0.0.1:5432/parley`; when set, PostgreSQL replaces SQLite (`CHAT_DB_PATH` is ignored)',
+  },
+  {
+    env: 'CHAT_PG_SCHEMA',
+    path: 'postgres.schema',
+    kind: 'string',
+    default: 'public',
+    doc: "PostgreSQL schema for Parley's tables, created on first start",
+  },
+  {
+    env: 'CHAT_PG_POOL_SIZE',
+    path: 'postgres.poolSize',
+    kind: 'int',
+    default: '10',
+    doc: 'PostgreSQL connections per server process',
+  },
+  {
+    env: 'CHAT_PG_TIMEOUT_MS',
+    path: 'postgres.timeoutMs',
+    kind: 'int',
+    default: '5000',
+    doc: 'A PostgreSQL connection attempt or query slower than this fails (sends get `STORE_FAILED`) instead of hanging',
+  },
+  {
+    env: 'REDIS_URL',
+    path: 'redisUrl',
+    kind: 'string',
+    default: '',
+    doc: 'Redis URL, e.g. `redis://127.0.0.1:6379`; when set, Redis carries messages, typing, presence and room deletion between server processes',
+  },
+  {
+    env: 'CHAT_REDIS_PREFIX',
+    path: 'redis.prefix',
+    kind: 'string',
+    default: 'parley:',
+    doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis',
+  },
+  {
+    env: 'CHAT_PRESENCE_TTL_MS',
+    path: 'redis.presenceTtlMs',
+    kind: 'int',
+    default: '10000',
+    doc: "A process that has not refreshed its presence heartbeat for this long is dead: its users leave every room's online list, with leave notices",
+  },
+  {
+    env: 'CHAT_PRESENCE_HEARTBEAT_MS',
+    path: 'redis.presenceHeartbeatMs',
+    kind: 'int',
+    default: '3000',
+    doc: "How often each process refreshes its presence heartbeat and sweeps dead processes; a dead process's users are gone everywhere within TTL + this",
+  },
+  {
+    env: 'CHAT_CLUSTER_WORKERS',
+    path: 'cluster.workers',
+    kind: 'int',
+    default: '3',
+    doc: 'Server processes started by `npm run start:cluster` (more than one needs `DATABASE_URL` and `REDIS_URL`)',
+  },
+  {
+    env: 'CHAT_CLUSTER_PORTS',
+    path: 'cluster.ports',
+    kind: { oneOf: ['shared', 'spread'] },
+    default: 'shared',
+    doc: '`start:cluster` only. `shared`: every worker listens on `PORT` (node:cluster balances connections); `spread`: worker i listens on `PORT`+i (for a load balancer such as nginx)',
+  },
 ];
 
 function parseValue(opt: Option, raw: string): { value?: unknown; problem?: string } {
@@ -281,8 +377,33 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (problems.length === 0 && cfg.limits.maxFrameBytes < 1024) {
     problems.push('CHAT_MAX_FRAME_BYTES must be at least 1024');
   }
+  if (problems.length === 0) problems.push(...scaleOutProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/** Checks the PostgreSQL, Redis and cluster options together. */
+function scaleOutProblems(cfg: Config): string[] {
+  const problems: string[] = [];
+  if (cfg.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(cfg.postgres.schema)) {
+    problems.push('CHAT_PG_SCHEMA must be a plain SQL identifier (letters, digits, _)');
+  }
+  if (cfg.postgres.poolSize < 1) problems.push('CHAT_PG_POOL_SIZE must be at least 1');
+  if (cfg.postgres.timeoutMs < 100) problems.push('CHAT_PG_TIMEOUT_MS must be at least 100');
+  if (cfg.redisUrl !== '' && !/^rediss?:\/\//.test(cfg.redisUrl)) {
+    problems.push('REDIS_URL must start with redis:// or rediss://');
+  }
+  if (cfg.redis.presenceHeartbeatMs < 50) {
+    problems.push('CHAT_PRESENCE_HEARTBEAT_MS must be at least 50');
+  }
+  if (cfg.redis.presenceTtlMs < 2 * cfg.redis.presenceHeartbeatMs) {
+    problems.push('CHAT_PRESENCE_TTL_MS must be at least twice CHAT_PRESENCE_HEARTBEAT_MS');
+  }
+  if (cfg.cluster.workers < 1) problems.push('CHAT_CLUSTER_WORKERS must be at least 1');
+  return problems;
 }
 
 /** Config for tests and embedding: defaults, an in-memory database, overrides on top. */

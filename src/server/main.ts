@@ -17,7 +17,15 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   const url = await app.listen();
-  app.log.info({ url, db: config.dbPath }, `Parley listening on ${url}`);
+  app.log.info(
+    {
+      url,
+      // never the PostgreSQL URL: it may hold a password
+      db: config.databaseUrl === '' ? config.dbPath : 'postgres',
+      bus: config.redisUrl === '' ? 'local' : 'redis',
+    },
+    `Parley listening on ${url}`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -37,6 +45,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Under `npm run start:cluster` the primary asks over IPC (the worker may have
+  // had the terminal's SIGINT already: then this is no second signal).
+  process.on('message', (message) => {
+    if (message === 'parley:shutdown' && !stopping) stop('SIGTERM');
+  });
 }
 
 main().catch((error: unknown) => {

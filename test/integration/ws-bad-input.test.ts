@@ -62,6 +62,12 @@ describe('WebSocket: bad frames get an error frame and the connection stays open
     ['oversized content', { type: 'message', content: 'x'.repeat(101) }, 'CONTENT_TOO_LONG'],
     ['NUL in content', { type: 'message', content: 'a\u0000b' }, 'INVALID_CONTENT'],
     ['empty client_id', { type: 'message', content: 'hi', client_id: '' }, 'INVALID_FRAME'],
+    [
+      'NUL in client_id',
+      { type: 'message', content: 'hi', client_id: 'a\u0000b' },
+      'INVALID_FRAME',
+    ],
+    ['lone surrogate in content', { type: 'message', content: 'a\ud800b' }, 'INVALID_CONTENT'],
     ['typing without is_typing', { type: 'typing' }, 'INVALID_FRAME'],
     ['typing with a string', { type: 'typing', is_typing: 'yes' }, 'INVALID_FRAME'],
   ];
@@ -101,5 +107,19 @@ describe('WebSocket: bad frames get an error frame and the connection stays open
     expect((await other.next('leave')).username).toBe('big');
     await other.say('unaffected');
     await other.close();
+  });
+});
+
+describe('WebSocket: errors name the message they answer', () => {
+  it('echoes client_id in the error frame of a rejected message', async () => {
+    const room = await createRoom(server.url);
+    const c = await TestClient.join(server.wsUrl, room.id, 'named');
+    c.send({ type: 'message', content: '', client_id: 'abc-123' });
+    expect(await c.next('error')).toEqual({
+      code: 'INVALID_CONTENT',
+      message: 'Content is empty',
+      client_id: 'abc-123',
+    });
+    await c.close();
   });
 });

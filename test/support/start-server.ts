@@ -1,6 +1,7 @@
 // Starts the real server in this process on an ephemeral port.
 import { type App, type AppDeps, createApp } from '../../src/server/app.js';
 import { type Config, type DeepPartial, testConfig } from '../../src/server/config.js';
+import { postgresRedisBackend, testBackendName } from './services.js';
 
 export interface TestServer {
   app: App;
@@ -15,8 +16,20 @@ export async function startServer(
   overrides: DeepPartial<Config> = {},
   deps: AppDeps = {},
 ): Promise<TestServer> {
-  const config = testConfig({ publicDir: './dist/public', ...overrides });
+  // CHAT_TEST_BACKEND=postgres-redis runs the same tests on PostgreSQL and Redis
+  // (the `postgres+redis` project in vitest.config.ts).
+  const backend = testBackendName() === 'postgres-redis' ? postgresRedisBackend() : null;
+  const config = testConfig({ publicDir: './dist/public', ...backend?.overrides, ...overrides });
   const app = await createApp(config, deps);
   const url = await app.listen();
-  return { app, config, url, wsUrl: url.replace(/^http/, 'ws'), close: () => app.close() };
+  return {
+    app,
+    config,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async close() {
+      await app.close();
+      await backend?.cleanup();
+    },
+  };
 }

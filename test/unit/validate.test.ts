@@ -37,6 +37,8 @@ describe('parseClientFrame', () => {
     [{ type: 'message', content: 'hi', client_id: 'x'.repeat(9) }, 'INVALID_FRAME'],
     [{ type: 'message', content: 'hi', client_id: 7 }, 'INVALID_FRAME'],
     [{ type: 'typing', is_typing: 1 }, 'INVALID_FRAME'],
+    [{ type: 'message', content: 'a\ud800' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: 'hi', client_id: 'a\u0000b' }, 'INVALID_FRAME'],
   ])('rejects %j with %s', (frame, code) => {
     const result = parse(frame);
     expect(result.ok).toBe(false);
@@ -56,6 +58,8 @@ describe('text rules', () => {
     expect(nameProblem('a\tb', 10)).toBe('control_chars');
     expect(nameProblem('a\u0085b', 10)).toBe('control_chars');
     expect(nameProblem('日本語 ok', 10)).toBeNull();
+    expect(nameProblem('emoji 😀', 10)).toBeNull();
+    expect(nameProblem('bad \udc00', 10)).toBe('control_chars');
   });
 
   it('checks content', () => {

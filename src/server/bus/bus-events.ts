@@ -14,6 +14,8 @@ export type BusEvent =
       username: string;
       users: string[];
     }
+  /** The room's online list, re-announced after presence was repaired (no join or leave). */
+  | { type: 'user_list'; roomId: string; users: string[] }
   | { type: 'room_deleted'; roomId: string };
 
 export type BusEventType = BusEvent['type'];

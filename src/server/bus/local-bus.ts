@@ -10,7 +10,16 @@ export class LocalBus implements MessageBus {
   async publish(event: BusEvent): Promise<void> {
     const handlers = this.topics.get(event.roomId);
     if (!handlers) return;
-    for (const handler of handlers) handler(event);
+    // One failing subscriber must not keep the event from the others.
+    let failure: unknown;
+    for (const handler of handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   subscribe(roomId: string, handler: BusHandler): Unsubscribe {
@@ -24,6 +33,16 @@ export class LocalBus implements MessageBus {
       handlers.delete(handler);
       if (handlers.size === 0 && this.topics.get(roomId) === handlers) this.topics.delete(roomId);
     };
+  }
+
+  /** Delivery is synchronous: a subscription is live at once. */
+  subscribed(_roomId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** In-process delivery cannot lose events, so there is never a reconnect. */
+  onReconnect(_listener: () => void): Unsubscribe {
+    return () => {};
   }
 
   /** Rooms with at least one subscriber (for leak checks). */

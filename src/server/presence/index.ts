@@ -1,9 +1,40 @@
+import { busKind } from '../bus/index.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
+import { assertNever } from '../util/assert-never.js';
+import type { Logger } from '../util/logger.js';
 import { LocalPresence } from './local-presence.js';
 import type { Presence } from './presence.js';
+import { RedisPresence } from './redis-presence.js';
 
 export type { Presence, PresenceChange } from './presence.js';
 
-export function createPresence(_config: Config): Presence {
-  return new LocalPresence();
+export interface PresenceDeps {
+  nodeId: string;
+  /** Carries leave notices for users of dead processes. */
+  bus: MessageBus;
+  log?: Logger;
+  onError?: (operation: string, error: unknown) => void;
+}
+
+/** Follows the bus: Redis presence when REDIS_URL is set, otherwise in-process. */
+export function createPresence(config: Config, deps: PresenceDeps): Presence {
+  const kind = busKind(config);
+  switch (kind) {
+    case 'local':
+      return new LocalPresence();
+    case 'redis':
+      return new RedisPresence({
+        url: config.redisUrl,
+        prefix: config.redis.prefix,
+        nodeId: deps.nodeId,
+        ttlMs: config.redis.presenceTtlMs,
+        heartbeatMs: config.redis.presenceHeartbeatMs,
+        bus: deps.bus,
+        log: deps.log,
+        onError: deps.onError,
+      });
+    default:
+      return assertNever(kind, 'presence kind');
+  }
 }

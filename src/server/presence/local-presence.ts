@@ -5,6 +5,8 @@ export class LocalPresence implements Presence {
   /** room -> username -> open connections; insertion order is join order. */
   private readonly rooms = new Map<string, Map<string, number>>();
 
+  async init(): Promise<void> {}
+
   async join(roomId: string, username: string): Promise<PresenceChange> {
     let members = this.rooms.get(roomId);
     if (!members) {
@@ -37,4 +39,6 @@ export class LocalPresence implements Presence {
   roomCount(): number {
     return this.rooms.size;
   }
+
+  async close(): Promise<void> {}
 }

@@ -10,9 +10,13 @@ export interface PresenceChange {
  * `leave` only for the last.
  */
 export interface Presence {
+  /** Starts background work (heartbeats); called once before the first join. */
+  init(): Promise<void>;
   join(roomId: string, username: string): Promise<PresenceChange>;
   leave(roomId: string, username: string): Promise<PresenceChange>;
   users(roomId: string): Promise<string[]>;
   /** Rooms with at least one user (for metrics and leak checks). */
   roomCount(): number;
+  /** Withdraws this process's users and stops background work. */
+  close(): Promise<void>;
 }

@@ -1,9 +1,37 @@
 import type { Config } from '../config.js';
+import { assertNever } from '../util/assert-never.js';
 import type { ChatStore } from './chat-store.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export type { ChatStore } from './chat-store.js';
 
-export function createStore(config: Config): ChatStore {
-  return new SqliteStore({ path: config.dbPath, synchronous: config.sqliteSync });
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** PostgreSQL when DATABASE_URL is set, otherwise the embedded SQLite file. */
+export function storeKind(config: Config): StoreKind {
+  return config.databaseUrl === '' ? 'sqlite' : 'postgres';
+}
+
+export interface StoreDeps {
+  /** Told about every failed store operation (metrics, logs). */
+  onError?: (operation: string, error: unknown) => void;
+}
+
+export function createStore(config: Config, deps: StoreDeps = {}): ChatStore {
+  const kind = storeKind(config);
+  switch (kind) {
+    case 'sqlite':
+      return new SqliteStore({ path: config.dbPath, synchronous: config.sqliteSync });
+    case 'postgres':
+      return new PostgresStore({
+        url: config.databaseUrl,
+        schema: config.postgres.schema,
+        poolSize: config.postgres.poolSize,
+        timeoutMs: config.postgres.timeoutMs,
+        onError: deps.onError,
+      });
+    default:
+      return assertNever(kind, 'store kind');
+  }
 }

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
@@ -18,6 +19,19 @@ const TEXT = { binary: false } as const;
 /** Time a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * Write coalescing: the first frame sent to a socket in a tick corks it, and every
+ * socket is uncorked together once the tick's synchronous work (a whole group-commit
+ * batch fanned out) is done, so a socket gets one writev per batch, not one per frame.
+ */
+const corked: ChatConnection[] = [];
+/** A socket holding this much corked is flushed at once, so a burst is not held back whole. */
+const CORK_FLUSH_BYTES = 64 * 1024;
+const uncorkAll = (): void => {
+  for (const conn of corked) conn.uncork();
+  corked.length = 0;
+};
+
 /** One open WebSocket in one room: delivery state, backpressure and rate limiting. */
 export class ChatConnection {
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
@@ -27,6 +41,10 @@ export class ChatConnection {
   /** Live messages held back while a resume replay is being sent. */
   private held: { seq: number; frame: Buffer }[] | null = null;
   private closing = false;
+  /** The socket, while corked until the end of this tick (see `uncorkAll`). */
+  private socketCorked: Duplex | null = null;
+  /** Bytes (about) written to the socket since it was corked or last flushed. */
+  private corkedBytes = 0;
   /** The code this server closed the connection with, if it did. */
   closeCode: number | null = null;
   private readonly bucket: TokenBucket | null;
@@ -53,19 +71,50 @@ export class ChatConnection {
    */
   sendRaw(frame: Buffer | string): void {
     if (!this.isOpen) return;
-    if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
-      this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
-      return;
+    const socket = this.socketCorked;
+    if (!socket) {
+      // Data left unsent by earlier ticks; frames corked in this tick are no backlog yet.
+      if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
+        this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
+        return;
+      }
+      const raw = (this.ws as unknown as { _socket?: Duplex })._socket;
+      if (raw) {
+        raw.cork();
+        this.socketCorked = raw;
+        this.corkedBytes = 0;
+        if (corked.push(this) === 1) process.nextTick(uncorkAll);
+      }
+    } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
+      // A burst: hand what is corked to the kernel now, and judge the backlog as uncorked.
+      socket.uncork();
+      socket.cork();
+      this.corkedBytes = 0;
+      if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
+        this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
+        return;
+      }
     }
     this.ws.send(frame, TEXT);
+    this.corkedBytes += frame.length;
+  }
+
+  /** Flushes the frames written since `sendRaw` corked the socket. */
+  uncork(): void {
+    const socket = this.socketCorked;
+    this.socketCorked = null;
+    socket?.uncork();
   }
 
   send(frame: ServerFrame): void {
     this.sendRaw(JSON.stringify(frame));
   }
 
-  sendError(code: ErrorCode, message: string): void {
-    this.send({ type: 'error', data: { code, message } });
+  sendError(code: ErrorCode, message: string, clientId?: string): void {
+    this.send({
+      type: 'error',
+      data: clientId === undefined ? { code, message } : { code, message, client_id: clientId },
+    });
   }
 
   /** Delivers a live message in seq order, exactly once. */

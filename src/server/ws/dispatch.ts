@@ -4,6 +4,7 @@ import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { MessageService } from '../domain/message-service.js';
 import { ChatError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
@@ -14,6 +15,7 @@ export interface DispatchDeps {
   bus: MessageBus;
   limits: FrameLimits;
   log: Logger;
+  metrics?: Metrics;
 }
 
 export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boolean) => void;
@@ -25,13 +27,14 @@ export function createDispatcher({
   bus,
   limits,
   log,
+  metrics,
 }: DispatchDeps): FrameHandler {
-  const failed = (conn: ChatConnection, error: unknown): void => {
+  const failed = (conn: ChatConnection, error: unknown, clientId?: string): void => {
     if (error instanceof ChatError) {
-      conn.sendError(error.code, error.message);
+      conn.sendError(error.code, error.message, clientId);
     } else {
       log.error({ err: error, room: conn.roomId }, 'frame handling failed');
-      conn.sendError(ErrorCode.INTERNAL, 'Internal error');
+      conn.sendError(ErrorCode.INTERNAL, 'Internal error', clientId);
     }
   };
 
@@ -51,12 +54,14 @@ export function createDispatcher({
     }
     const parsed = parseClientFrame(data.toString(), limits);
     if (!parsed.ok) {
-      conn.sendError(parsed.code, parsed.message);
+      conn.sendError(parsed.code, parsed.message, parsed.clientId);
       return;
     }
     const frame = parsed.frame;
     switch (frame.type) {
-      case 'message':
+      case 'message': {
+        metrics?.messagesReceived.inc();
+        const started = performance.now();
         messages
           .send({
             roomId: conn.roomId,
@@ -65,12 +70,16 @@ export function createDispatcher({
             clientId: frame.client_id,
           })
           .then((result) => {
-            if (!result.ok) conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found');
+            if (!result.ok)
+              conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
             // A retried send: the room heard it the first time; confirm to the sender only.
             else if (result.duplicate) conn.send({ type: 'message', data: result.message });
+            // Resolved after the commit and the publish, which wrote the echo locally.
+            else metrics?.sendLatency.observe((performance.now() - started) / 1000);
           })
-          .catch((error: unknown) => failed(conn, error));
+          .catch((error: unknown) => failed(conn, error, frame.client_id));
         return;
+      }
       case 'typing':
         bus
           .publish({

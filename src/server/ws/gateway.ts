@@ -7,6 +7,7 @@ import { nameProblem } from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
+import type { Metrics } from '../metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
@@ -23,6 +24,7 @@ export interface GatewayDeps {
   messages: MessageService;
   hub: RoomHub;
   log: Logger;
+  metrics?: Metrics;
 }
 
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
@@ -77,6 +79,7 @@ export class WsGateway {
       bus: deps.bus,
       limits: config.limits,
       log: deps.log,
+      metrics: deps.metrics,
     });
     this.heartbeat = setInterval(() => this.checkHeartbeats(), config.ws.heartbeatMs);
     this.heartbeat.unref();
@@ -145,6 +148,7 @@ export class WsGateway {
       if (left > 0) this.perIp.set(ip, left);
       else this.perIp.delete(ip);
       if (conn) hub.remove(conn);
+      if (conn?.closeCode === CloseCode.SLOW_CONSUMER) this.deps.metrics?.slowConsumers.inc();
       if (conn && joined) void this.leave(conn);
     });
 
@@ -182,8 +186,10 @@ export class WsGateway {
     ws.on('pong', () => {
       c.isAlive = true;
     });
-    // Registered before reading the store, so nothing committed meanwhile is missed.
-    hub.add(c);
+    // Registered, and subscribed on the bus, before reading the store, so nothing
+    // committed meanwhile is missed; live messages are held until the replay is out.
+    if (sinceRaw !== null) c.beginReplay();
+    await hub.add(c);
     if (sinceRaw !== null) await this.replay(c, Number(sinceRaw));
     if (!c.isOpen) return;
 
@@ -213,7 +219,7 @@ export class WsGateway {
   /** Sends every stored message after `since`, then whatever arrived live meanwhile. */
   private async replay(conn: ChatConnection, since: number): Promise<void> {
     const { store, config } = this.deps;
-    conn.beginReplay();
+    this.deps.metrics?.resumes.inc();
     conn.lastSeq = since;
     const missed = await store.messagesAfter(conn.roomId, since, config.limits.replayLimit + 1);
     if (missed.length > config.limits.replayLimit) {

@@ -138,7 +138,7 @@ describe('RoomSession', () => {
     expect(store.getItem('parley:outbox:v1:r')).toBeNull();
   });
 
-  it('marks the oldest unconfirmed message failed on an error frame, and retries it', async () => {
+  it('marks the message an error frame names as failed, and retries it', async () => {
     const { make } = setup();
     const s = make();
     s.start();
@@ -147,13 +147,20 @@ describe('RoomSession', () => {
     ws.open();
     s.send('first');
     s.send('second');
-    ws.push({ type: 'error', data: { code: 'RATE_LIMITED', message: 'slow down' } });
+    const second = s.outgoing[1]!.client_id;
+    ws.push({
+      type: 'error',
+      data: { code: 'STORE_FAILED', message: 'db down', client_id: second },
+    });
     expect(s.outgoing.map((o) => [o.content, o.status])).toEqual([
-      ['first', 'failed'],
-      ['second', 'pending'],
+      ['first', 'pending'],
+      ['second', 'failed'],
     ]);
-    s.retry(s.outgoing[0]!.client_id);
-    expect(sentMessages(ws).map((f) => f.content)).toEqual(['first', 'second', 'first']);
+    // a rate-limit error names no frame: nothing is guessed, the echo timeout decides
+    ws.push({ type: 'error', data: { code: 'RATE_LIMITED', message: 'slow down' } });
+    expect(s.outgoing.map((o) => o.status)).toEqual(['pending', 'failed']);
+    s.retry(second);
+    expect(sentMessages(ws).map((f) => f.content)).toEqual(['first', 'second', 'second']);
   });
 
   it('marks a message failed when no echo arrives in time', async () => {

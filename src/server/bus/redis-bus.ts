@@ -1,0 +1,262 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../util/logger.js';
+import type { BusEvent } from './bus-events.js';
+import type { BusHandler, MessageBus, Unsubscribe } from './message-bus.js';
+
+export interface RedisBusOptions {
+  url: string;
+  /** Prefix of every channel. @default 'parley:' */
+  prefix?: string;
+  /** This process; its own events come back from Redis and are dropped. */
+  nodeId: string;
+  log?: Logger;
+  /** Told about every transport failure (metrics); the bus itself carries on. */
+  onError?: (operation: string, error: unknown) => void;
+}
+
+/** What travels on a channel: versioned, tagged with the publishing process. */
+interface Envelope {
+  v: 1;
+  origin: string;
+  event: BusEvent;
+}
+
+interface Topic {
+  handlers: Set<BusHandler>;
+  subscribed: Promise<void>;
+}
+
+/** Options shared by both connections: fail fast while down, reconnect forever. */
+export function redisOptions(name: string): RedisOptions {
+  return {
+    connectionName: name,
+    lazyConnect: true,
+    // While disconnected, commands fail at once instead of queueing without bound.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    // 100 ms, 200 ms, 400 ms … then every 2 s, forever.
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2_000),
+    // Subscriptions are restored by this bus, which then knows to catch up.
+    autoResubscribe: false,
+  };
+}
+
+/**
+ * Fans events out between server processes over Redis pub/sub, one channel
+ * per room. Own events are delivered to local subscribers at once (one process
+ * stays fast and ordered) and their echoes from Redis are dropped. Redis keeps
+ * nothing: while it is unreachable, events are lost, and after every reconnect
+ * subscribers are told (`onReconnect`) to catch up from the store.
+ */
+export class RedisBus implements MessageBus {
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly topics = new Map<string, Topic>();
+  private readonly reconnectListeners = new Set<() => void>();
+  /** Per room, the newest message that could not be published; re-sent once Redis is back. */
+  private readonly unsent = new Map<string, BusEvent>();
+  private readonly down = new Set<'pub' | 'sub'>();
+  /** The subscriber is connected and every subscription is restored. */
+  private live = false;
+  private closed = false;
+
+  constructor(private readonly opts: RedisBusOptions) {
+    this.prefix = opts.prefix ?? 'parley:';
+    this.pub = new Redis(opts.url, redisOptions(`parley-pub-${opts.nodeId}`));
+    this.sub = new Redis(opts.url, redisOptions(`parley-sub-${opts.nodeId}`));
+    this.sub.on('message', (channel: string, payload: string) => this.receive(channel, payload));
+    this.sub.on('ready', () => void this.onSubReady());
+    this.pub.on('ready', () => this.onPubReady());
+    for (const [name, client] of [
+      ['pub', this.pub],
+      ['sub', this.sub],
+    ] as const) {
+      client.on('error', (error: Error) => this.report(`${name} connection`, error));
+      client.on('close', () => {
+        if (name === 'sub') this.live = false;
+        if (this.closed || this.down.has(name)) return;
+        this.down.add(name);
+        this.opts.log?.warn({ connection: name }, 'redis connection lost; reconnecting');
+      });
+    }
+  }
+
+  private channel(roomId: string): string {
+    return `${this.prefix}room:${roomId}`;
+  }
+
+  private report(operation: string, error: unknown): void {
+    this.opts.onError?.(operation, error);
+    this.opts.log?.debug({ err: error, operation }, 'redis bus error');
+  }
+
+  /** Connects both clients. Redis being down is not fatal: the clients keep retrying. */
+  async init(): Promise<void> {
+    const connect = (client: Redis) =>
+      client.connect().catch((error: unknown) => {
+        this.report('connect', error);
+        this.opts.log?.error(
+          { err: error },
+          'redis unreachable at start; events stay local until it is back',
+        );
+      });
+    await Promise.all([connect(this.pub), connect(this.sub)]);
+  }
+
+  async publish(event: BusEvent): Promise<void> {
+    this.deliver(event);
+    if (this.closed) return;
+    const envelope: Envelope = { v: 1, origin: this.opts.nodeId, event };
+    try {
+      await this.pub.publish(this.channel(event.roomId), JSON.stringify(envelope));
+      // A later message lets receivers notice and fill any gap before it.
+      if (event.type === 'message') this.unsent.delete(event.roomId);
+    } catch (error) {
+      this.report('publish', error);
+      // Other processes would not notice the loss until the room's next message;
+      // the newest one is sent again on reconnect, and they fill the gap from the store.
+      if (event.type === 'message') this.unsent.set(event.roomId, event);
+    }
+  }
+
+  subscribe(roomId: string, handler: BusHandler): Unsubscribe {
+    let topic = this.topics.get(roomId);
+    if (!topic) {
+      topic = { handlers: new Set(), subscribed: this.listen([roomId]) };
+      this.topics.set(roomId, topic);
+    }
+    const own = topic;
+    own.handlers.add(handler);
+    return () => {
+      own.handlers.delete(handler);
+      if (own.handlers.size > 0 || this.topics.get(roomId) !== own) return;
+      this.topics.delete(roomId);
+      if (this.closed || this.sub.status !== 'ready') return;
+      this.sub.unsubscribe(this.channel(roomId)).catch((error: unknown) => {
+        this.report('unsubscribe', error);
+      });
+    };
+  }
+
+  subscribed(roomId: string): Promise<void> {
+    return this.topics.get(roomId)?.subscribed ?? Promise.resolve();
+  }
+
+  onReconnect(listener: () => void): Unsubscribe {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** SUBSCRIBEs; resolves (never rejects) once confirmed or failed. */
+  private async listen(roomIds: string[]): Promise<void> {
+    if (roomIds.length === 0 || this.sub.status !== 'ready') return;
+    try {
+      await this.sub.subscribe(...roomIds.map((id) => this.channel(id)));
+    } catch (error) {
+      // Restored, with a catch-up, when the connection is ready again.
+      this.report('subscribe', error);
+    }
+  }
+
+  private async onSubReady(): Promise<void> {
+    if (this.closed) return;
+    const wasDown = this.down.delete('sub');
+    if (wasDown) this.opts.log?.info({ connection: 'sub' }, 'redis connection back');
+    if (this.topics.size === 0) {
+      this.live = this.sub.status === 'ready';
+      return;
+    }
+    // Every subscription was lost with the connection (or never made, if Redis
+    // was down at start): restore them, then let subscribers catch up.
+    await this.listen([...this.topics.keys()]);
+    this.live = this.sub.status === 'ready';
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.opts.log?.error({ err: error }, 'reconnect listener failed');
+      }
+    }
+  }
+
+  private onPubReady(): void {
+    if (this.closed) return;
+    if (this.down.delete('pub')) {
+      this.opts.log?.info({ connection: 'pub' }, 'redis connection back');
+    }
+    const resend = [...this.unsent.values()];
+    this.unsent.clear();
+    for (const event of resend) {
+      const envelope: Envelope = { v: 1, origin: this.opts.nodeId, event };
+      this.pub.publish(this.channel(event.roomId), JSON.stringify(envelope)).catch((error) => {
+        this.report('publish', error);
+        this.unsent.set(event.roomId, event);
+      });
+    }
+  }
+
+  private receive(channel: string, payload: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(payload) as Envelope;
+    } catch (error) {
+      this.report('decode', error);
+      return;
+    }
+    if (envelope?.v !== 1 || typeof envelope.event?.roomId !== 'string') {
+      this.report('decode', new Error(`unknown envelope on ${channel}`));
+      return;
+    }
+    // Already delivered locally when it was published.
+    if (envelope.origin === this.opts.nodeId) return;
+    if (channel !== this.channel(envelope.event.roomId)) return;
+    this.deliver(envelope.event);
+  }
+
+  private deliver(event: BusEvent): void {
+    const topic = this.topics.get(event.roomId);
+    if (!topic) return;
+    for (const handler of topic.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.opts.log?.error({ err: error, room: event.roomId }, 'bus handler failed');
+      }
+    }
+  }
+
+  /** Rooms with at least one subscriber (for leak checks). */
+  topicCount(): number {
+    return this.topics.size;
+  }
+
+  /** Fails until the subscriber is back with every subscription, and the publisher answers. */
+  async ping(): Promise<void> {
+    if (!this.live) throw new Error(`redis subscriber is ${this.sub.status}`);
+    await this.pub.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.topics.clear();
+    this.reconnectListeners.clear();
+    this.unsent.clear();
+    await Promise.all([quit(this.pub), quit(this.sub)]);
+  }
+}
+
+/** Closes a client politely when connected (pending replies arrive first), at once otherwise. */
+export async function quit(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through
+    }
+  }
+  client.disconnect();
+}

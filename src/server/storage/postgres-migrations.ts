@@ -1,0 +1,37 @@
+/**
+ * Numbered PostgreSQL migrations; the table `parley_migrations` records the
+ * applied ones. Append new ones; never edit an applied one. The schema mirrors
+ * sqlite-migrations.ts, and the store contract tests keep the two equivalent.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE rooms (
+        -- TEXT, not UUID: ids arrive from URLs, and an unknown one must be "not found", not a type error
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        -- per-room sequence: the seq of the room's newest message; its row lock
+        -- serializes writers to the room across every server process
+        last_seq   BIGINT NOT NULL DEFAULT 0,
+        -- creation order, for listing rooms created in the same millisecond
+        pos        BIGINT GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE TABLE messages (
+        id        TEXT PRIMARY KEY,
+        room_id   TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq       BIGINT NOT NULL,
+        username  TEXT NOT NULL,
+        content   TEXT NOT NULL,
+        timestamp TIMESTAMPTZ NOT NULL,
+        client_id TEXT
+      );
+      -- history and resume read by (room_id, seq); also what makes seq unique per room
+      CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
+      -- idempotent sends: one message per client-generated id per room, forever
+      CREATE UNIQUE INDEX messages_room_client_id ON messages (room_id, client_id)
+        WHERE client_id IS NOT NULL;
+    `,
+  },
+];

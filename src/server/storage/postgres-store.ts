@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Message, Room } from '../../protocol/rest.js';
+import { storeFailed } from '../errors.js';
+import type { AppendResult, ChatStore, NewMessage } from './chat-store.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+
+interface RoomRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+interface MessageRow {
+  id: string;
+  room_id: string;
+  // BIGINT arrives as a string
+  seq: string;
+  username: string;
+  content: string;
+  timestamp: Date;
+  client_id: string | null;
+}
+
+const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+
+function toRoom(row: RoomRow): Room {
+  return { id: row.id, name: row.name, created_at: row.created_at.toISOString() };
+}
+
+function toMessage(row: MessageRow): Message {
+  const message: Message = {
+    id: row.id,
+    room_id: row.room_id,
+    username: row.username,
+    content: row.content,
+    timestamp: row.timestamp.toISOString(),
+    seq: Number(row.seq),
+  };
+  if (row.client_id !== null) message.client_id = row.client_id;
+  return message;
+}
+
+/** PostgreSQL text cannot hold NUL; an id containing one cannot name a stored room. */
+const storable = (id: string): boolean => !id.includes('\u0000');
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database` */
+  url: string;
+  /** Schema for the tables, created if missing. @default 'public' */
+  schema?: string;
+  /** @default 10 */
+  poolSize?: number;
+  /** Connection attempts and queries slower than this fail. @default 5000 */
+  timeoutMs?: number;
+  /** Told about every failed operation (metrics, logs) with the driver's error. */
+  onError?: (operation: string, error: unknown) => void;
+}
+
+/**
+ * ChatStore on PostgreSQL, for several server processes sharing one database.
+ * Each room's row is locked while a batch takes seqs from it, so writers in
+ * every process queue per room: seqs are dense and commit in order, and a
+ * message with seq n is visible only once every smaller seq is.
+ */
+export class PostgresStore implements ChatStore {
+  private readonly pool: pg.Pool;
+  private readonly schema: string;
+
+  constructor(private readonly opts: PostgresStoreOptions) {
+    this.schema = opts.schema ?? 'public';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(this.schema)) {
+      throw new Error(`invalid PostgreSQL schema name: ${this.schema}`);
+    }
+    const timeout = opts.timeoutMs ?? 5_000;
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      application_name: 'parley',
+      options: `-c search_path="${this.schema}"`,
+      connectionTimeoutMillis: timeout,
+      // client side, so a dead network fails too, not only a slow server
+      query_timeout: timeout,
+      statement_timeout: timeout,
+      // a process frozen inside a transaction must not hold a room's lock for long
+      idle_in_transaction_session_timeout: Math.max(timeout * 2, 10_000),
+      keepAlive: true,
+      // idle connections' timers are unref'd: they never keep a process alive
+      allowExitOnIdle: true,
+    });
+    // An idle connection that dies (database restart, network cut) is reported
+    // here; without a listener it would crash the process. The pool replaces it.
+    this.pool.on('error', (error) => this.opts.onError?.('idle connection', error));
+  }
+
+  async init(): Promise<void> {
+    const client = await this.pool.connect();
+    client.on('error', () => {});
+    try {
+      // Several processes may start at once; one migrates, the others wait.
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [
+        `parley-migrate:${this.schema}`,
+      ]);
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+        await client.query(`CREATE TABLE IF NOT EXISTS "${this.schema}".parley_migrations (
+          version    INTEGER PRIMARY KEY,
+          applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )`);
+        const done = await client.query<{ version: number }>(
+          `SELECT version FROM "${this.schema}".parley_migrations`,
+        );
+        const applied = new Set(done.rows.map((r) => r.version));
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(m.sql);
+            await client.query(
+              `INSERT INTO "${this.schema}".parley_migrations (version) VALUES ($1)`,
+              [m.version],
+            );
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [
+          `parley-migrate:${this.schema}`,
+        ]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Runs one operation. A failure is reported, then thrown as STORE_FAILED (503
+   * over REST, an error frame over WebSocket), with the driver's error as cause.
+   */
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.opts.onError?.(operation, error);
+      throw storeFailed(error);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(
+    operation: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<R[]> {
+    return this.run(operation, async () => (await this.pool.query<R>(text, values)).rows);
+  }
+
+  /** A transaction on one pooled connection; a connection that failed is discarded. */
+  private async transaction<T>(
+    operation: string,
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
+    return this.run(operation, async () => {
+      const client = await this.pool.connect();
+      // A checked-out connection has no pool listener; its errors surface as failed queries.
+      const ignore = (): void => {};
+      client.on('error', ignore);
+      let failed = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // No ROLLBACK round trip (it would wait out another timeout on a dead
+        // network): the connection is dropped, and the server rolls back.
+        failed = true;
+        throw error;
+      } finally {
+        client.off('error', ignore);
+        client.release(failed);
+      }
+    });
+  }
+
+  async createRoom(name: string): Promise<Room> {
+    const room: Room = { id: randomUUID(), name, created_at: new Date().toISOString() };
+    await this.query('createRoom', 'INSERT INTO rooms (id, name, created_at) VALUES ($1, $2, $3)', [
+      room.id,
+      room.name,
+      room.created_at,
+    ]);
+    return room;
+  }
+
+  async listRooms(): Promise<Room[]> {
+    const rows = await this.query<RoomRow>(
+      'listRooms',
+      'SELECT id, name, created_at FROM rooms ORDER BY created_at, pos',
+    );
+    return rows.map(toRoom);
+  }
+
+  async getRoom(roomId: string): Promise<Room | null> {
+    if (!storable(roomId)) return null;
+    const rows = await this.query<RoomRow>(
+      'getRoom',
+      'SELECT id, name, created_at FROM rooms WHERE id = $1',
+      [roomId],
+    );
+    return rows[0] ? toRoom(rows[0]) : null;
+  }
+
+  async deleteRoom(roomId: string): Promise<boolean> {
+    if (!storable(roomId)) return false;
+    const rows = await this.query<{ id: string }>(
+      'deleteRoom',
+      'DELETE FROM rooms WHERE id = $1 RETURNING id',
+      [roomId],
+    );
+    return rows.length > 0;
+  }
+
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    return this.transaction('appendMessages', async (client) => {
+      const roomIds = [...new Set(batch.map((m) => m.roomId).filter(storable))].sort();
+      // Lock every room of the batch, in id order so two batches never deadlock.
+      // Writers to a room in any process wait here until this batch commits.
+      const locked = await client.query<{ id: string; last_seq: string }>(
+        'SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+        [roomIds],
+      );
+      const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+
+      // Messages already stored under the batch's client ids (retried sends).
+      const key = (roomId: string, clientId: string) => `${roomId}\n${clientId}`;
+      const known = new Map<string, Message>();
+      const keyed = batch.filter(
+        (m): m is NewMessage & { clientId: string } =>
+          m.clientId !== undefined && lastSeq.has(m.roomId),
+      );
+      if (keyed.length > 0) {
+        const found = await client.query<MessageRow>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages
+           WHERE (room_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [keyed.map((m) => m.roomId), keyed.map((m) => m.clientId)],
+        );
+        for (const row of found.rows) {
+          known.set(key(row.room_id, row.client_id as string), toMessage(row));
+        }
+      }
+
+      const results: AppendResult[] = [];
+      const fresh: Message[] = [];
+      for (const item of batch) {
+        const last = lastSeq.get(item.roomId);
+        if (last === undefined) {
+          results.push({ ok: false, reason: 'room_not_found' });
+          continue;
+        }
+        if (item.clientId !== undefined) {
+          const existing = known.get(key(item.roomId, item.clientId));
+          if (existing) {
+            results.push({ ok: true, message: existing, duplicate: true });
+            continue;
+          }
+        }
+        const message: Message = {
+          id: randomUUID(),
+          room_id: item.roomId,
+          username: item.username,
+          content: item.content,
+          timestamp: new Date().toISOString(),
+          seq: last + 1,
+        };
+        lastSeq.set(item.roomId, message.seq);
+        if (item.clientId !== undefined) {
+          message.client_id = item.clientId;
+          // a second send with the same id in this very batch is a duplicate too
+          known.set(key(item.roomId, item.clientId), message);
+        }
+        fresh.push(message);
+        results.push({ ok: true, message, duplicate: false });
+      }
+      if (fresh.length === 0) return results;
+
+      await client.query(
+        `INSERT INTO messages (${MESSAGE_COLUMNS})
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+                              $6::timestamptz[], $7::text[])`,
+        [
+          fresh.map((m) => m.id),
+          fresh.map((m) => m.room_id),
+          fresh.map((m) => m.seq),
+          fresh.map((m) => m.username),
+          fresh.map((m) => m.content),
+          fresh.map((m) => m.timestamp),
+          fresh.map((m) => m.client_id ?? null),
+        ],
+      );
+      const touched = [...new Set(fresh.map((m) => m.room_id))];
+      await client.query(
+        `UPDATE rooms SET last_seq = v.seq
+         FROM unnest($1::text[], $2::bigint[]) AS v (id, seq) WHERE rooms.id = v.id`,
+        [touched, touched.map((id) => lastSeq.get(id))],
+      );
+      return results;
+    });
+  }
+
+  async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
+    if (!storable(roomId)) return [];
+    const rows = await this.query<MessageRow>(
+      'recentMessages',
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    rows.reverse();
+    return rows.map(toMessage);
+  }
+
+  async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    if (!storable(roomId)) return [];
+    const rows = await this.query<MessageRow>(
+      'messagesAfter',
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [roomId, afterSeq, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  async latestSeq(roomId: string): Promise<number | null> {
+    if (!storable(roomId)) return null;
+    const rows = await this.query<{ last_seq: string }>(
+      'latestSeq',
+      'SELECT last_seq FROM rooms WHERE id = $1',
+      [roomId],
+    );
+    return rows[0] ? Number(rows[0].last_seq) : null;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('ping', 'SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}

@@ -1,0 +1,210 @@
+// One behaviour for every ChatStore: run by store.sqlite.test.ts and
+// store.postgres.test.ts, so the backends cannot drift apart.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/protocol/rest.js';
+import type { AppendResult, ChatStore, NewMessage } from '../../src/server/storage/chat-store.js';
+
+/** Builds an initialized, empty store; the contract closes it after each test. */
+export type MakeStore = () => Promise<ChatStore>;
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function stored(result: AppendResult | undefined): Message {
+  if (!result?.ok) throw new Error(`append failed: ${JSON.stringify(result)}`);
+  return result.message;
+}
+
+export function storeContract(name: string, makeStore: MakeStore): void {
+  describe(`ChatStore contract: ${name}`, () => {
+    let store: ChatStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(() => store.close());
+
+    const send = async (roomId: string, content: string, extra: Partial<NewMessage> = {}) =>
+      stored((await store.appendMessages([{ roomId, username: 'alice', content, ...extra }]))[0]);
+
+    describe('rooms', () => {
+      it('creates a room with a uuid, its name and an ISO timestamp, and reads it back', async () => {
+        const room = await store.createRoom('General <b>&</b> "quotes"');
+        expect(room.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(room.name).toBe('General <b>&</b> "quotes"');
+        expect(room.created_at).toMatch(ISO);
+        expect(await store.getRoom(room.id)).toEqual(room);
+      });
+
+      it('lists rooms in creation order', async () => {
+        const rooms = [];
+        for (let i = 0; i < 5; i++) rooms.push(await store.createRoom(`room ${i}`));
+        expect(await store.listRooms()).toEqual(rooms);
+      });
+
+      it('answers null for an unknown room, whatever the id looks like', async () => {
+        for (const id of [
+          '00000000-0000-0000-0000-000000000000',
+          'not-a-uuid',
+          'nul\u0000id',
+          '',
+        ]) {
+          expect(await store.getRoom(id)).toBeNull();
+          expect(await store.latestSeq(id)).toBeNull();
+          expect(await store.deleteRoom(id)).toBe(false);
+          expect(await store.recentMessages(id, 10)).toEqual([]);
+          expect(await store.messagesAfter(id, 0, 10)).toEqual([]);
+        }
+      });
+
+      it('deletes a room and cascades to its messages, leaving other rooms alone', async () => {
+        const doomed = await store.createRoom('doomed');
+        const kept = await store.createRoom('kept');
+        await send(doomed.id, 'one');
+        await send(doomed.id, 'two', { clientId: 'c-1' });
+        const survivor = await send(kept.id, 'stays');
+        expect(await store.deleteRoom(doomed.id)).toBe(true);
+        expect(await store.deleteRoom(doomed.id)).toBe(false);
+        expect(await store.getRoom(doomed.id)).toBeNull();
+        expect(await store.latestSeq(doomed.id)).toBeNull();
+        expect(await store.recentMessages(doomed.id, 100)).toEqual([]);
+        expect(await store.messagesAfter(doomed.id, 0, 100)).toEqual([]);
+        expect((await store.listRooms()).map((r) => r.id)).toEqual([kept.id]);
+        expect(await store.recentMessages(kept.id, 100)).toEqual([survivor]);
+        // appending to a deleted room is "not found", not an error
+        expect(
+          await store.appendMessages([{ roomId: doomed.id, username: 'a', content: 'x' }]),
+        ).toEqual([{ ok: false, reason: 'room_not_found' }]);
+      });
+    });
+
+    describe('messages', () => {
+      it('stores content exactly and numbers each room 1, 2, 3… independently', async () => {
+        const [a, b] = [await store.createRoom('a'), await store.createRoom('b')];
+        const contents = [
+          'hello <script>alert(1)</script>',
+          'émoji 🎉 and 中文 and \u200b zero-width',
+          'line one\nline two\ttabbed\r\n',
+          'x'.repeat(16_000),
+        ];
+        const inA: Message[] = [];
+        for (const content of contents) inA.push(await send(a.id, content));
+        const inB = await send(b.id, 'b first');
+        expect(inA.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+        expect(inA.map((m) => m.content)).toEqual(contents);
+        expect(inB.seq).toBe(1);
+        for (const m of inA) {
+          expect(m).toMatchObject({ room_id: a.id, username: 'alice' });
+          expect(m.timestamp).toMatch(ISO);
+          expect(m).not.toHaveProperty('client_id');
+        }
+        expect(await store.recentMessages(a.id, 100)).toEqual(inA);
+        expect(await store.latestSeq(a.id)).toBe(4);
+        expect(await store.latestSeq(b.id)).toBe(1);
+        expect(await store.latestSeq((await store.createRoom('empty')).id)).toBe(0);
+      });
+
+      it('appends a batch in one go, results in input order, unknown rooms reported per item', async () => {
+        const [a, b] = [await store.createRoom('a'), await store.createRoom('b')];
+        const results = await store.appendMessages([
+          { roomId: a.id, username: 'u1', content: 'a1' },
+          { roomId: b.id, username: 'u2', content: 'b1' },
+          { roomId: 'no-such-room', username: 'u3', content: 'lost' },
+          { roomId: a.id, username: 'u4', content: 'a2' },
+        ]);
+        expect(results.map((r) => (r.ok ? [r.message.content, r.message.seq] : r.reason))).toEqual([
+          ['a1', 1],
+          ['b1', 1],
+          'room_not_found',
+          ['a2', 2],
+        ]);
+        expect((await store.recentMessages(a.id, 10)).map((m) => m.content)).toEqual(['a1', 'a2']);
+        expect(await store.appendMessages([])).toEqual([]);
+      });
+
+      it('is idempotent per client_id within a room: a retry returns the first message', async () => {
+        const [a, b] = [await store.createRoom('a'), await store.createRoom('b')];
+        const first = await send(a.id, 'once', { clientId: 'cid-1' });
+        expect(first.client_id).toBe('cid-1');
+        const [retry] = await store.appendMessages([
+          { roomId: a.id, username: 'alice', content: 'once (retried)', clientId: 'cid-1' },
+        ]);
+        expect(retry).toEqual({ ok: true, message: first, duplicate: true });
+        // the same id in another room is another message
+        const other = await send(b.id, 'elsewhere', { clientId: 'cid-1' });
+        expect(other.seq).toBe(1);
+        // twice in one batch: stored once, the second reported as its duplicate
+        const twice = await store.appendMessages([
+          { roomId: a.id, username: 'alice', content: 'dup', clientId: 'cid-2' },
+          { roomId: a.id, username: 'alice', content: 'dup', clientId: 'cid-2' },
+          { roomId: a.id, username: 'alice', content: 'plain' },
+        ]);
+        expect(twice.map((r) => r.ok && [r.message.seq, r.duplicate])).toEqual([
+          [2, false],
+          [2, true],
+          [3, false],
+        ]);
+        expect((await store.recentMessages(a.id, 10)).map((m) => m.seq)).toEqual([1, 2, 3]);
+        expect(await store.latestSeq(a.id)).toBe(3);
+      });
+
+      it('pages history back with beforeSeq: most recent `limit`, oldest first', async () => {
+        const room = await store.createRoom('paging');
+        await store.appendMessages(
+          Array.from({ length: 25 }, (_, i) => ({
+            roomId: room.id,
+            username: 'u',
+            content: `m${i + 1}`,
+          })),
+        );
+        const seqs = (ms: Message[]) => ms.map((m) => m.seq);
+        const range = (from: number, to: number) =>
+          Array.from({ length: to - from + 1 }, (_, i) => from + i);
+        expect(seqs(await store.recentMessages(room.id, 10))).toEqual(range(16, 25));
+        expect(seqs(await store.recentMessages(room.id, 10, 16))).toEqual(range(6, 15));
+        expect(seqs(await store.recentMessages(room.id, 10, 6))).toEqual(range(1, 5));
+        expect(seqs(await store.recentMessages(room.id, 10, 1))).toEqual([]);
+        expect(seqs(await store.recentMessages(room.id, 100))).toEqual(range(1, 25));
+        expect((await store.recentMessages(room.id, 1))[0]?.content).toBe('m25');
+      });
+
+      it('reads forward after a seq for resume: up to `limit`, oldest first', async () => {
+        const room = await store.createRoom('resume');
+        for (let i = 1; i <= 12; i++) await send(room.id, `m${i}`);
+        const seqs = (ms: Message[]) => ms.map((m) => m.seq);
+        expect(seqs(await store.messagesAfter(room.id, 0, 5))).toEqual([1, 2, 3, 4, 5]);
+        expect(seqs(await store.messagesAfter(room.id, 9, 100))).toEqual([10, 11, 12]);
+        expect(seqs(await store.messagesAfter(room.id, 12, 100))).toEqual([]);
+        expect(await store.messagesAfter(room.id, 3, 2)).toEqual(
+          (await store.recentMessages(room.id, 100)).slice(3, 5),
+        );
+      });
+
+      it('keeps seqs dense and unique under concurrent batches', async () => {
+        const room = await store.createRoom('busy');
+        const batches = Array.from({ length: 20 }, (_, b) =>
+          store.appendMessages(
+            Array.from({ length: 5 }, (_, i) => ({
+              roomId: room.id,
+              username: `u${b}`,
+              content: `b${b} m${i}`,
+              clientId: i === 0 ? `first-of-${b}` : undefined,
+            })),
+          ),
+        );
+        const results = (await Promise.all(batches)).flat();
+        const seqs = results.map((r) => stored(r).seq).sort((x, y) => x - y);
+        expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+        const history = await store.recentMessages(room.id, 1000);
+        expect(history.map((m) => m.seq)).toEqual(seqs);
+        // each batch's messages are contiguous and in input order
+        for (let b = 0; b < 20; b++) {
+          const mine = history.filter((m) => m.username === `u${b}`).map((m) => m.seq);
+          expect(mine).toEqual(Array.from({ length: 5 }, (_, i) => (mine[0] as number) + i));
+        }
+      });
+
+      it('answers ping', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}

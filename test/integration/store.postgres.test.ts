@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/server/storage/postgres-store.js';
+import { storeContract } from '../contracts/store-contract.js';
+import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+
+const run = await requirePostgres();
+const schemas: TestSchema[] = [];
+
+/** A store on a schema of its own, dropped after the file. */
+async function freshStore(schema = testSchema()): Promise<PostgresStore> {
+  if (!schemas.includes(schema)) schemas.push(schema);
+  const store = new PostgresStore({ url: TEST_PG_URL, schema: schema.name, poolSize: 4 });
+  await store.init();
+  return store;
+}
+
+afterAll(async () => {
+  await Promise.all(schemas.map((s) => s.drop()));
+});
+
+describe.runIf(run)('PostgreSQL store', () => {
+  storeContract('PostgreSQL', () => freshStore());
+
+  it('migrates once when several processes start together, and again is a no-op', async () => {
+    const schema = testSchema();
+    const stores = await Promise.all([1, 2, 3].map(() => freshStore(schema)));
+    const room = await (stores[0] as PostgresStore).createRoom('shared');
+    for (const s of stores) expect(await s.getRoom(room.id)).toEqual(room);
+    const again = await freshStore(schema);
+    expect(await again.listRooms()).toEqual([room]);
+    await Promise.all([...stores, again].map((s) => s.close()));
+  });
+
+  it('gives dense, unique seqs when several processes write one room at once', async () => {
+    const schema = testSchema();
+    const stores = await Promise.all([1, 2, 3].map(() => freshStore(schema)));
+    const room = await (stores[0] as PostgresStore).createRoom('contended');
+    const writes = stores.flatMap((s, p) =>
+      Array.from({ length: 10 }, (_, b) =>
+        s.appendMessages(
+          Array.from({ length: 4 }, (_, i) => ({
+            roomId: room.id,
+            username: `p${p}`,
+            content: `p${p} b${b} m${i}`,
+            // every process retries the same first message of each batch
+            clientId: i === 0 ? `same-${b}` : undefined,
+          })),
+        ),
+      ),
+    );
+    const results = (await Promise.all(writes)).flat();
+    const fresh = results.filter((r) => r.ok && !r.duplicate);
+    const dups = results.filter((r) => r.ok && r.duplicate);
+    // 10 client ids shared by 3 processes: stored once each, twice reported as duplicates
+    expect(fresh).toHaveLength(120 - 20);
+    expect(dups).toHaveLength(20);
+    const history = await (stores[1] as PostgresStore).recentMessages(room.id, 1000);
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(await (stores[2] as PostgresStore).latestSeq(room.id)).toBe(100);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('fails fast, not hangs, when the database is unreachable', async () => {
+    const store = new PostgresStore({
+      url: 'postgres://postgres@127.0.0.1:1/test',
+      timeoutMs: 500,
+    });
+    const started = Date.now();
+    await expect(store.ping()).rejects.toThrow();
+    await expect(
+      store.appendMessages([{ roomId: 'r', username: 'u', content: 'c' }]),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await store.close();
+  });
+});
