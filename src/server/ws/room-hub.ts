@@ -22,6 +22,9 @@ interface LocalRoom {
   busy: boolean;
   /** Read everything newer from the store (the bus may have lost events). */
   catchUp: boolean;
+  /** The online list waiting to be sent (see `sendListSoon`), and when the last one went. */
+  nextList?: string[] | undefined;
+  listSentAt?: number;
 }
 
 export interface RoomHubOptions {
@@ -38,6 +41,8 @@ export interface RoomHubOptions {
 /** A gap that the store cannot fill after this many tries is skipped, so the room never stalls. */
 const FILL_TRIES = 5;
 const FILL_RETRY_MS = 200;
+/** Online lists go out at most this often per room (joins and leaves in between coalesce). */
+const LIST_INTERVAL_MS = 50;
 
 const encode = (frame: ServerFrame): Buffer => Buffer.from(JSON.stringify(frame));
 
@@ -148,11 +153,8 @@ export class RoomHub {
             message: `${event.username} ${event.change === 'join' ? 'joined' : 'left'} the room`,
           },
         });
-        const list = encode({ type: 'user_list', data: { users: event.users } });
-        for (const conn of room.connections) {
-          conn.sendRaw(notice);
-          conn.sendRaw(list);
-        }
+        for (const conn of room.connections) conn.sendRaw(notice);
+        this.sendListSoon(room, event.users);
         return;
       }
       case 'room_deleted': {
@@ -167,6 +169,29 @@ export class RoomHub {
         return;
       }
     }
+  }
+
+  /**
+   * Sends the room's online list at the end of this turn, or, if one went out less
+   * than LIST_INTERVAL_MS ago, when that interval is up: always the latest list.
+   * 1,000 clients joining at once then get a few dozen lists each, not 1,000 growing
+   * ones (2.3 GB for one room). Each join or leave notice still goes out at once.
+   */
+  private sendListSoon(room: LocalRoom, users: string[]): void {
+    const scheduled = room.nextList !== undefined;
+    room.nextList = users;
+    if (scheduled) return;
+    const send = () => {
+      const latest = room.nextList;
+      room.nextList = undefined;
+      if (!latest) return;
+      room.listSentAt = performance.now();
+      const frame = encode({ type: 'user_list', data: { users: latest } });
+      for (const conn of room.connections) conn.sendRaw(frame);
+    };
+    const wait = (room.listSentAt ?? -Infinity) + LIST_INTERVAL_MS - performance.now();
+    if (wait <= 0) setImmediate(send);
+    else setTimeout(send, wait).unref();
   }
 
   /** Subscribes, then learns the room's newest seq: later messages are delivered from there. */
