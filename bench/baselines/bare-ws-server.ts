@@ -1,0 +1,86 @@
+// Baseline 1: the practical ceiling for Node. A bare `ws` broadcast server that
+// speaks Parley's frames (join, user_list, leave, message with seq) but stores
+// nothing and validates nothing. Each broadcast is serialized once and the same
+// buffer is sent, as a text frame, to every socket of the room.
+import { createServer } from 'node:http';
+import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  handleHttp,
+  type InboundMessage,
+  listenArgs,
+  messageData,
+  presenceNotice,
+  Rooms,
+} from './common.js';
+
+const PATH = /^\/ws\/chat\/([^/?]+)/;
+const TEXT = { binary: false } as const;
+
+export function startBareWs(host: string, port: number) {
+  const rooms = new Rooms();
+  const members = new Map<string, Set<WebSocket>>();
+  const server = createServer(handleHttp);
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  const broadcast = (roomId: string, frame: unknown): void => {
+    const sockets = members.get(roomId);
+    if (!sockets) return;
+    const buf = Buffer.from(JSON.stringify(frame));
+    for (const ws of sockets) ws.send(buf, TEXT);
+  };
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = req.url ?? '/';
+    const match = PATH.exec(url);
+    if (!match) {
+      socket.destroy();
+      return;
+    }
+    const roomId = match[1] as string;
+    const username = new URL(url, 'http://x').searchParams.get('username') ?? 'anonymous';
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const room = rooms.get(roomId);
+      let sockets = members.get(roomId);
+      if (!sockets) {
+        sockets = new Set();
+        members.set(roomId, sockets);
+      }
+      sockets.add(ws);
+      const users = rooms.join(room, username);
+      if (users) {
+        broadcast(roomId, { type: 'join', data: presenceNotice('join', username) });
+        broadcast(roomId, { type: 'user_list', data: { users } });
+      } else {
+        ws.send(JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
+      }
+      ws.on('message', (raw) => {
+        const m = JSON.parse(raw.toString()) as InboundMessage;
+        if (m.type === 'message') {
+          broadcast(roomId, { type: 'message', data: messageData(roomId, room, username, m) });
+        } else if (m.type === 'get_users') {
+          ws.send(JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
+        }
+      });
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        sockets.delete(ws);
+        if (sockets.size === 0) members.delete(roomId);
+        const left = rooms.leave(room, username);
+        if (left) {
+          broadcast(roomId, { type: 'leave', data: presenceNotice('leave', username) });
+          broadcast(roomId, { type: 'user_list', data: { users: left } });
+        }
+      });
+    });
+  });
+  return new Promise<typeof server>((resolve) => server.listen(port, host, () => resolve(server)));
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
+  const { host, port } = listenArgs();
+  await startBareWs(host, port);
+}

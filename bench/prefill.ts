@@ -1,0 +1,69 @@
+// Builds the history cell's database directly with better-sqlite3, on Parley's
+// real schema (SqliteStore.init() runs the migrations): one room holding
+// `count` messages with seq 1..count and rooms.last_seq = count, written in one
+// transaction. Sending a million messages over WebSocket would take minutes.
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../src/server/storage/sqlite-store.js';
+
+export interface Prefilled {
+  roomId: string;
+  count: number;
+  fillMs: number;
+  /** SQLite's plan for the history query (mirrors `recent` in sqlite-store.ts). */
+  queryPlan: string[];
+}
+
+export async function prefillHistory(path: string, count: number): Promise<Prefilled> {
+  const t0 = performance.now();
+  const store = new SqliteStore({ path });
+  await store.init();
+  await store.close();
+
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
+  const roomId = randomUUID();
+  const start = Date.parse('2024-01-01T00:00:00.000Z');
+  const insertRoom = db.prepare(
+    'INSERT INTO rooms (id, name, created_at, last_seq) VALUES (?, ?, ?, ?)',
+  );
+  const insert = db.prepare(
+    'INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id) VALUES (?, ?, ?, ?, ?, ?, NULL)',
+  );
+  const filler = 'The quick brown fox jumps over the lazy dog while the history grows. ';
+  db.transaction(() => {
+    insertRoom.run(roomId, 'a million messages', new Date(start).toISOString(), count);
+    for (let seq = 1; seq <= count; seq++) {
+      insert.run(
+        randomUUID(),
+        roomId,
+        seq,
+        `user${seq % 50}`,
+        `message ${seq}: ${filler}`,
+        new Date(start + seq * 1000).toISOString(),
+      );
+    }
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const queryPlan = db
+    .prepare(
+      `EXPLAIN QUERY PLAN SELECT id, room_id, seq, username, content, timestamp, client_id
+       FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .all(roomId, 500_000, 100)
+    .map((row) => String((row as { detail: string }).detail));
+  db.close();
+  return { roomId, count, fillMs: Math.round(performance.now() - t0), queryPlan };
+}
+
+/** Rows in `messages` (the ingest cell checks that every acknowledged message was stored). */
+export function countMessages(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}

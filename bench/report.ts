@@ -1,0 +1,590 @@
+// Turns a run's raw results into the Markdown report (tables, ratios against the
+// baselines, targets met or missed) and a hand-written SVG chart.
+
+import type { CellDef, CellResult, HistoryResult, LoadRunResult, Profile } from './cells.js';
+import type { HistoryPhase, IdleResult, JoinStormResult } from './load-generator.js';
+import { SERVER_LABEL, type ServerKind } from './servers.js';
+
+export interface RunRecord {
+  server: ServerKind;
+  rep: number;
+  result: CellResult;
+}
+
+export interface CellRecord {
+  def: CellDef;
+  runs: RunRecord[];
+  /** Per server: the median of its runs (correctness counters are summed). */
+  summary: Partial<Record<ServerKind, CellResult>>;
+}
+
+export interface Meta {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; kernel: string; node: string };
+  pinning: string;
+  quiet: { note: string; waitedMs: number; startedBusy: number };
+  profile: Profile;
+  durationS: number;
+  command: string;
+  history?: { messages: number; fillMs: number; queryPlan: string[] };
+}
+
+export interface Report {
+  meta: Meta;
+  cells: CellRecord[];
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  target: string;
+  cell: string;
+  value: string;
+  limit: string;
+  met: boolean | null;
+}
+
+/* ------------------------------------------------------------------ aggregation */
+
+const SUMMED = new Set([
+  'lost',
+  'duplicated',
+  'outOfOrder',
+  'seqInversions',
+  'misrouted',
+  'errorFrames',
+  'closedByServer',
+  'incomplete',
+  'errors',
+]);
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function combine(values: unknown[], key = ''): unknown {
+  const first = values[0];
+  if (typeof first === 'number') {
+    const nums = values as number[];
+    return SUMMED.has(key) ? nums.reduce((a, b) => a + b, 0) : median(nums);
+  }
+  if (typeof first === 'boolean') return (values as boolean[]).some(Boolean);
+  if (first && typeof first === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(first)) {
+      out[k] = combine(
+        values.map((v) => (v as Record<string, unknown>)[k]),
+        k,
+      );
+    }
+    return out;
+  }
+  return first;
+}
+
+export function summarizeCell(def: CellDef, runs: RunRecord[]): CellRecord {
+  const summary: Partial<Record<ServerKind, CellResult>> = {};
+  for (const kind of def.servers) {
+    const mine = runs.filter((r) => r.server === kind).map((r) => r.result);
+    if (mine.length > 0) summary[kind] = combine(mine) as CellResult;
+  }
+  return { def, runs, summary };
+}
+
+/* ------------------------------------------------------------------ formatting */
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const fmtRatio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
+const pct = (n: number) => `${Math.round(n * 100)}%`;
+const mark = (met: boolean | null) => (met === null ? 'n/a' : met ? 'met' : '**missed**');
+
+const load = (c: CellRecord, k: ServerKind) => c.summary[k] as LoadRunResult | undefined;
+const lgBound = (r: LoadRunResult) => r.lgCpuUtil >= 0.9;
+
+/* ------------------------------------------------------------------ targets */
+
+export function checkTargets(cells: CellRecord[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const byId = new Map(cells.map((c) => [c.def.id, c]));
+  const cpuLimit: Record<string, number> = {
+    'room-10': 1.3,
+    'rooms-100x10': 1.3,
+    'room-100': 1.1,
+    'room-1000': 1.1,
+  };
+  for (const [id, limit] of Object.entries(cpuLimit)) {
+    const c = byId.get(id);
+    const p = c && load(c, 'parley');
+    const b = c && load(c, 'bare');
+    if (!c || !p || !b) continue;
+    const r = ratio(p.serverCpuUsPerDelivery, b.serverCpuUsPerDelivery);
+    out.push({
+      target: 'CPU per delivery vs bare ws',
+      cell: c.def.title,
+      value: fmtRatio(r),
+      limit: `<= ${limit}x`,
+      met: r <= limit,
+    });
+  }
+  for (const c of cells) {
+    if (c.def.kind !== 'load') continue;
+    const p = load(c, 'parley');
+    const s = load(c, 'sio');
+    if (!p || !s) continue;
+    const r = ratio(p.serverCpuUsPerDelivery, s.serverCpuUsPerDelivery);
+    out.push({
+      target:
+        c.def.load?.role === 'ingest'
+          ? 'CPU per delivery lower than Socket.IO (2 deliveries per stored message)'
+          : 'CPU per delivery lower than Socket.IO',
+      cell: c.def.title,
+      value: fmtRatio(r),
+      limit: '< 1x',
+      met: r < 1,
+    });
+  }
+  for (const c of cells) {
+    if (c.def.load?.role !== 'latency') continue;
+    const p = load(c, 'parley');
+    const b = load(c, 'bare');
+    if (!p || !b) continue;
+    const r = ratio(p.latency.p99, b.latency.p99);
+    out.push({
+      target: 'p99 latency at fixed load vs bare ws',
+      cell: c.def.title,
+      value: `${fmtRatio(r)} (${fmt(p.latency.p99, 2)} vs ${fmt(b.latency.p99, 2)} ms)`,
+      limit: '<= 1.5x',
+      met: r <= 1.5,
+    });
+  }
+  const idle = byId.get('idle');
+  if (idle?.summary.parley && idle.summary.bare) {
+    const p = idle.summary.parley as IdleResult;
+    const b = idle.summary.bare as IdleResult;
+    const r = ratio(p.bytesPerConnection, b.bytesPerConnection);
+    out.push({
+      target: 'Idle memory per connection vs bare ws',
+      cell: idle.def.title,
+      value: `${fmtRatio(r)} (${fmt(p.bytesPerConnection / 1024, 1)} vs ${fmt(b.bytesPerConnection / 1024, 1)} KiB)`,
+      limit: '<= 1.25x',
+      met: r <= 1.25,
+    });
+  }
+  const join = byId.get('join-storm');
+  if (join?.summary.parley) {
+    const p = join.summary.parley as JoinStormResult;
+    out.push({
+      target: 'Join storm: every online list complete after the last join',
+      cell: join.def.title,
+      value:
+        p.incomplete > 0
+          ? `${p.incomplete} never complete`
+          : `${fmt(p.completeAfterLastJoinMs)} ms`,
+      limit: '<= 2000 ms',
+      met: p.incomplete === 0 && p.completeAfterLastJoinMs <= 2000,
+    });
+  }
+  const history = byId.get('history');
+  if (history?.summary.parley) {
+    const h = history.summary.parley as HistoryResult;
+    for (const [name, phase] of [
+      ['last 100 messages', h.latest],
+      ['before= pages far back', h.farBack],
+    ] as const) {
+      out.push({
+        target: `History p99 (one client): ${name}`,
+        cell: history.def.title,
+        value: `${fmt(phase.latency.p99, 2)} ms${phase.errors ? ` (${phase.errors} bad answers)` : ''}`,
+        limit: '< 5 ms',
+        met: phase.latency.p99 < 5 && phase.errors === 0,
+      });
+    }
+  }
+  for (const c of cells) {
+    if (c.def.kind !== 'load') continue;
+    const p = load(c, 'parley');
+    if (!p) continue;
+    const k = p.correctness;
+    const bad = k.lost + k.duplicated + k.outOfOrder + k.seqInversions + k.misrouted;
+    out.push({
+      target: 'Zero lost, duplicated, out-of-order messages (Parley)',
+      cell: c.def.title,
+      value: `${k.lost} lost, ${k.duplicated} dup, ${k.outOfOrder + k.seqInversions} out of order`,
+      limit: '0',
+      met: bad === 0,
+    });
+    if (c.def.load?.role === 'ingest' && p.stored !== undefined) {
+      out.push({
+        target: 'Every acknowledged message stored (Parley)',
+        cell: c.def.title,
+        value: `${fmt(p.stored)} rows for ${fmt(p.messagesSent)} messages`,
+        limit: 'equal',
+        met: p.stored === p.messagesSent,
+      });
+    }
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------------ markdown */
+
+export function toMarkdown(report: Report, chartFile: string): string {
+  const { meta, cells, targets } = report;
+  const L: string[] = [];
+  const m = meta.machine;
+  L.push(`Run of ${meta.date} (${meta.profile.quick ? 'quick smoke profile' : 'full profile'}, `);
+  L[L.length - 1] += `${meta.durationS} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, `;
+  L[L.length - 1] += `Linux ${m.kernel}, Node ${m.node}; ${meta.pinning}; ${meta.quiet.note}. `;
+  L[L.length - 1] +=
+    `Each cell ran ${meta.profile.reps}x per server on a fresh process, alternating ` +
+    `(${meta.profile.reps > 1 ? 'A B C, C B A' : 'A B C'}); numbers are medians, error counts are sums.`;
+  if (meta.profile.quick) {
+    L.push('');
+    L.push(
+      '**Smoke profile**: smaller rooms, a smaller history and windows of about a second, so the ratios are rough and ' +
+        'short windows make p99 noisy. Judge the targets on a full run (`npm run bench`).',
+    );
+  }
+  L.push('');
+  L.push(`![chart](${chartFile})`);
+  L.push('');
+  L.push('### Targets');
+  L.push('');
+  L.push('| Target | Cell | Measured | Limit | |');
+  L.push('| --- | --- | --- | --- | --- |');
+  for (const t of targets) {
+    L.push(`| ${t.target} | ${t.cell} | ${t.value} | ${t.limit} | ${mark(t.met)} |`);
+  }
+  L.push('');
+
+  const loadCells = cells.filter((c) => c.def.kind === 'load');
+  if (loadCells.length > 0) {
+    L.push('### Server CPU time per delivery (lower is better)');
+    L.push('');
+    L.push(
+      '| Cell | Parley µs | bare ws µs | Socket.IO µs | Parley ÷ bare ws | Parley ÷ Socket.IO |',
+    );
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of loadCells) {
+      const [p, b, s] = (['parley', 'bare', 'sio'] as const).map((k) => load(c, k));
+      const v = (r?: LoadRunResult) => (r ? fmt(r.serverCpuUsPerDelivery, 2) : 'n/a');
+      L.push(
+        `| ${c.def.title} | ${v(p)} | ${v(b)} | ${v(s)} | ${fmtRatio(ratio(p?.serverCpuUsPerDelivery ?? Number.NaN, b?.serverCpuUsPerDelivery ?? Number.NaN))} | ${fmtRatio(ratio(p?.serverCpuUsPerDelivery ?? Number.NaN, s?.serverCpuUsPerDelivery ?? Number.NaN))} |`,
+      );
+    }
+    L.push('');
+    L.push('### Throughput and latency');
+    L.push('');
+    L.push(
+      'Deliveries/s = messages reaching clients per second; server and load-generator (LG) CPU are shares of one core; ' +
+        '"other load" is the CPU (in cores) that other processes on the machine used meanwhile (noise: above ~0.2 the run competed for its core). ' +
+        '**LG-bound** marks runs where the load generator used at least 90% of its core: there the throughput is the load ' +
+        "generator's ceiling, not the server's (CPU per delivery stays comparable).",
+    );
+    L.push('');
+    L.push(
+      '| Cell | Server | deliveries/s | messages/s | server CPU | LG CPU | other load | p50 ms | p95 ms | p99 ms | max ms | lost / dup / out of order |',
+    );
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const c of loadCells) {
+      for (const k of c.def.servers) {
+        const r = load(c, k);
+        if (!r) continue;
+        const q = r.correctness;
+        L.push(
+          `| ${c.def.title} | ${SERVER_LABEL[k]} | ${fmt(r.deliveriesPerSec)} | ${fmt(r.messagesPerSec)} | ${pct(r.serverCpuUtil)} | ${pct(r.lgCpuUtil)}${lgBound(r) ? ' **LG-bound**' : ''} | ${fmt(r.otherCpuUtil, 2)} | ${fmt(r.latency.p50, 2)} | ${fmt(r.latency.p95, 2)} | ${fmt(r.latency.p99, 2)} | ${fmt(r.latency.max, 2)} | ${q.lost} / ${q.duplicated} / ${q.outOfOrder + q.seqInversions}${q.closedByServer ? `, ${q.closedByServer} closed` : ''}${q.errorFrames ? `, ${q.errorFrames} errors` : ''} |`,
+        );
+      }
+    }
+    L.push('');
+  }
+
+  const bound: string[] = [];
+  const contended: string[] = [];
+  for (const c of loadCells) {
+    for (const run of c.runs) {
+      const r = run.result as LoadRunResult;
+      const label = `${c.def.title} / ${SERVER_LABEL[run.server]} (run ${run.rep + 1})`;
+      if (lgBound(r))
+        bound.push(`${label}: LG ${pct(r.lgCpuUtil)}, server ${pct(r.serverCpuUtil)}`);
+      if (r.otherCpuUtil >= 0.25) contended.push(`${label}: ${fmt(r.otherCpuUtil, 2)} cores`);
+    }
+  }
+  if (loadCells.length > 0) {
+    L.push('### When the load generator was the bottleneck');
+    L.push('');
+    if (bound.length === 0) {
+      L.push('In no run did the load generator use 90% of its core.');
+    } else {
+      L.push(
+        `In ${bound.length} of ${loadCells.reduce((n, c) => n + c.runs.length, 0)} runs the load generator used at least 90% of its core, ` +
+          "so those deliveries/s figures are its ceiling rather than the server's (one Node process receives what the server sends, " +
+          'on one core, like the server). Server CPU per delivery is still measured exactly. Runs: ' +
+          `${bound.join('; ')}.`,
+      );
+    }
+    if (contended.length > 0) {
+      L.push('');
+      L.push(
+        `Runs that shared the machine with other work (other processes used at least 0.25 cores): ${contended.join('; ')}. ` +
+          'Their latency and throughput are pessimistic; CPU per delivery rises too when batches get smaller.',
+      );
+    }
+    L.push('');
+  }
+
+  const ingest = cells.find((c) => c.def.load?.role === 'ingest');
+  const pi = ingest && load(ingest, 'parley');
+  if (ingest && pi) {
+    L.push('### Stored messages per second (many rooms)');
+    L.push('');
+    const others = (['bare', 'sio'] as const)
+      .map((k) => load(ingest, k))
+      .map((r, i) =>
+        r ? `${i === 0 ? 'bare ws' : 'Socket.IO'} ${fmt(r.messagesPerSec)} (stores nothing)` : '',
+      )
+      .filter(Boolean)
+      .join(', ');
+    L.push(
+      `${ingest.def.title}: Parley stored and delivered **${fmt(pi.messagesPerSec)} messages/s**` +
+        `${pi.stored !== undefined ? ` (${fmt(pi.stored)} rows in the database afterwards for ${fmt(pi.messagesSent)} messages sent)` : ''}; ${others}. ` +
+        'Each message reaches only 2 clients here, so its cost of storage (three index inserts and a share of the commit) weighs on every delivery.',
+    );
+    L.push('');
+  }
+
+  const idle = cells.find((c) => c.def.kind === 'idle');
+  if (idle) {
+    L.push(`### Memory: ${idle.def.title} (10 per room)`);
+    L.push('');
+    L.push('| Server | RSS before | RSS after | per connection | vs bare ws |');
+    L.push('| --- | ---: | ---: | ---: | ---: |');
+    const b = idle.summary.bare as IdleResult | undefined;
+    for (const k of idle.def.servers) {
+      const r = idle.summary[k] as IdleResult | undefined;
+      if (!r) continue;
+      L.push(
+        `| ${SERVER_LABEL[k]} | ${fmt(r.rssBeforeBytes / 2 ** 20, 1)} MiB | ${fmt(r.rssAfterBytes / 2 ** 20, 1)} MiB | ${fmt(r.bytesPerConnection / 1024, 1)} KiB | ${fmtRatio(ratio(r.bytesPerConnection, b?.bytesPerConnection ?? Number.NaN))} |`,
+      );
+    }
+    L.push('');
+  }
+
+  const join = cells.find((c) => c.def.kind === 'join');
+  if (join) {
+    L.push(`### Join storm: ${join.def.title}`);
+    L.push('');
+    L.push(
+      '| Server | last client joined after | every list complete after the last join | total | frames sent | bytes sent | server CPU |',
+    );
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const k of join.def.servers) {
+      const r = join.summary[k] as JoinStormResult | undefined;
+      if (!r) continue;
+      L.push(
+        `| ${SERVER_LABEL[k]} | ${fmt(r.joinSpanMs)} ms | ${r.incomplete ? `${r.incomplete} never` : `${fmt(r.completeAfterLastJoinMs)} ms`} | ${fmt(r.totalMs)} ms | ${fmt(r.framesReceived)} | ${fmt(r.bytesReceived / 2 ** 20, 1)} MiB | ${fmt(r.serverCpuMs)} ms |`,
+      );
+    }
+    L.push('');
+  }
+
+  const history = cells.find((c) => c.def.kind === 'history');
+  if (history?.summary.parley) {
+    const h = history.summary.parley as HistoryResult;
+    L.push(`### History: ${history.def.title} (Parley only: the baselines store nothing)`);
+    L.push('');
+    L.push(
+      '| Request | clients | requests/s | p50 ms | p99 ms | max ms | server CPU | bad answers |',
+    );
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const row = (name: string, clients: number, ph: HistoryPhase) =>
+      `| ${name} | ${clients} | ${fmt(ph.requestsPerSec)} | ${fmt(ph.latency.p50, 2)} | ${fmt(ph.latency.p99, 2)} | ${fmt(ph.latency.max, 2)} | ${pct(ph.serverCpuUtil)} | ${ph.errors} |`;
+    L.push(row('`?limit=100` (the last 100)', 1, h.latest));
+    L.push(row('`?limit=100&before=N`, N in the oldest tenth', 1, h.farBack));
+    L.push(row('both, alternating', 8, h.loaded));
+    L.push('');
+    if (meta.history) {
+      L.push(
+        `Keep-alive HTTP clients; the latency target is judged on one client sending requests back to back, the 8-client row shows throughput (its p99 includes queueing behind 7 others). The room was filled directly in SQLite (${fmt(meta.history.messages)} rows in ${fmt(meta.history.fillMs / 1000, 1)} s). ` +
+          `Query plan: \`${meta.history.queryPlan.join('; ')}\` (an index range, no OFFSET).`,
+      );
+      L.push('');
+    }
+  }
+  return `${L.join('\n')}\n`;
+}
+
+/* ------------------------------------------------------------------ SVG chart */
+
+const COLORS: Record<ServerKind, string> = {
+  parley: '#2563eb',
+  bare: '#9ca3af',
+  sio: '#f59e0b',
+};
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+interface Group {
+  label: string;
+  values: Partial<Record<ServerKind, number>>;
+}
+
+function panel(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  title: string,
+  unit: string,
+  groups: Group[],
+  digits: number,
+  /** Scale each group to its own largest value (groups of different units). */
+  perGroup = false,
+): string {
+  const out: string[] = [];
+  out.push(
+    `<text x="${x + 8}" y="${y + 14}" font-size="14" font-weight="600">${esc(title)}</text>`,
+  );
+  const top = y + 30;
+  const bottom = y + h - 34;
+  const left = x + 8;
+  const width = w - 16;
+  const overall = Math.max(1e-9, ...groups.flatMap((g) => Object.values(g.values) as number[]));
+  out.push(
+    `<line x1="${left}" y1="${bottom}" x2="${left + width}" y2="${bottom}" stroke="#d1d5db"/>`,
+  );
+  const gw = width / Math.max(1, groups.length);
+  const kinds: ServerKind[] = ['parley', 'bare', 'sio'];
+  const bw = Math.min(34, (gw - 12) / 3);
+  groups.forEach((g, gi) => {
+    const max = perGroup ? Math.max(1e-9, ...(Object.values(g.values) as number[])) : overall;
+    const gx = left + gi * gw + (gw - bw * 3) / 2;
+    kinds.forEach((k, ki) => {
+      const v = g.values[k];
+      if (v === undefined || !Number.isFinite(v)) return;
+      const bh = ((bottom - top - 14) * v) / max;
+      const bx = gx + ki * bw;
+      out.push(
+        `<rect x="${bx.toFixed(1)}" y="${(bottom - bh).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[k]}"><title>${esc(`${SERVER_LABEL[k]}: ${fmt(v, digits)} ${unit}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${(bx + (bw - 2) / 2).toFixed(1)}" y="${(bottom - bh - 3).toFixed(1)}" font-size="9" text-anchor="middle" fill="#374151">${esc(fmt(v, digits))}</text>`,
+      );
+    });
+    out.push(
+      `<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 14}" font-size="10" text-anchor="middle">${esc(g.label)}</text>`,
+    );
+  });
+  out.push(
+    `<text x="${x + w - 8}" y="${y + 14}" font-size="10" text-anchor="end" fill="#6b7280">${esc(unit)}</text>`,
+  );
+  return out.join('\n');
+}
+
+export function toSvg(report: Report): string {
+  const cells = report.cells;
+  const loadGroups = (pick: (r: LoadRunResult) => number, filter: (c: CellRecord) => boolean) =>
+    cells
+      .filter((c) => c.def.kind === 'load' && filter(c))
+      .map((c) => {
+        const values: Partial<Record<ServerKind, number>> = {};
+        for (const k of c.def.servers) {
+          const r = load(c, k);
+          if (r) values[k] = pick(r);
+        }
+        return { label: c.def.short ?? c.def.id, values };
+      });
+  const W = 980;
+  const H = 300;
+  const parts: string[] = [];
+  parts.push(
+    panel(
+      0,
+      40,
+      W / 2,
+      H,
+      'Server CPU per delivery, by room size (lower is better)',
+      'µs',
+      loadGroups(
+        (r) => r.serverCpuUsPerDelivery,
+        () => true,
+      ),
+      1,
+    ),
+  );
+  parts.push(
+    panel(
+      W / 2,
+      40,
+      W / 2,
+      H,
+      'Deliveries per second at full speed',
+      'deliveries/s',
+      loadGroups(
+        (r) => r.deliveriesPerSec,
+        (c) => c.def.load?.role !== 'latency',
+      ),
+      0,
+    ),
+  );
+  parts.push(
+    panel(
+      0,
+      40 + H,
+      W / 2,
+      H,
+      'p99 send-to-receive latency at fixed load',
+      'ms',
+      loadGroups(
+        (r) => r.latency.p99,
+        (c) => c.def.load?.role === 'latency',
+      ),
+      2,
+    ),
+  );
+  const misc: Group[] = [];
+  const idle = cells.find((c) => c.def.kind === 'idle');
+  if (idle) {
+    const values: Partial<Record<ServerKind, number>> = {};
+    for (const k of idle.def.servers) {
+      const r = idle.summary[k] as IdleResult | undefined;
+      if (r) values[k] = r.bytesPerConnection / 1024;
+    }
+    misc.push({ label: 'idle memory, KiB per connection', values });
+  }
+  const join = cells.find((c) => c.def.kind === 'join');
+  if (join) {
+    const values: Partial<Record<ServerKind, number>> = {};
+    for (const k of join.def.servers) {
+      const r = join.summary[k] as JoinStormResult | undefined;
+      if (r) values[k] = r.totalMs / 1000;
+    }
+    misc.push({ label: `join storm of ${join.def.title.split(' ')[0]}, s`, values });
+  }
+  parts.push(
+    panel(W / 2, 40 + H, W / 2, H, 'Idle memory and join storm (own scales)', '', misc, 1, true),
+  );
+  const legend = (['parley', 'bare', 'sio'] as const)
+    .map(
+      (k, i) =>
+        `<rect x="${600 + i * 120}" y="12" width="12" height="12" fill="${COLORS[k]}"/><text x="${616 + i * 120}" y="22" font-size="12">${SERVER_LABEL[k]}</text>`,
+    )
+    .join('');
+  const m = report.meta;
+  const subtitle = `${m.date} · ${m.machine.cpu}, ${m.machine.cores} cores · Node ${m.machine.node}${m.profile.quick ? ' · quick profile' : ''}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title" width="${W}" height="${40 + 2 * H + 10}" viewBox="0 0 ${W} ${40 + 2 * H + 10}" font-family="system-ui, sans-serif">
+<title id="chart-title">Parley vs bare ws vs Socket.IO: server CPU per delivery, deliveries per second, p99 latency at fixed load, idle memory and join storm (${esc(subtitle)})</title>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="8" y="20" font-size="16" font-weight="700">Parley vs bare ws vs Socket.IO</text>
+<text x="8" y="36" font-size="11" fill="#6b7280">${esc(subtitle)}</text>
+${legend}
+${parts.join('\n')}
+</svg>
+`;
+}

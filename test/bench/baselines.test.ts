@@ -1,0 +1,148 @@
+// The benchmark's baselines must speak Parley's frames, or the load generator
+// would compare unlike things. No timings here: `npm run bench` measures.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as ioClient } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startBareWs } from '../../bench/baselines/bare-ws-server.js';
+import { startSocketIo } from '../../bench/baselines/socketio-server.js';
+import { type BenchClient, connectClient, FIRST } from '../../bench/load-generator.js';
+import type { RunningServer } from '../../bench/servers.js';
+
+interface Frame {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+const base = (server: Server) => `127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+async function createRoom(server: Server): Promise<string> {
+  const res = await fetch(`http://${base(server)}/api/chat/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Collects a connection's frames; `next(type)` waits for the next one of that type. */
+function collector() {
+  const frames: Frame[] = [];
+  let wake: (() => void) | null = null;
+  return {
+    push(frame: Frame) {
+      frames.push(frame);
+      wake?.();
+    },
+    async next(type: string): Promise<Frame> {
+      for (;;) {
+        const i = frames.findIndex((f) => f.type === type);
+        if (i >= 0) return frames.splice(i, 1)[0] as Frame;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
+
+describe('bare ws baseline', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startBareWs('127.0.0.1', 0);
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('speaks Parley frames, as text, and echoes a message to everyone with a seq', async () => {
+    const room = await createRoom(server);
+    const open = (name: string) => {
+      const ws = new WebSocket(`ws://${base(server)}/ws/chat/${room}?username=${name}`);
+      const c = collector();
+      ws.on('message', (data, isBinary) => {
+        expect(isBinary).toBe(false);
+        c.push(JSON.parse(data.toString()) as Frame);
+      });
+      return { ws, c, opened: new Promise((r) => ws.once('open', r)) };
+    };
+    const alice = open('alice');
+    await alice.opened;
+    expect((await alice.c.next('join')).data).toEqual({
+      username: 'alice',
+      message: 'alice joined the room',
+    });
+    expect((await alice.c.next('user_list')).data).toEqual({ users: ['alice'] });
+    const bob = open('bob');
+    await bob.opened;
+    expect((await alice.c.next('user_list')).data).toEqual({ users: ['alice', 'bob'] });
+    alice.ws.send(JSON.stringify({ type: 'message', content: 'hi', client_id: 'c1' }));
+    for (const who of [alice, bob]) {
+      const m = await who.c.next('message');
+      expect(Object.keys(m.data)).toEqual([
+        'id',
+        'room_id',
+        'username',
+        'content',
+        'timestamp',
+        'seq',
+        'client_id',
+      ]);
+      expect(m.data).toMatchObject({ room_id: room, username: 'alice', content: 'hi', seq: 1 });
+    }
+    alice.ws.close();
+    expect((await bob.c.next('leave')).data).toMatchObject({ username: 'alice' });
+    bob.ws.close();
+  });
+});
+
+describe('Socket.IO baseline', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startSocketIo('127.0.0.1', 0);
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('emits each Parley frame as an event named after its type (real socket.io-client)', async () => {
+    const room = await createRoom(server);
+    const socket = ioClient(`http://${base(server)}`, {
+      transports: ['websocket'],
+      query: { room, username: 'carol' },
+      reconnection: false,
+    });
+    const c = collector();
+    for (const type of ['join', 'user_list', 'message']) {
+      socket.on(type, (frame: Frame) => c.push(frame));
+    }
+    expect(await c.next('join')).toEqual({
+      type: 'join',
+      data: { username: 'carol', message: 'carol joined the room' },
+    });
+    expect((await c.next('user_list')).data).toEqual({ users: ['carol'] });
+    socket.emit('message', { type: 'message', content: 'hello', client_id: 'k1' });
+    expect((await c.next('message')).data).toMatchObject({
+      room_id: room,
+      username: 'carol',
+      content: 'hello',
+      seq: 1,
+      client_id: 'k1',
+    });
+    socket.close();
+  });
+
+  it("works with the load generator's own engine.io client", async () => {
+    const room = await createRoom(server);
+    const fake = { kind: 'sio', wsUrl: `ws://${base(server)}` } as RunningServer;
+    const client: BenchClient = connectClient(fake, room, 0, 'dave');
+    const got: string[] = [];
+    client.onFrame = (_c, buf, typeByte) => {
+      if (typeByte === FIRST.message) got.push(buf.toString());
+    };
+    await client.ready;
+    client.sendMessage('~B~0.0.0.1~', 'z1');
+    while (got.length === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(got[0]).toMatch(/^42\["message",\{"type":"message","data":\{.*"seq":1/);
+    client.terminate();
+  });
+});
