@@ -1,21 +1,18 @@
 // The web client in a real browser against the built server: chatting, typing,
 // presence, history, paging and escaping. One browser, one server; each user is
 // a separate browser context (its own localStorage).
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type SpawnedServer, spawnServer } from '../support/spawn-server.js';
-import { describeBrowser, launchBrowser, screenshotPath } from './browser.js';
+import { expect, it } from 'vitest';
+import { describeBrowser, screenshotPath } from './browser.js';
 import {
   createRoom,
   enterRoom,
   eventually,
   history,
   onlineCount,
-  openAs,
   seed,
   send,
   shownSeqs,
-  type UserPage,
+  useBrowserSession,
   waitConnected,
   waitForMessage,
 } from './helpers.js';
@@ -24,39 +21,15 @@ import {
 const TEST_TIMEOUT = 30_000;
 
 describeBrowser('web client: chatting', () => {
-  let server: SpawnedServer;
-  let browser: Browser;
-  const pages: UserPage[] = [];
-
-  async function user(name: string, path = '/', opts: Parameters<typeof openAs>[4] = {}) {
-    const u = await openAs(browser, server.url, name, path, opts);
-    pages.push(u);
-    return u;
-  }
-
-  beforeAll(async () => {
-    // No per-connection rate limit, so the history seeding below is quick.
-    [server, browser] = await Promise.all([
-      spawnServer({ env: { CHAT_WS_RATE: '0' } }),
-      launchBrowser(),
-    ]);
-  });
-
-  afterEach(async () => {
-    // Pages of finished tests would keep sockets and timers busy on a 2-core machine.
-    await Promise.all(pages.splice(0).map((u) => u.context.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  // No per-connection rate limit, so the history seeding below is quick.
+  const session = useBrowserSession({ CHAT_WS_RATE: '0' });
+  const { user } = session;
 
   it(
     'lets two people pick names, create a room and chat in real time',
     async () => {
-      await createRoom(server.url, 'random');
-      await createRoom(server.url, 'design-review');
+      await createRoom(session.server.url, 'random');
+      await createRoom(session.server.url, 'design-review');
       const alice = await user('Alice Martin', '/', { presetName: false });
       const { page: a } = alice;
 
@@ -89,12 +62,12 @@ describeBrowser('web client: chatting', () => {
       await waitForMessage(b, 'Great, shipping it today!');
 
       // Both timelines equal the stored history.
-      const rooms = (await (await fetch(`${server.url}/api/chat/rooms`)).json()) as {
+      const rooms = (await (await fetch(`${session.server.url}/api/chat/rooms`)).json()) as {
         id: string;
         name: string;
       }[];
       const general = rooms.find((r) => r.name === 'general')!;
-      const stored = (await history(server.url, general.id)).map((m) => m.seq);
+      const stored = (await history(session.server.url, general.id)).map((m) => m.seq);
       expect(await shownSeqs(a)).toEqual(stored);
       expect(await shownSeqs(b)).toEqual(stored);
       // No pending leftovers once echoed.
@@ -125,7 +98,7 @@ describeBrowser('web client: chatting', () => {
   it(
     'shows typing for others only, and clears it 2 s after the last typing frame',
     async () => {
-      const room = await createRoom(server.url, 'typing');
+      const room = await createRoom(session.server.url, 'typing');
       const { page: a } = await user('Ann');
       const { page: b } = await user('Ben');
       const sentByBen: string[] = [];
@@ -160,7 +133,7 @@ describeBrowser('web client: chatting', () => {
   it(
     'updates the online list and count on join and leave, with inline notices',
     async () => {
-      const room = await createRoom(server.url, 'presence');
+      const room = await createRoom(session.server.url, 'presence');
       const { page: a } = await user('Cleo');
       await enterRoom(a, room.id);
       await expect.poll(() => onlineCount(a)).toBe('1');
@@ -189,14 +162,14 @@ describeBrowser('web client: chatting', () => {
   it(
     'shows history on join, and pages back keeping the scroll position',
     async () => {
-      const room = await createRoom(server.url, 'history');
-      await seed(server.url, room.id, 'Archivist', 130);
+      const room = await createRoom(session.server.url, 'history');
+      await seed(session.server.url, room.id, 'Archivist', 130);
       const { page } = await user('Eve');
       await enterRoom(page, room.id);
 
       // The newest 100, oldest first.
       await expect.poll(() => shownSeqs(page).then((s) => s.length)).toBe(100);
-      const stored = (await history(server.url, room.id)).map((m) => m.seq);
+      const stored = (await history(session.server.url, room.id)).map((m) => m.seq);
       expect(await shownSeqs(page)).toEqual(stored.slice(-100));
       const scroller = page.getByTestId('timeline-scroller');
       // Pinned to the newest message.
@@ -218,7 +191,7 @@ describeBrowser('web client: chatting', () => {
       await page.getByTestId('timeline-start').waitFor();
 
       // Reading old messages: a new one does not yank the view, a button offers the jump.
-      await seed(server.url, room.id, 'Archivist', 1);
+      await seed(session.server.url, room.id, 'Archivist', 1);
       await page.getByTestId('jump-to-latest').waitFor();
       expect(await page.getByTestId('jump-to-latest').textContent()).toContain('1 new message');
       await page.getByTestId('jump-to-latest').click();
@@ -234,7 +207,7 @@ describeBrowser('web client: chatting', () => {
   it(
     'renders message HTML as literal text',
     async () => {
-      const room = await createRoom(server.url, '<b>not bold</b>');
+      const room = await createRoom(session.server.url, '<b>not bold</b>');
       const mallory = await user('<script>alert(1)</script>');
       const victim = await user('Victor');
       await enterRoom(mallory.page, room.id);
@@ -263,7 +236,7 @@ describeBrowser('web client: chatting', () => {
   it(
     'works on a 375 px phone screen with the member list in a drawer',
     async () => {
-      const rooms = (await (await fetch(`${server.url}/api/chat/rooms`)).json()) as {
+      const rooms = (await (await fetch(`${session.server.url}/api/chat/rooms`)).json()) as {
         id: string;
         name: string;
       }[];
@@ -303,7 +276,7 @@ describeBrowser('web client: chatting', () => {
   it(
     'deletes a room after confirmation and tells the people inside',
     async () => {
-      const room = await createRoom(server.url, 'doomed');
+      const room = await createRoom(session.server.url, 'doomed');
       const { page: inside } = await user('Gus');
       await enterRoom(inside, room.id);
       const { page: admin } = await user('Hal');

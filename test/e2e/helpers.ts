@@ -1,9 +1,11 @@
 // Page-level helpers for the browser tests. Selectors are data-testid attributes
 // and roles, never CSS classes.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
 import type { Message, Room } from '../../src/protocol/rest.js';
+import { type SpawnedServer, spawnServer } from '../support/spawn-server.js';
+import { launchBrowser } from './browser.js';
 
 export interface UserPage {
   context: BrowserContext;
@@ -18,6 +20,51 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Skip the name screen by remembering `username` in localStorage. */
   presetName?: boolean;
+  /** Where the page connects (e.g. through a test proxy); the session's server by default. */
+  baseUrl?: string;
+}
+
+export interface BrowserSession {
+  /** The server of this describe block (started in its beforeAll). */
+  readonly server: SpawnedServer;
+  /** A new person: a browser context of its own, closed after the test. */
+  user(name: string, path?: string, opts?: OpenOptions): Promise<UserPage>;
+}
+
+/**
+ * One server (with `env`) and one browser for the enclosing describe block. Pages
+ * of finished tests are closed, as they would keep sockets and timers busy on a
+ * 2-core machine.
+ */
+export function useBrowserSession(env: Record<string, string> = {}): BrowserSession {
+  let server: SpawnedServer | undefined;
+  let browser: Browser | undefined;
+  const pages: UserPage[] = [];
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([spawnServer({ env }), launchBrowser()]);
+  });
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((u) => u.context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const started = () => {
+    if (!server || !browser) throw new Error('the browser session has not started');
+    return { server, browser };
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    async user(name, path = '/', opts = {}) {
+      const { server, browser } = started();
+      const u = await openAs(browser, opts.baseUrl ?? server.url, name, path, opts);
+      pages.push(u);
+      return u;
+    },
+  };
 }
 
 /** A fresh browser context (its own storage) with the app open at `path`. */

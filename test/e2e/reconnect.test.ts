@@ -1,19 +1,17 @@
 // Reliability of the web client when the server goes away: it shows it, comes
 // back by itself, keeps what was written meanwhile (even across a reload) and
 // ends with exactly the server's history: no gaps, no duplicates.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type SpawnedServer, spawnServer } from '../support/spawn-server.js';
-import { describeBrowser, launchBrowser, screenshotPath } from './browser.js';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { describeBrowser, screenshotPath } from './browser.js';
 import {
   createRoom,
   enterRoom,
   history,
-  openAs,
   seed,
   send,
   shownSeqs,
-  type UserPage,
+  useBrowserSession,
   waitConnected,
   waitForMessage,
 } from './helpers.js';
@@ -32,38 +30,14 @@ async function retryByHand(page: Page): Promise<void> {
 const TEST_TIMEOUT = 45_000;
 
 describeBrowser('web client: reconnection', () => {
-  let server: SpawnedServer;
-  let browser: Browser;
-  const pages: UserPage[] = [];
-
-  beforeAll(async () => {
-    // A small replay limit, so a client that missed more than 5 messages gets `resync`.
-    [server, browser] = await Promise.all([
-      spawnServer({ env: { CHAT_REPLAY_LIMIT: '5' } }),
-      launchBrowser(),
-    ]);
-  });
-
-  afterEach(async () => {
-    // Pages of finished tests would keep sockets and timers busy on a 2-core machine.
-    await Promise.all(pages.splice(0).map((u) => u.context.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function user(name: string): Promise<UserPage> {
-    const u = await openAs(browser, server.url, name);
-    pages.push(u);
-    return u;
-  }
+  // A small replay limit, so a client that missed more than 5 messages gets `resync`.
+  const session = useBrowserSession({ CHAT_REPLAY_LIMIT: '5' });
+  const { user } = session;
 
   it(
     'shows the outage, reconnects by itself after a crash, and sends what was written meanwhile',
     async () => {
-      const room = await createRoom(server.url, 'ops');
+      const room = await createRoom(session.server.url, 'ops');
       const { page: a } = await user('Ivy');
       const { page: b } = await user('Jon');
       await enterRoom(a, room.id);
@@ -71,7 +45,7 @@ describeBrowser('web client: reconnection', () => {
       await send(a, 'before the crash');
       await waitForMessage(b, 'before the crash');
 
-      await server.stop('SIGKILL');
+      await session.server.stop('SIGKILL');
       await a.getByTestId('connection-banner').waitFor();
       expect(['waiting', 'connecting', 'gave_up']).toContain(await status(a));
       expect(await a.getByTestId('connection-detail').textContent()).toMatch(
@@ -84,7 +58,7 @@ describeBrowser('web client: reconnection', () => {
       await pending.waitFor();
       expect(await pending.getAttribute('data-status')).toBe('offline');
 
-      await server.start();
+      await session.server.start();
       // No click: the next automatic attempt gets through.
       await waitConnected(a, 20_000);
       await pending.waitFor({ state: 'detached', timeout: 5_000 });
@@ -94,7 +68,7 @@ describeBrowser('web client: reconnection', () => {
 
       await send(a, 'after the restart');
       await waitForMessage(b, 'after the restart');
-      const stored = (await history(server.url, room.id)).map((m) => m.seq);
+      const stored = (await history(session.server.url, room.id)).map((m) => m.seq);
       expect(await shownSeqs(a)).toEqual(stored);
       expect(await shownSeqs(b)).toEqual(stored);
     },
@@ -104,7 +78,7 @@ describeBrowser('web client: reconnection', () => {
   it(
     'delivers a message queued during an outage exactly once, across a reload, with no gaps',
     async () => {
-      const room = await createRoom(server.url, 'reliability');
+      const room = await createRoom(session.server.url, 'reliability');
       const alice = await user('Kim');
       const bob = await user('Lee');
       const { page: a } = alice;
@@ -116,7 +90,7 @@ describeBrowser('web client: reconnection', () => {
         await waitForMessage(a, text);
       }
 
-      await server.stop('SIGKILL');
+      await session.server.stop('SIGKILL');
       await send(a, 'queued while the server was down');
       await a.getByTestId('pending-message').waitFor();
       // The banner counts down to the next attempt and offers to retry now.
@@ -127,7 +101,7 @@ describeBrowser('web client: reconnection', () => {
       await a.getByTestId('retry-connection').waitFor();
       await a.screenshot({ path: screenshotPath('disconnected') });
 
-      await server.start();
+      await session.server.start();
       // Bob is first back and talks right away.
       await retryByHand(b);
       await send(b, 'first after the restart');
@@ -141,7 +115,7 @@ describeBrowser('web client: reconnection', () => {
       await a.getByTestId('pending-message').waitFor({ state: 'detached' });
       await waitForMessage(b, 'queued while the server was down');
 
-      const stored = await history(server.url, room.id);
+      const stored = await history(session.server.url, room.id);
       expect(stored.filter((m) => m.content === 'queued while the server was down')).toHaveLength(
         1,
       );
@@ -161,44 +135,43 @@ describeBrowser('web client: reconnection', () => {
   it(
     'catches up after a dropped connection by replay, and by a history reload after a resync',
     async () => {
-      const room = await createRoom(server.url, 'catch-up');
+      const room = await createRoom(session.server.url, 'catch-up');
       // Alice reaches the server through a proxy the test can cut; the server stays up.
-      const proxy = await startProxy(server.port);
+      const proxy = await startProxy(session.server.port);
       try {
-        const alice = await openAs(browser, proxy.url, 'Mia');
-        pages.push(alice);
+        const alice = await user('Mia', '/', { baseUrl: proxy.url });
         const { page: a } = alice;
         const frames: string[] = [];
         a.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
         await enterRoom(a, room.id);
-        await seed(server.url, room.id, 'Ned', 2, 'warm-up');
+        await seed(session.server.url, room.id, 'Ned', 2, 'warm-up');
         await waitForMessage(a, 'warm-up 2');
 
         // Missed 3 (<= replay limit): replayed on resume.
         proxy.pause();
         await a.getByTestId('connection-banner').waitFor();
-        await seed(server.url, room.id, 'Ned', 3, 'missed');
+        await seed(session.server.url, room.id, 'Ned', 3, 'missed');
         proxy.resume();
         await retryByHand(a);
         await waitForMessage(a, 'missed 3');
         expect(frames.some((f) => f.includes('"resync"'))).toBe(false);
-        let stored = (await history(server.url, room.id)).map((m) => m.seq);
+        let stored = (await history(session.server.url, room.id)).map((m) => m.seq);
         expect(await shownSeqs(a)).toEqual(stored);
 
         // Missed 12 (> replay limit): the server says resync, the client reloads history.
         proxy.pause();
         await a.getByTestId('connection-banner').waitFor();
         await send(a, 'mine, from the cut');
-        await seed(server.url, room.id, 'Ned', 12, 'flood');
+        await seed(session.server.url, room.id, 'Ned', 12, 'flood');
         proxy.resume();
         await retryByHand(a);
         await waitForMessage(a, 'flood 12');
         expect(frames.some((f) => f.includes('"resync"'))).toBe(true);
         await waitForMessage(a, 'mine, from the cut');
         await a.getByTestId('pending-message').waitFor({ state: 'detached' });
-        await seed(server.url, room.id, 'Ned', 1, 'live again');
+        await seed(session.server.url, room.id, 'Ned', 1, 'live again');
         await waitForMessage(a, 'live again 1');
-        const all = await history(server.url, room.id);
+        const all = await history(session.server.url, room.id);
         expect(all.filter((m) => m.content === 'mine, from the cut')).toHaveLength(1);
         stored = all.map((m) => m.seq);
         expect(await shownSeqs(a)).toEqual(stored);
