@@ -167,20 +167,24 @@ export class ChatClient {
   /** Drops the current connection and starts a fresh attempt at once (e.g. after a resync). */
   restart(): void {
     if (this.current.kind === 'closed' || this.current.kind === 'idle') return;
+    this.dropSocket('restart');
+    void this.attempt();
+  }
+
+  /** Forgets the current socket (its late events are ignored) and closes it. */
+  private dropSocket(reason: string): void {
     this.generation++;
     this.clearRetry();
     this.clearTimers();
     const ws = this.socket;
     this.socket = null;
-    if (ws) {
-      detach(ws);
-      try {
-        ws.close(1000, 'restart');
-      } catch {
-        // already closed
-      }
+    if (!ws) return;
+    detach(ws);
+    try {
+      ws.close(1000, reason);
+    } catch {
+      // already closed
     }
-    void this.attempt();
   }
 
   /** Sends a frame if the connection is open; returns whether it was sent. */
@@ -193,19 +197,7 @@ export class ChatClient {
 
   /** Stops for good (leaving the room). */
   close(): void {
-    this.generation++;
-    this.clearRetry();
-    this.clearTimers();
-    const ws = this.socket;
-    this.socket = null;
-    if (ws) {
-      detach(ws);
-      try {
-        ws.close(1000, 'leaving');
-      } catch {
-        // already closed
-      }
-    }
+    this.dropSocket('leaving');
     this.setState({ kind: 'idle' });
     this.events.clear();
     this.stateEvents.clear();
