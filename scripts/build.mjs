@@ -1,35 +1,18 @@
-// Builds the server (Node ESM, dependencies left external) and the browser client
-// (one minified bundle plus static assets) into dist/.
+// Builds the server (dist/server/main.js, and cluster.js for `npm run start:cluster`,
+// which forks main.js once per worker) and the browser client (one minified bundle
+// plus static assets) into dist/.
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './build-options.mjs';
 
-const watch = process.argv.includes('--watch');
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist/public', { recursive: true });
 
 await Promise.all([
   build({
-    entryPoints: ['src/server/main.ts'],
-    outfile: 'dist/server/main.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  }),
-  // `npm run start:cluster`: forks dist/server/main.js once per worker
-  build({
-    entryPoints: ['src/server/cluster.ts'],
-    outfile: 'dist/server/cluster.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
+    ...NODE_BUNDLE,
+    entryPoints: { main: 'src/server/main.ts', cluster: 'src/server/cluster.ts' },
+    outdir: 'dist/server',
   }),
   build({
     entryPoints: ['src/client/main.ts'],
@@ -38,7 +21,7 @@ await Promise.all([
     platform: 'browser',
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],
-    minify: !watch,
+    minify: true,
     sourcemap: true,
     logLevel: 'warning',
   }),
