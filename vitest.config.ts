@@ -36,6 +36,7 @@ export default defineConfig({
                   // backend-specific already, or about the SQLite file itself
                   'test/integration/{store,bus,presence,cluster}.*.test.ts',
                   'test/integration/process-lifecycle.test.ts',
+                  'test/integration/upgrade-crash.test.ts',
                 ],
                 env: { CHAT_TEST_BACKEND: 'postgres-redis' },
                 // after the default run, not beside it: timing-sensitive tests

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
+import { decodePathSegment, parseRequestTarget } from '../util/safe-parse.js';
 import { ChatConnection } from './connection.js';
 import { createDispatcher, type FrameHandler } from './dispatch.js';
 import { originAllowed } from './origin.js';
@@ -102,10 +103,30 @@ export class WsGateway {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // An exception thrown from an 'upgrade' listener ends the process; whatever
+    // slips past the total parsers below becomes a 400 for this request only.
+    try {
+      this.upgrade(req, socket, head);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'websocket upgrade failed');
+      if (!socket.destroyed) rejectUpgrade(socket, 400, 'Bad Request');
+    }
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      rejectUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
     const match = PATH.exec(url.pathname);
+    const roomId = match ? decodePathSegment(match[1] as string) : null;
     if (!match) {
       rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (roomId === null) {
+      rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
     if (!this.accepting) {
@@ -117,7 +138,6 @@ export class WsGateway {
       rejectUpgrade(socket, 403, 'Forbidden');
       return;
     }
-    const roomId = decodeURIComponent(match[1] as string);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.onOpen(ws, req, roomId, url.searchParams).catch((error: unknown) => {
         this.deps.log.error({ err: error }, 'websocket setup failed');
