@@ -1,0 +1,31 @@
+// The one place server frames are built and serialized. A broadcast is encoded
+// once and the same bytes are written to every socket.
+import type { ServerFrame } from '../../protocol/frames.js';
+import type { Message } from '../../protocol/rest.js';
+
+/** A serialized server frame, ready for `ChatConnection.sendRaw`. */
+export type EncodedFrame = Buffer;
+
+export const encodeFrame = (frame: ServerFrame): EncodedFrame => Buffer.from(JSON.stringify(frame));
+
+export const messageFrame = (message: Message): EncodedFrame =>
+  encodeFrame({ type: 'message', data: message });
+
+export const userListFrame = (users: string[]): EncodedFrame =>
+  encodeFrame({ type: 'user_list', data: { users } });
+
+export const typingFrame = (username: string, isTyping: boolean): EncodedFrame =>
+  encodeFrame({ type: 'typing', data: { username, is_typing: isTyping } });
+
+/** `join` or `leave`, with the original API's notice text. */
+export const presenceFrame = (change: 'join' | 'leave', username: string): EncodedFrame =>
+  encodeFrame({
+    type: change,
+    data: { username, message: `${username} ${change === 'join' ? 'joined' : 'left'} the room` },
+  });
+
+export const roomDeletedFrame = (roomId: string): EncodedFrame =>
+  encodeFrame({
+    type: 'room_deleted',
+    data: { room_id: roomId, message: 'This room was deleted' },
+  });
