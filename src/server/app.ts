@@ -5,6 +5,7 @@ import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { MessageService } from './domain/message-service.js';
+import { RoomPresence } from './domain/room-presence.js';
 import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -67,7 +68,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   const messages = new MessageService(store, bus, log);
   const rooms = new RoomService(store, bus, config.limits);
-  const hub = new RoomHub(bus, { store, presence, log, metrics });
+  const roomPresence = new RoomPresence(presence, bus, log);
+  const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
 
   const http: FastifyInstance = Fastify({
@@ -89,7 +91,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 
-  const gateway = new WsGateway({ config, store, bus, presence, messages, hub, log, metrics });
+  const gateway = new WsGateway({
+    config,
+    store,
+    presence: roomPresence,
+    messages,
+    hub,
+    log,
+    metrics,
+  });
   gateway.attach(http.server);
 
   let closing: Promise<void> | undefined;

@@ -2,7 +2,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../src/server/bus/bus-events.js';
 import { LocalBus } from '../../src/server/bus/local-bus.js';
+import { RoomPresence } from '../../src/server/domain/room-presence.js';
 import { RedisPresence } from '../../src/server/presence/redis-presence.js';
+import { createLogger } from '../../src/server/util/logger.js';
 import { clearRedisPrefix, randomName, requireRedis, TEST_REDIS_URL } from '../support/services.js';
 import { eventually } from '../support/ws-client.js';
 
@@ -27,8 +29,10 @@ async function node(id: string, roomId: string): Promise<Node> {
     nodeId: `${id}-${randomName('')}`,
     ttlMs: TTL_MS,
     heartbeatMs: HEARTBEAT_MS,
-    bus,
+    announceReady: () => bus.ping(),
   });
+  // The domain service announces what the presence backend repairs.
+  new RoomPresence(presence, bus, createLogger('silent', id));
   await presence.init();
   open.push(presence);
   return { presence, events };

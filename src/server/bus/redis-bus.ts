@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisClient, quitRedis, type Redis } from '../redis/redis-client.js';
 import type { Logger } from '../util/logger.js';
 import type { BusEvent } from './bus-events.js';
 import type { BusHandler, MessageBus, Unsubscribe } from './message-bus.js';
@@ -26,22 +26,6 @@ interface Topic {
   subscribed: Promise<void>;
 }
 
-/** Options shared by both connections: fail fast while down, reconnect forever. */
-export function redisOptions(name: string): RedisOptions {
-  return {
-    connectionName: name,
-    lazyConnect: true,
-    // While disconnected, commands fail at once instead of queueing without bound.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2_000,
-    // 100 ms, 200 ms, 400 ms … then every 2 s, forever.
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2_000),
-    // Subscriptions are restored by this bus, which then knows to catch up.
-    autoResubscribe: false,
-  };
-}
-
 /**
  * Fans events out between server processes over Redis pub/sub, one channel
  * per room. Own events are delivered to local subscribers at once (one process
@@ -64,8 +48,8 @@ export class RedisBus implements MessageBus {
 
   constructor(private readonly opts: RedisBusOptions) {
     this.prefix = opts.prefix ?? 'parley:';
-    this.pub = new Redis(opts.url, redisOptions(`parley-pub-${opts.nodeId}`));
-    this.sub = new Redis(opts.url, redisOptions(`parley-sub-${opts.nodeId}`));
+    this.pub = createRedisClient(opts.url, `parley-pub-${opts.nodeId}`);
+    this.sub = createRedisClient(opts.url, `parley-sub-${opts.nodeId}`);
     this.sub.on('message', (channel: string, payload: string) => this.receive(channel, payload));
     this.sub.on('ready', () => void this.onSubReady());
     this.pub.on('ready', () => this.onPubReady());
@@ -244,19 +228,6 @@ export class RedisBus implements MessageBus {
     this.topics.clear();
     this.reconnectListeners.clear();
     this.unsent.clear();
-    await Promise.all([quit(this.pub), quit(this.sub)]);
+    await Promise.all([quitRedis(this.pub), quitRedis(this.sub)]);
   }
-}
-
-/** Closes a client politely when connected (pending replies arrive first), at once otherwise. */
-export async function quit(client: Redis): Promise<void> {
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // fall through
-    }
-  }
-  client.disconnect();
 }

@@ -11,7 +11,7 @@ export type { Presence, PresenceChange } from './presence.js';
 
 export interface PresenceDeps {
   nodeId: string;
-  /** Carries leave notices for users of dead processes. */
+  /** Repairs are announced on the bus: a resync waits until it is up. */
   bus: MessageBus;
   log?: Logger;
   onError?: (operation: string, error: unknown) => void;
@@ -30,7 +30,7 @@ export function createPresence(config: Config, deps: PresenceDeps): Presence {
         nodeId: deps.nodeId,
         ttlMs: config.redis.presenceTtlMs,
         heartbeatMs: config.redis.presenceHeartbeatMs,
-        bus: deps.bus,
+        announceReady: () => deps.bus.ping(),
         log: deps.log,
         onError: deps.onError,
       });

@@ -36,6 +36,9 @@ export class LocalPresence implements Presence {
     return [...(this.rooms.get(roomId)?.keys() ?? [])];
   }
 
+  /** One process knows all its users: nothing ever needs repairing. */
+  onRepair(): void {}
+
   roomCount(): number {
     return this.rooms.size;
   }

@@ -5,6 +5,21 @@ export interface PresenceChange {
 }
 
 /**
+ * A room's online list changed without a join or leave on this process: users
+ * of a dead process were swept, or the list was rebuilt after a Redis outage.
+ * `relist`: announce `users` even when nobody left.
+ */
+export interface PresenceRepair {
+  roomId: string;
+  /** Users no longer online anywhere. */
+  gone: string[];
+  users: string[];
+  relist: boolean;
+}
+
+export type RepairListener = (repairs: PresenceRepair[]) => Promise<void>;
+
+/**
  * Who is online in each room. A user is counted once however many connections
  * (tabs) they have open: `join` reports a change only for the first connection,
  * `leave` only for the last.
@@ -15,6 +30,11 @@ export interface Presence {
   join(roomId: string, username: string): Promise<PresenceChange>;
   leave(roomId: string, username: string): Promise<PresenceChange>;
   users(roomId: string): Promise<string[]>;
+  /**
+   * Tells `listener` about changes no local join or leave caused (see
+   * PresenceRepair). One listener; the domain's RoomPresence announces them.
+   */
+  onRepair(listener: RepairListener): void;
   /** Rooms with at least one user (for metrics and leak checks). */
   roomCount(): number;
   /** Withdraws this process's users and stops background work. */

@@ -1,8 +1,6 @@
-import { Redis } from 'ioredis';
-import type { MessageBus } from '../bus/message-bus.js';
-import { quit, redisOptions } from '../bus/redis-bus.js';
+import { createRedisClient, quitRedis, type Redis } from '../redis/redis-client.js';
 import type { Logger } from '../util/logger.js';
-import type { Presence, PresenceChange } from './presence.js';
+import type { Presence, PresenceChange, PresenceRepair, RepairListener } from './presence.js';
 
 export interface RedisPresenceOptions {
   url: string;
@@ -13,8 +11,11 @@ export interface RedisPresenceOptions {
   ttlMs?: number;
   /** Heartbeat and sweep interval. @default 3_000 */
   heartbeatMs?: number;
-  /** Where leave notices for users of dead processes are published. */
-  bus: MessageBus;
+  /**
+   * Resolves once repairs can be announced both ways (the bus is up). A rebuilt
+   * list announced while the bus is down would be lost; the resync waits for it.
+   */
+  announceReady?: () => Promise<void>;
   log?: Logger;
   onError?: (operation: string, error: unknown) => void;
 }
@@ -172,12 +173,13 @@ export class RedisPresence implements Presence {
   private closed = false;
   private resyncing: Promise<void> | null = null;
   private resyncAgain = false;
+  private repairListener: RepairListener | null = null;
 
   constructor(private readonly opts: RedisPresenceOptions) {
     this.prefix = opts.prefix ?? 'parley:';
     this.ttlMs = opts.ttlMs ?? 10_000;
     this.heartbeatMs = opts.heartbeatMs ?? 3_000;
-    this.redis = new Redis(opts.url, redisOptions(`parley-presence-${opts.nodeId}`));
+    this.redis = createRedisClient(opts.url, `parley-presence-${opts.nodeId}`);
     this.redis.on('error', (error: Error) => this.report('connection', error));
     this.redis.on('ready', () => {
       // Back after an outage: Redis may have lost everything (a restart keeps nothing).
@@ -294,6 +296,10 @@ export class RedisPresence implements Presence {
     }
   }
 
+  onRepair(listener: RepairListener): void {
+    this.repairListener = listener;
+  }
+
   roomCount(): number {
     return this.local.size;
   }
@@ -323,18 +329,15 @@ export class RedisPresence implements Presence {
     await this.announce(changes, false);
   }
 
-  /** Publishes leave notices for users who are gone; after a resync, the lists too. */
+  /** Hands users who are gone (and after a resync, every list) to the repair listener. */
   private async announce(changes: RoomChange[], relist: boolean): Promise<void> {
+    const repairs: PresenceRepair[] = [];
     for (const [roomId, gone, users] of changes) {
       this.remember(roomId, users);
-      const events = gone.map((username) =>
-        this.opts.bus.publish({ type: 'presence', roomId, change: 'leave', username, users }),
-      );
-      if (relist && gone.length === 0) {
-        events.push(this.opts.bus.publish({ type: 'user_list', roomId, users }));
-      }
-      await Promise.all(events).catch((error: unknown) => this.report('announce', error));
+      if (gone.length > 0 || relist) repairs.push({ roomId, gone, users, relist });
     }
+    if (repairs.length === 0 || !this.repairListener) return;
+    await this.repairListener(repairs).catch((error: unknown) => this.report('announce', error));
   }
 
   /** Makes Redis agree with `local`; one at a time, repeated if asked again meanwhile. */
@@ -352,7 +355,7 @@ export class RedisPresence implements Presence {
           // The lists are announced on the bus: wait until it carries them both
           // ways, or they would be lost (retried on the next heartbeat). With every
           // process doing so, the last one to resync announces the complete list.
-          await this.opts.bus.ping();
+          await this.opts.announceReady?.();
           // Every room of this process is in the answer and is relisted, changed or
           // not: another process may have announced a partial list while Redis refilled.
           const changes = await this.run<RoomChange[]>(RESYNC, this.resyncArgs(this.ttlMs));
@@ -389,6 +392,6 @@ export class RedisPresence implements Presence {
       this.report('close', error);
     }
     this.known.clear();
-    await quit(this.redis);
+    await quitRedis(this.redis);
   }
 }

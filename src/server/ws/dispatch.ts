@@ -1,18 +1,17 @@
 import type { RawData } from 'ws';
 import { CloseCode, ErrorCode } from '../../protocol/error-codes.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
-import type { MessageBus } from '../bus/message-bus.js';
 import type { MessageService } from '../domain/message-service.js';
+import type { RoomPresence } from '../domain/room-presence.js';
 import { ChatError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Presence } from '../presence/presence.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
+import { userListFrame } from './server-frames.js';
 
 export interface DispatchDeps {
   messages: MessageService;
-  presence: Presence;
-  bus: MessageBus;
+  presence: RoomPresence;
   limits: FrameLimits;
   log: Logger;
   metrics?: Metrics;
@@ -24,7 +23,6 @@ export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boole
 export function createDispatcher({
   messages,
   presence,
-  bus,
   limits,
   log,
   metrics,
@@ -81,19 +79,14 @@ export function createDispatcher({
         return;
       }
       case 'typing':
-        bus
-          .publish({
-            type: 'typing',
-            roomId: conn.roomId,
-            username: conn.username,
-            isTyping: frame.is_typing,
-          })
+        presence
+          .typing(conn.roomId, conn.username, frame.is_typing)
           .catch((error: unknown) => failed(conn, error));
         return;
       case 'get_users':
         presence
           .users(conn.roomId)
-          .then((users) => conn.send({ type: 'user_list', data: { users } }))
+          .then((users) => conn.sendRaw(userListFrame(users)))
           .catch((error: unknown) => failed(conn, error));
         return;
     }

@@ -4,11 +4,10 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import { nameProblem } from '../../protocol/text-rules.js';
-import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
+import type { RoomPresence } from '../domain/room-presence.js';
 import type { Metrics } from '../metrics.js';
-import type { Presence } from '../presence/presence.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { decodePathSegment, parseRequestTarget } from '../util/safe-parse.js';
@@ -16,12 +15,12 @@ import { ChatConnection } from './connection.js';
 import { createDispatcher, type FrameHandler } from './dispatch.js';
 import { originAllowed } from './origin.js';
 import type { RoomHub } from './room-hub.js';
+import { userListFrame } from './server-frames.js';
 
 export interface GatewayDeps {
   config: Config;
   store: ChatStore;
-  bus: MessageBus;
-  presence: Presence;
+  presence: RoomPresence;
   messages: MessageService;
   hub: RoomHub;
   log: Logger;
@@ -77,7 +76,6 @@ export class WsGateway {
     this.handleFrame = createDispatcher({
       messages: deps.messages,
       presence: deps.presence,
-      bus: deps.bus,
       limits: config.limits,
       log: deps.log,
       metrics: deps.metrics,
@@ -169,7 +167,7 @@ export class WsGateway {
       else this.perIp.delete(ip);
       if (conn) hub.remove(conn);
       if (conn?.closeCode === CloseCode.SLOW_CONSUMER) this.deps.metrics?.slowConsumers.inc();
-      if (conn && joined) void this.leave(conn);
+      if (conn && joined) void this.deps.presence.leave(conn.roomId, conn.username);
     });
 
     const limit = config.ws.maxConnectionsPerIp;
@@ -217,21 +215,11 @@ export class WsGateway {
     joined = true;
     if (ws.readyState !== ws.OPEN) {
       // Closed while joining: the close handler ran before `joined` was set.
-      await this.leave(c);
+      await presence.leave(roomId, username);
       return;
     }
-    if (change.changed) {
-      await this.deps.bus.publish({
-        type: 'presence',
-        roomId,
-        change: 'join',
-        username,
-        users: change.users,
-      });
-    } else {
-      // Another tab of a user already here: the room sees no change.
-      c.send({ type: 'user_list', data: { users: change.users } });
-    }
+    // Another tab of a user already here: the room sees no change, this tab gets the list.
+    if (!change.changed) c.sendRaw(userListFrame(change.users));
     ws.resume();
     log.debug({ room: roomId, username }, 'joined');
   }
@@ -253,22 +241,6 @@ export class WsGateway {
       }
     }
     conn.endReplay();
-  }
-
-  private async leave(conn: ChatConnection): Promise<void> {
-    try {
-      const change = await this.deps.presence.leave(conn.roomId, conn.username);
-      if (!change.changed) return;
-      await this.deps.bus.publish({
-        type: 'presence',
-        roomId: conn.roomId,
-        change: 'leave',
-        username: conn.username,
-        users: change.users,
-      });
-    } catch (error) {
-      this.deps.log.error({ err: error }, 'leaving a room failed');
-    }
   }
 
   /** Drops peers that did not answer the previous ping (A4 README heartbeat). */

@@ -2,9 +2,9 @@ import { CloseCode } from '../../protocol/error-codes.js';
 import type { Message } from '../../protocol/rest.js';
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
+import type { RoomPresence } from '../domain/room-presence.js';
 import { RoomSequencer } from '../domain/room-sequencer.js';
 import type { Metrics } from '../metrics.js';
-import type { Presence } from '../presence/presence.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
@@ -32,7 +32,7 @@ export interface RoomHubOptions {
   /** Fills gaps in seq order and catches up after bus outages. Without it, messages go out as they come. */
   store?: ChatStore;
   /** Re-sends online lists after bus outages. */
-  presence?: Presence;
+  presence?: Pick<RoomPresence, 'users'>;
   log?: Logger;
   metrics?: Metrics;
   /** Most messages read from the store at once. @default 500 */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/protocol/rest.js';
 import { type RoomLog, RoomSequencer } from '../../../src/server/domain/room-sequencer.js';
+import { eventually } from '../../support/ws-client.js';
 
 const msg = (seq: number): Message => ({
   id: `m${seq}`,
@@ -63,6 +64,8 @@ function setup(log: FakeLog | null, opts = {}) {
 
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((r) => setTimeout(r, 5));
+/** Waits until the sequencer has finished reading and is live again. */
+const live = (seq: RoomSequencer) => eventually(() => seq.phase === 'live', 5_000, 'live');
 
 describe('RoomSequencer', () => {
   it('delivers messages that follow on at once, in order, each once', async () => {
@@ -88,7 +91,7 @@ describe('RoomSequencer', () => {
     seq.offer(msg(3)); // 1 and 2 were published by another process, not yet here
     expect(out).toEqual([]);
     expect(seq.phase).toBe('reading');
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2, 3]);
     expect(log.reads.at(-1)).toEqual({ afterSeq: 0, limit: 2 });
     // the late bus copies of 1 and 2 are duplicates now
@@ -129,7 +132,7 @@ describe('RoomSequencer', () => {
     seq.offer(msg(6));
     expect(out).toEqual([]);
     log.release();
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2, 3, 4, 5, 6]);
     expect(seq.phase).toBe('live');
   });
@@ -140,7 +143,7 @@ describe('RoomSequencer', () => {
     await seq.start();
     log.store(1, 2, 3, 4, 5);
     seq.catchUp(); // nothing pending: only a catch-up finds these
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2, 3, 4, 5]);
     expect(log.reads.map((r) => r.limit)).toEqual([2, 2, 2]);
   });
@@ -155,7 +158,7 @@ describe('RoomSequencer', () => {
     seq.catchUp();
     log.store(3, 4); // lost by the bus
     log.release();
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2, 3, 4]);
   });
 
@@ -166,12 +169,12 @@ describe('RoomSequencer', () => {
     log.store(1, 2);
     log.failNext = 2;
     seq.offer(msg(2));
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2]); // third try succeeded
 
     log.failNext = 100;
     seq.offer(msg(5)); // 3 and 4 unreadable
-    await settle();
+    await live(seq);
     expect(out).toEqual([1, 2, 5]);
     expect(seq.phase).toBe('live');
   });
@@ -181,7 +184,7 @@ describe('RoomSequencer', () => {
     const { seq, out } = setup(log);
     await seq.start();
     seq.offer(msg(3));
-    await settle();
+    await live(seq);
     expect(out).toEqual([3]);
   });
 
