@@ -20,7 +20,11 @@ function configOrExit(): Config {
   try {
     const config = loadConfig(process.env);
     const problems: string[] = [];
-    if (config.cluster.workers > 1 && (config.databaseUrl === '' || config.redisUrl === '')) {
+    const { store, bus, presence } = config.backends;
+    if (
+      config.cluster.workers > 1 &&
+      (store !== 'postgres' || bus !== 'redis' || presence !== 'redis')
+    ) {
       problems.push(
         'CHAT_CLUSTER_WORKERS > 1 needs DATABASE_URL and REDIS_URL: processes share rooms, ' +
           'messages and presence only through PostgreSQL and Redis',

@@ -1,80 +1,98 @@
 // The one place that reads process.env. Every option is listed in CONFIG_TABLE
 // with its default and documentation; a test keeps the README table in step.
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import { ConfigError } from './errors.js';
 
-export interface Config {
-  host: string;
-  port: number;
+const Int = Type.Integer({ minimum: 0 });
+const OneOf = <T extends string>(...values: T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+/**
+ * The shape of a valid configuration. `Config` is derived from it, and
+ * `loadConfig` checks the parsed environment against it, so the object the
+ * server runs with is typed end to end without a cast.
+ */
+export const ConfigSchema = Type.Object({
+  host: Type.String(),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
   /** SQLite database file; `:memory:` for a throwaway database. */
-  dbPath: string;
+  dbPath: Type.String(),
   /** SQLite `synchronous` in WAL mode: `normal` survives a process crash, `full` also power loss. */
-  sqliteSync: 'normal' | 'full';
-  logLevel: string;
+  sqliteSync: OneOf('normal', 'full'),
+  logLevel: Type.String(),
   /** Serve the web client from this folder. */
-  publicDir: string;
-  limits: {
-    maxContentLength: number;
-    maxUsernameLength: number;
-    maxRoomNameLength: number;
-    maxHistoryLimit: number;
-    maxClientIdLength: number;
+  publicDir: Type.String(),
+  limits: Type.Object({
+    maxContentLength: Int,
+    maxUsernameLength: Int,
+    maxRoomNameLength: Int,
+    maxHistoryLimit: Int,
+    maxClientIdLength: Int,
     /** Largest WebSocket frame in bytes; larger ones close the connection with 1009. */
-    maxFrameBytes: number;
+    maxFrameBytes: Int,
     /** Largest HTTP request body in bytes. */
-    maxBodyBytes: number;
+    maxBodyBytes: Int,
     /** Most messages replayed on resume before the server asks the client to resync. */
-    replayLimit: number;
-  };
-  ws: {
+    replayLimit: Int,
+  }),
+  ws: Type.Object({
     /** Token bucket per connection: frames per second, and burst size. 0 disables. */
-    ratePerSec: number;
-    rateBurst: number;
+    ratePerSec: Int,
+    rateBurst: Int,
     /** Rate-limited frames within one refill window after which the connection is closed. */
-    rateStrikes: number;
+    rateStrikes: Int,
     /** A connection whose unsent data exceeds this many bytes is dropped (slow consumer). */
-    slowConsumerBytes: number;
+    slowConsumerBytes: Int,
     /** Ping interval; a peer that misses one pong is dropped. */
-    heartbeatMs: number;
+    heartbeatMs: Int,
     /** Open WebSocket connections per client IP address. 0 disables. */
-    maxConnectionsPerIp: number;
+    maxConnectionsPerIp: Int,
     /** Extra origins allowed to open WebSockets (the server's own origin and localhost always are). `*` allows any. */
-    allowedOrigins: string[];
-  };
-  http: {
+    allowedOrigins: Type.Array(Type.String()),
+  }),
+  http: Type.Object({
     /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
-    trustProxy: boolean;
+    trustProxy: Type.Boolean(),
     /** Token bucket per client IP for the REST API. 0 disables. */
-    ratePerSec: number;
-    rateBurst: number;
-  };
-  /** PostgreSQL URL (`postgres://user@host:5432/db`); when set, PostgreSQL replaces SQLite. */
-  databaseUrl: string;
-  postgres: {
+    ratePerSec: Int,
+    rateBurst: Int,
+  }),
+  /** Which implementation of each seam runs; `auto` in the environment follows the URLs. */
+  backends: Type.Object({
+    store: OneOf('sqlite', 'postgres'),
+    bus: OneOf('local', 'redis'),
+    presence: OneOf('local', 'redis'),
+  }),
+  /** PostgreSQL URL (`postgres://user@host:5432/db`), for the `postgres` store. */
+  databaseUrl: Type.String(),
+  postgres: Type.Object({
     /** Schema holding Parley's tables; created on first start. */
-    schema: string;
+    schema: Type.String(),
     /** Connections per process. */
-    poolSize: number;
+    poolSize: Int,
     /** A connection attempt or query slower than this fails (`STORE_FAILED`) instead of hanging. */
-    timeoutMs: number;
-  };
-  /** Redis URL (`redis://host:6379`); when set, Redis carries events and presence between processes. */
-  redisUrl: string;
-  redis: {
+    timeoutMs: Int,
+  }),
+  /** Redis URL (`redis://host:6379`), for the `redis` bus and presence. */
+  redisUrl: Type.String(),
+  redis: Type.Object({
     /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
-    prefix: string;
+    prefix: Type.String(),
     /** A process whose presence heartbeat is older than this is dead: its users leave everywhere. */
-    presenceTtlMs: number;
+    presenceTtlMs: Int,
     /** How often a process refreshes its heartbeat and sweeps dead processes. */
-    presenceHeartbeatMs: number;
-  };
+    presenceHeartbeatMs: Int,
+  }),
   /** `npm run start:cluster` (src/server/cluster.ts) only. */
-  cluster: {
-    workers: number;
+  cluster: Type.Object({
+    workers: Int,
     /** `shared`: every worker on PORT (node:cluster balances); `spread`: worker i on PORT+i. */
-    ports: 'shared' | 'spread';
-  };
-}
+    ports: OneOf('shared', 'spread'),
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
 
 type Kind = 'string' | 'int' | 'bool' | 'list' | { oneOf: readonly string[] };
 
@@ -251,6 +269,27 @@ export const CONFIG_TABLE: readonly Option[] = [
     doc: 'REST token bucket size per client IP',
   },
   {
+    env: 'CHAT_STORE',
+    path: 'backends.store',
+    kind: { oneOf: ['auto', 'sqlite', 'postgres'] },
+    default: 'auto',
+    doc: 'Where rooms and messages are stored: `sqlite` (the `CHAT_DB_PATH` file) or `postgres` (`DATABASE_URL`); `auto` is `postgres` when `DATABASE_URL` is set',
+  },
+  {
+    env: 'CHAT_BUS',
+    path: 'backends.bus',
+    kind: { oneOf: ['auto', 'local', 'redis'] },
+    default: 'auto',
+    doc: 'How events reach other server processes: `local` (one process) or `redis` (`REDIS_URL`); `auto` is `redis` when `REDIS_URL` is set',
+  },
+  {
+    env: 'CHAT_PRESENCE',
+    path: 'backends.presence',
+    kind: { oneOf: ['auto', 'local', 'redis'] },
+    default: 'auto',
+    doc: 'Where online lists are kept: `local` (one process) or `redis` (`REDIS_URL`, needs the `redis` bus); `auto` is `redis` when `REDIS_URL` is set',
+  },
+  {
     env: 'DATABASE_URL',
     path: 'databaseUrl',
     kind: 'string',
@@ -372,19 +411,49 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     if (problem) problems.push(problem);
     else setPath(out, opt.path, value);
   }
-  const cfg = out as unknown as Config;
-  if (problems.length === 0 && cfg.port > 65535) problems.push(`PORT must be at most 65535`);
-  if (problems.length === 0 && cfg.limits.maxFrameBytes < 1024) {
-    problems.push('CHAT_MAX_FRAME_BYTES must be at least 1024');
+  if (problems.length > 0) throw new ConfigError(problems);
+  resolveBackends(out);
+  if (!Value.Check(ConfigSchema, out)) {
+    // Every option parses into its type, so only a bound can fail here.
+    throw new ConfigError(
+      [...Value.Errors(ConfigSchema, out)].map((e) => `${envName(e.path)}: ${e.message}`),
+    );
   }
-  if (problems.length === 0) problems.push(...scaleOutProblems(cfg));
+  const cfg = out;
+  if (cfg.limits.maxFrameBytes < 1024) problems.push('CHAT_MAX_FRAME_BYTES must be at least 1024');
+  problems.push(...scaleOutProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/** `auto` backends follow today's rule: a service is used when its URL is set. */
+function resolveBackends(out: Record<string, unknown>): void {
+  const backends = out.backends as Record<string, unknown>;
+  if (backends.store === 'auto') backends.store = out.databaseUrl === '' ? 'sqlite' : 'postgres';
+  if (backends.bus === 'auto') backends.bus = out.redisUrl === '' ? 'local' : 'redis';
+  if (backends.presence === 'auto') backends.presence = out.redisUrl === '' ? 'local' : 'redis';
+}
+
+/** The environment variable behind a schema path such as `/limits/maxFrameBytes`. */
+function envName(schemaPath: string): string {
+  const path = schemaPath.slice(1).replaceAll('/', '.');
+  return CONFIG_TABLE.find((opt) => opt.path === path)?.env ?? path;
 }
 
 /** Checks the PostgreSQL, Redis and cluster options together. */
 function scaleOutProblems(cfg: Config): string[] {
   const problems: string[] = [];
+  const { store, bus, presence } = cfg.backends;
+  if (store === 'postgres' && cfg.databaseUrl === '') {
+    problems.push('CHAT_STORE=postgres needs DATABASE_URL');
+  }
+  if ((bus === 'redis' || presence === 'redis') && cfg.redisUrl === '') {
+    problems.push('CHAT_BUS=redis and CHAT_PRESENCE=redis need REDIS_URL');
+  }
+  if (presence === 'redis' && bus !== 'redis') {
+    // Users of a dead process leave through bus events: a local bus would tell only this process.
+    problems.push('CHAT_PRESENCE=redis needs CHAT_BUS=redis');
+  }
   if (cfg.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
@@ -406,7 +475,10 @@ function scaleOutProblems(cfg: Config): string[] {
   return problems;
 }
 
-/** Config for tests and embedding: defaults, an in-memory database, overrides on top. */
+/**
+ * Config for tests and embedding: defaults, an in-memory database, overrides on
+ * top. Backends not named in `overrides` follow the URLs, like `auto`.
+ */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   const base = loadConfig({
     PORT: '0',
@@ -414,7 +486,15 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
     CHAT_DB_PATH: ':memory:',
     CHAT_LOG_LEVEL: 'silent',
   });
-  return merge(base, overrides);
+  const config = merge(base, overrides);
+  const redis = config.redisUrl === '' ? 'local' : 'redis';
+  config.backends = {
+    store: config.databaseUrl === '' ? 'sqlite' : 'postgres',
+    bus: redis,
+    presence: redis,
+    ...overrides.backends,
+  };
+  return config;
 }
 
 export type DeepPartial<T> = {

@@ -21,8 +21,9 @@ async function main(): Promise<void> {
     {
       url,
       // never the PostgreSQL URL: it may hold a password
-      db: config.databaseUrl === '' ? config.dbPath : 'postgres',
-      bus: config.redisUrl === '' ? 'local' : 'redis',
+      db: config.backends.store === 'sqlite' ? config.dbPath : 'postgres',
+      bus: config.backends.bus,
+      presence: config.backends.presence,
     },
     `Parley listening on ${url}`,
   );

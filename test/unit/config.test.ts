@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TABLE, loadConfig } from '../../src/server/config.js';
+import { CONFIG_TABLE, ConfigSchema, loadConfig } from '../../src/server/config.js';
 import { ConfigError } from '../../src/server/errors.js';
 
 describe('config', () => {
@@ -39,5 +40,44 @@ describe('config', () => {
         opt.default === '' ? '(none)' : `\`${opt.default}\``,
       );
     }
+  });
+});
+
+describe('config: backends', () => {
+  it('follows the URLs by default (auto)', () => {
+    expect(loadConfig({}).backends).toEqual({ store: 'sqlite', bus: 'local', presence: 'local' });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h:6379' }).backends,
+    ).toEqual({ store: 'postgres', bus: 'redis', presence: 'redis' });
+  });
+
+  it('takes explicit settings', () => {
+    const cfg = loadConfig({ REDIS_URL: 'redis://h:6379', CHAT_PRESENCE: 'local' });
+    expect(cfg.backends).toEqual({ store: 'sqlite', bus: 'redis', presence: 'local' });
+  });
+
+  it.each([
+    [{ CHAT_STORE: 'postgres' }, /DATABASE_URL/],
+    [{ CHAT_BUS: 'redis' }, /REDIS_URL/],
+    [{ REDIS_URL: 'redis://h:6379', CHAT_BUS: 'local', CHAT_PRESENCE: 'redis' }, /CHAT_BUS=redis/],
+    [{ CHAT_STORE: 'mysql' }, /CHAT_STORE/],
+    [{ PORT: '70000' }, /PORT/],
+  ])('refuses a combination that cannot work: %o', (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(problem);
+  });
+});
+
+describe('config: schema and table agree', () => {
+  /** Every leaf path of the schema, e.g. `limits.maxFrameBytes`. */
+  function leaves(schema: TSchema, prefix = ''): string[] {
+    if (schema.type !== 'object' || !schema.properties) return [prefix];
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, sub]) =>
+      leaves(sub, prefix ? `${prefix}.${key}` : key),
+    );
+  }
+
+  it('has exactly one environment variable per setting', () => {
+    const paths = CONFIG_TABLE.map((opt) => opt.path);
+    expect([...paths].sort()).toEqual(leaves(ConfigSchema).sort());
   });
 });

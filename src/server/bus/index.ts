@@ -7,13 +7,6 @@ import { RedisBus } from './redis-bus.js';
 
 export type { MessageBus } from './message-bus.js';
 
-export type BusKind = 'local' | 'redis';
-
-/** Redis when REDIS_URL is set, otherwise in-process delivery. */
-export function busKind(config: Config): BusKind {
-  return config.redisUrl === '' ? 'local' : 'redis';
-}
-
 export interface BusDeps {
   /** This process, as named in logs and metrics. */
   nodeId: string;
@@ -23,7 +16,7 @@ export interface BusDeps {
 }
 
 export function createBus(config: Config, deps: BusDeps): MessageBus {
-  const kind = busKind(config);
+  const kind = config.backends.bus;
   switch (kind) {
     case 'local':
       return new LocalBus();

@@ -1,4 +1,3 @@
-import { busKind } from '../bus/index.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import { assertNever } from '../util/assert-never.js';
@@ -17,9 +16,9 @@ export interface PresenceDeps {
   onError?: (operation: string, error: unknown) => void;
 }
 
-/** Follows the bus: Redis presence when REDIS_URL is set, otherwise in-process. */
+/** In-process, or shared through Redis (CHAT_PRESENCE). */
 export function createPresence(config: Config, deps: PresenceDeps): Presence {
-  const kind = busKind(config);
+  const kind = config.backends.presence;
   switch (kind) {
     case 'local':
       return new LocalPresence();

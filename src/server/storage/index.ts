@@ -6,20 +6,13 @@ import { SqliteStore } from './sqlite-store.js';
 
 export type { ChatStore } from './chat-store.js';
 
-export type StoreKind = 'sqlite' | 'postgres';
-
-/** PostgreSQL when DATABASE_URL is set, otherwise the embedded SQLite file. */
-export function storeKind(config: Config): StoreKind {
-  return config.databaseUrl === '' ? 'sqlite' : 'postgres';
-}
-
 export interface StoreDeps {
   /** Told about every failed store operation (metrics, logs). */
   onError?: (operation: string, error: unknown) => void;
 }
 
 export function createStore(config: Config, deps: StoreDeps = {}): ChatStore {
-  const kind = storeKind(config);
+  const kind = config.backends.store;
   switch (kind) {
     case 'sqlite':
       return new SqliteStore({ path: config.dbPath, synchronous: config.sqliteSync });
