@@ -21,6 +21,7 @@ import { createPresence } from './presence/index.js';
 import type { Presence } from './presence/presence.js';
 import type { ChatStore } from './storage/chat-store.js';
 import { createStore } from './storage/index.js';
+import { guardStore } from './storage/store-error.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { WsGateway } from './ws/gateway.js';
 import { RoomHub } from './ws/room-hub.js';
@@ -59,7 +60,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log.debug({ err: error, operation }, 'store operation failed');
   };
   const busError = (operation: string) => metrics.busErrors.inc({ operation });
-  const store = deps.store ?? createStore(config, { onError: storeError });
+  const store = guardStore(deps.store ?? createStore(config, { onError: storeError }), storeError);
   const bus = deps.bus ?? createBus(config, { nodeId, log, onError: busError });
   const presence = deps.presence ?? createPresence(config, { nodeId, bus, log, onError: busError });
   await store.init();

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ErrorBody, FieldError } from '../../protocol/rest.js';
 import { ChatError } from '../errors.js';
+import { StoreError } from '../storage/store-error.js';
 
 const LOCATION: Record<string, string> = {
   body: 'body',
@@ -30,7 +31,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status: number;
     let body: ErrorBody;
-    if (error instanceof ChatError) {
+    if (error instanceof StoreError) {
+      // The same status whichever store failed (the domain's STORE_FAILED).
+      status = 503;
+      body = { detail: 'The message store is unavailable', code: ErrorCode.STORE_FAILED };
+    } else if (error instanceof ChatError) {
       status = error.status;
       body = { detail: error.fields ?? error.message, code: error.code };
     } else if (error.validation) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
-import { storeFailed } from '../errors.js';
 import type { AppendResult, ChatStore, NewMessage } from './chat-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
@@ -53,7 +52,7 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Connection attempts and queries slower than this fail. @default 5000 */
   timeoutMs?: number;
-  /** Told about every failed operation (metrics, logs) with the driver's error. */
+  /** Told about failures outside any operation (an idle pooled connection dropping). */
   onError?: (operation: string, error: unknown) => void;
 }
 
@@ -136,17 +135,9 @@ export class PostgresStore implements ChatStore {
     }
   }
 
-  /**
-   * Runs one operation. A failure is reported, then thrown as STORE_FAILED (503
-   * over REST, an error frame over WebSocket), with the driver's error as cause.
-   */
-  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      this.opts.onError?.(operation, error);
-      throw storeFailed(error);
-    }
+  /** Runs one operation; failures are reported and wrapped by guardStore (store-error.ts). */
+  private async run<T>(_operation: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   private async query<R extends pg.QueryResultRow>(
