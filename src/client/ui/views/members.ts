@@ -18,11 +18,11 @@ export class MembersView {
     onClose: () => void,
   ) {
     this.count = h('span', { class: 'count-badge', 'data-testid': 'member-count' }, '0');
-    this.staleNote = h(
-      'p',
-      { class: 'members-stale-note', 'data-testid': 'members-stale', hidden: true },
-      "You're offline: this is who was here when the connection dropped.",
-    );
+    this.staleNote = h('p', {
+      class: 'members-stale-note',
+      'data-testid': 'members-stale',
+      hidden: true,
+    });
     this.list = h('ul', {
       class: 'member-list',
       'data-testid': 'member-list',
@@ -56,6 +56,10 @@ export class MembersView {
     this.el.classList.toggle('stale', stale);
     this.el.dataset.stale = String(stale);
     this.staleNote.hidden = !stale;
+    this.staleNote.textContent =
+      this.size > 0
+        ? "You're offline: this is who was here when the connection dropped."
+        : "You're offline: who is here will show once you're back.";
     this.count.textContent = stale ? '–' : String(this.size);
   }
 

@@ -51,11 +51,11 @@ export function describeState(s: ConnectionState, now = Date.now()): StatusText 
     case 'gave_up': {
       const next =
         s.retryAt === undefined
-          ? ''
+          ? " Couldn't reach the server."
           : ` Trying again in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))}s.`;
       return {
         short: 'Disconnected',
-        long: `Disconnected. Couldn't reach the server.${next} Messages you write will be sent once you're back.`,
+        long: `Disconnected.${next} Messages you write will be sent once you're back.`,
         tone: 'bad',
         retry: 'retry',
       };
