@@ -8,8 +8,15 @@ export interface BackoffOptions {
   factor?: number;
   /** Random spread around the delay, 0..1 (0.5 means ±50 %). @default 0.5 */
   jitter?: number;
-  /** Automatic attempts before giving up. @default 5 */
+  /** Quick (exponential) attempts; after them come slow ones, or none. @default 5 */
   maxAttempts?: number;
+  /**
+   * Shortest delay of the slow attempts that follow the quick ones, in ms. Without
+   * `slowMin` there are none: `next()` returns null once the quick attempts are used.
+   */
+  slowMin?: number;
+  /** Longest delay of a slow attempt, in ms. @default slowMin * 2 */
+  slowMax?: number;
   /** Source of randomness, for tests. @default Math.random */
   random?: () => number;
 }
@@ -17,7 +24,10 @@ export interface BackoffOptions {
 /**
  * Exponential backoff with jitter (after socket.io's backo2): attempt k waits
  * about `min * factor^k` ms, capped at `max`, spread by `jitter` so that many
- * clients cut off at once do not all come back in the same millisecond.
+ * clients cut off at once do not all come back in the same millisecond. After
+ * `maxAttempts` quick attempts it either stops or, with `slowMin`, keeps going
+ * forever at a delay drawn evenly from [slowMin, slowMax] (full jitter over that
+ * window: a long outage must not end with every client knocking at once).
  */
 export class Backoff {
   readonly min: number;
@@ -25,6 +35,8 @@ export class Backoff {
   readonly factor: number;
   readonly jitter: number;
   readonly maxAttempts: number;
+  readonly slowMin: number | undefined;
+  readonly slowMax: number | undefined;
   private readonly random: () => number;
   private count = 0;
 
@@ -35,16 +47,29 @@ export class Backoff {
     this.jitter = Math.min(1, Math.max(0, opts.jitter ?? 0.5));
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.random = opts.random ?? Math.random;
+    if (opts.slowMin !== undefined) {
+      this.slowMin = Math.max(0, opts.slowMin);
+      this.slowMax = Math.max(this.slowMin, opts.slowMax ?? this.slowMin * 2);
+    }
   }
 
-  /** Attempts used since the last reset. */
+  /** Attempts used since the last reset (quick and slow). */
   get attempts(): number {
     return this.count;
   }
 
+  /** Whether the quick attempts are used up, so the next delay is a slow one (or none). */
+  get exhausted(): boolean {
+    return this.count >= this.maxAttempts;
+  }
+
   /** The delay before the next attempt (and counts it), or null once every attempt is used. */
   next(): number | null {
-    if (this.count >= this.maxAttempts) return null;
+    if (this.exhausted) {
+      if (this.slowMin === undefined || this.slowMax === undefined) return null;
+      this.count++;
+      return Math.round(this.slowMin + this.random() * (this.slowMax - this.slowMin));
+    }
     const base = Math.min(this.max, this.min * this.factor ** this.count);
     this.count++;
     const spread = base * this.jitter * (this.random() * 2 - 1);

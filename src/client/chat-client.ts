@@ -10,7 +10,10 @@ import { Emitter, type Unsubscribe } from './emitter.js';
 export type ConnectionState =
   /** Not started yet, or stopped by `close()`. */
   | { kind: 'idle' }
-  /** Opening a connection; `attempt` is 0 for the first one, else the retry number. */
+  /**
+   * Opening a connection; `attempt` is 0 for the first one, else the retry number
+   * (above `maxAttempts` for the slow attempts after the quick ones failed).
+   */
   | { kind: 'connecting'; attempt: number; maxAttempts: number }
   | { kind: 'open' }
   /** Lost; the next attempt starts at `retryAt` (epoch ms). */
@@ -22,8 +25,12 @@ export type ConnectionState =
       retryAt: number;
       code: number;
     }
-  /** Every automatic attempt failed; `retryNow()` starts again. */
-  | { kind: 'gave_up'; code: number; reason: string }
+  /**
+   * The quick attempts failed. With a slow schedule (see `BackoffOptions.slowMin`)
+   * the next slow attempt starts at `retryAt` (epoch ms), and so on for ever;
+   * without one nothing more happens. `retryNow()` starts quick attempts again.
+   */
+  | { kind: 'gave_up'; code: number; reason: string; retryAt?: number }
   /** Closed for good by the server (40xx): the request itself is wrong. */
   | { kind: 'closed'; code: number; reason: string };
 
@@ -109,7 +116,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
 /**
  * One room connection that keeps itself alive: it reconnects after a drop unless
  * the close code says not to (see `reconnectPolicy`), resumes from `getSince()` so
- * nothing is missed, and gives up after the backoff's last attempt.
+ * nothing is missed; after the backoff's quick attempts it keeps trying slowly
+ * (if the backoff has a slow schedule) or gives up.
  */
 export class ChatClient {
   private readonly events = new Emitter<ServerEvents>();
@@ -289,9 +297,16 @@ export class ChatClient {
     clearTimeout(this.connectTimer);
     clearTimeout(this.stableTimer);
     const policy = reconnectPolicy(code);
+    const slow = this.backoff.exhausted;
     const delay = this.backoff.next();
     if (delay === null) {
       this.setState({ kind: 'gave_up', code, reason });
+      return;
+    }
+    if (slow) {
+      // Past the quick attempts: keep trying, slowly, until the server is back.
+      this.setState({ kind: 'gave_up', code, reason, retryAt: Date.now() + delay });
+      this.startRetryTimer(delay);
       return;
     }
     const wait = policy === 'now' ? 0 : delay;
@@ -303,10 +318,14 @@ export class ChatClient {
       retryAt: Date.now() + wait,
       code,
     });
+    this.startRetryTimer(wait);
+  }
+
+  private startRetryTimer(ms: number): void {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.attempt();
-    }, wait);
+    }, ms);
   }
 
   private clearRetry(): void {

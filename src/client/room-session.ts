@@ -81,9 +81,11 @@ export interface RoomSessionOptions {
 
 /**
  * Reconnection schedule of the web client: about 1, 2, 4, 8 and 10 s (±50 %), so
- * five attempts cover a server restart of ~25 s. Starting at 100 ms (the Backoff
- * default) would spend all five attempts in ~3 s, shorter than a typical restart,
- * and leave everyone on "Disconnected" after a routine deploy.
+ * five quick attempts cover a server restart of ~25 s. Starting at 100 ms (the
+ * Backoff default) would spend all five attempts in ~3 s, shorter than a typical
+ * restart. After them a tab keeps trying every 30–60 s (evenly spread, so a long
+ * outage does not end in a stampede) for as long as it is open: a tab left alone
+ * must not stay "Disconnected" for ever after an outage.
  */
 export const RECONNECT_BACKOFF: BackoffOptions = {
   min: 1_000,
@@ -91,6 +93,8 @@ export const RECONNECT_BACKOFF: BackoffOptions = {
   factor: 2,
   jitter: 0.5,
   maxAttempts: 5,
+  slowMin: 30_000,
+  slowMax: 60_000,
 };
 
 /** Error codes the server sends in answer to one of our message frames. */
@@ -467,8 +471,12 @@ export class RoomSession {
       if (this.wasOpenOnce) this.events.emit('announce', 'Reconnected.');
       this.wasOpenOnce = true;
       this.flush();
-    } else if (s.kind === 'gave_up') {
-      this.events.emit('announce', 'Disconnected. Use Retry to reconnect.');
+    } else if (
+      s.kind === 'gave_up' &&
+      !(prev.kind === 'connecting' && prev.attempt > prev.maxAttempts)
+    ) {
+      // Once, when the quick attempts run out; not again after every slow attempt.
+      this.events.emit('announce', 'Disconnected. Still trying; use Retry to reconnect now.');
     } else if (s.kind === 'closed' && s.code === CloseCode.INVALID_USERNAME) {
       this.events.emit('problem', s.reason || 'The server did not accept this username.');
     }

@@ -54,4 +54,6 @@ export const StorageKeys = {
   username: 'parley:username',
   rooms: 'parley:rooms',
   outbox: (roomId: string) => `parley:outbox:v1:${roomId}`,
+  /** Test hook only, see reconnect-schedule.ts; the app never writes it. */
+  testReconnect: 'parley:test:reconnect',
 } as const;

@@ -22,6 +22,8 @@ export interface OpenOptions {
   presetName?: boolean;
   /** Where the page connects (e.g. through a test proxy); the session's server by default. */
   baseUrl?: string;
+  /** localStorage entries set before every page load (e.g. the reconnect test hook). */
+  storage?: Record<string, string>;
 }
 
 export interface BrowserSession {
@@ -83,6 +85,11 @@ export async function openAs(
     await context.addInitScript((name) => {
       if (!localStorage.getItem('parley:username')) localStorage.setItem('parley:username', name);
     }, username);
+  }
+  if (opts.storage) {
+    await context.addInitScript((entries) => {
+      for (const [k, v] of Object.entries(entries)) localStorage.setItem(k, v);
+    }, opts.storage);
   }
   const page = await context.newPage();
   const dialogs: string[] = [];

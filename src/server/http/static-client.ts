@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../util/logger.js';
 
-/** Serves the built web client (`npm run build`) at `/`. */
+/** Serves the built web client (`npm run build`) at `/`, its service worker at `/sw.js`. */
 export async function registerStaticClient(
   app: FastifyInstance,
   dir: string,
@@ -16,4 +16,9 @@ export async function registerStaticClient(
     return;
   }
   await app.register(fastifyStatic, { root, wildcard: false, index: 'index.html' });
+  // The service worker script is checked for updates on every visit: never reuse a
+  // stale copy (fastify-static's own Cache-Control would win over `setHeaders`).
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.url === '/sw.js') reply.header('Cache-Control', 'no-cache');
+  });
 }

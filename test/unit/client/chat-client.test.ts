@@ -100,6 +100,89 @@ describe('ChatClient', () => {
     expect(states.filter((s) => s.kind === 'waiting')).toHaveLength(5);
   });
 
+  it('keeps trying slowly for ever after the quick attempts, until the server is back', async () => {
+    const slow = { jitter: 0, maxAttempts: 5, slowMin: 30_000, slowMax: 30_000 };
+    const { client, states } = makeClient({ backoff: slow });
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeSocket.last().open();
+    FakeSocket.last().drop(1006);
+    for (const delay of [100, 200, 400, 800, 1600]) {
+      expect(client.state).toMatchObject({ kind: 'waiting', delayMs: delay });
+      await vi.advanceTimersByTimeAsync(delay);
+      FakeSocket.last().drop(1006);
+    }
+    // An outage of an hour: an attempt every 30 s, the state saying so each time.
+    for (let i = 0; i < 120; i++) {
+      expect(client.state).toMatchObject({ kind: 'gave_up', code: 1006 });
+      const { retryAt } = client.state as { retryAt?: number };
+      expect(retryAt).toBe(Date.now() + 30_000);
+      const before = FakeSocket.all.length;
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(FakeSocket.all.length).toBe(before);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(FakeSocket.all.length).toBe(before + 1);
+      expect(client.state).toMatchObject({ kind: 'connecting', attempt: 6 + i, maxAttempts: 5 });
+      FakeSocket.last().drop(1006);
+    }
+    await vi.advanceTimersByTimeAsync(30_000);
+    FakeSocket.last().open();
+    expect(client.state.kind).toBe('open');
+    // Once stable, a new drop starts over with the quick attempts.
+    await vi.advanceTimersByTimeAsync(2_000);
+    FakeSocket.last().drop(1006);
+    expect(client.state).toMatchObject({ kind: 'waiting', attempt: 1, delayMs: 100 });
+    expect(states.filter((s) => s.kind === 'gave_up')).toHaveLength(121);
+  });
+
+  it('Retry during the slow phase connects at once, restarts the quick attempts, and leaves no second timer', async () => {
+    const { client } = makeClient({
+      backoff: { jitter: 0, maxAttempts: 1, slowMin: 30_000, slowMax: 30_000 },
+    });
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeSocket.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    FakeSocket.last().drop(1006);
+    expect(client.state).toMatchObject({ kind: 'gave_up' });
+    const before = FakeSocket.all.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    client.retryNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(FakeSocket.all.length).toBe(before + 1);
+    expect(client.state).toMatchObject({ kind: 'connecting', attempt: 0 });
+    FakeSocket.last().drop(1006);
+    expect(client.state).toMatchObject({ kind: 'waiting', attempt: 1, delayMs: 100 });
+    // The slow timer set before the click is gone: only the quick retry fires.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeSocket.all.length).toBe(before + 2);
+    FakeSocket.last().open();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.all.length).toBe(before + 2);
+    expect(client.state.kind).toBe('open');
+  });
+
+  it('keeps trying slowly when the attempt fails before the socket (prepare rejects)', async () => {
+    let down = true;
+    const { client } = makeClient({
+      backoff: { jitter: 0, maxAttempts: 2, slowMin: 5_000, slowMax: 5_000 },
+      prepare: async () => {
+        if (down) throw new Error('offline');
+      },
+    });
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(100 + 200);
+    expect(client.state).toMatchObject({ kind: 'gave_up', retryAt: Date.now() + 5_000 });
+    await vi.advanceTimersByTimeAsync(5_000 * 10);
+    expect(client.state).toMatchObject({ kind: 'gave_up' });
+    expect(FakeSocket.all).toHaveLength(0);
+    down = false;
+    await vi.advanceTimersByTimeAsync(5_000);
+    FakeSocket.last().open();
+    expect(client.state.kind).toBe('open');
+  });
+
   it('does not reconnect after a 40xx close', async () => {
     const { client } = makeClient();
     client.connect();

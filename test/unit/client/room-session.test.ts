@@ -121,6 +121,36 @@ describe('RoomSession', () => {
     expect(seqs(s)).toEqual([1]);
   });
 
+  it('through a long outage: announces "Disconnected" once, keeps the outbox, sends it when back', async () => {
+    const api = new FakeApi();
+    const s = new RoomSession({
+      roomId: 'r',
+      username: 'alice',
+      api: api as unknown as Api,
+      store: memoryStorage(),
+      wsUrl: (_r, u, since) => `ws://x?username=${u}&since=${since}`,
+      socketFactory,
+      backoff: { jitter: 0, maxAttempts: 2, slowMin: 1_000, slowMax: 1_000 },
+    });
+    const said: string[] = [];
+    s.on('announce', (t) => said.push(t));
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeSocket.last().open();
+    FakeSocket.last().drop(1006);
+    s.send('written in the outage');
+    for (let i = 0; i < 2 + 20; i++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      FakeSocket.last().drop(1006);
+    }
+    expect(s.state).toMatchObject({ kind: 'gave_up' });
+    expect(said.filter((t) => t.startsWith('Disconnected'))).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const ws = FakeSocket.last();
+    ws.open();
+    expect(sentMessages(ws).map((m) => m.content)).toEqual(['written in the outage']);
+  });
+
   it('settles outbox items found in REST history (after a reload)', async () => {
     const { api, store, make } = setup();
     const first = make();

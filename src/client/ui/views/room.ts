@@ -4,6 +4,7 @@ import { CloseCode } from '../../../protocol/error-codes.js';
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
 import type { Api } from '../../api.js';
 import type { ConnectionState } from '../../chat-client.js';
+import { reconnectSchedule } from '../../reconnect-schedule.js';
 import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
 import type { Announcer } from '../announcer.js';
@@ -52,7 +53,9 @@ export class RoomView {
   private membersOpen: boolean;
   private roomName: string;
   private hiddenUnread = 0;
-  private count = 0;
+  /** People online, or null while not connected (then nobody knows). */
+  private count: number | null = null;
+  private everOpen = false;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(private readonly opts: RoomViewOptions) {
@@ -66,6 +69,7 @@ export class RoomView {
       api: opts.api,
       store: opts.store,
       wsUrl: opts.wsUrl,
+      backoff: reconnectSchedule(opts.store),
     });
     const s = this.session;
 
@@ -86,7 +90,7 @@ export class RoomView {
 
     this.title = h('h1', { class: 'room-name', 'data-testid': 'room-name' }, this.roomName);
     this.meta = h('p', { class: 'room-meta', 'aria-hidden': 'true' });
-    this.onlineCount = h('span', { class: 'online-count', 'data-testid': 'online-count' }, '0');
+    this.onlineCount = h('span', { class: 'online-count', 'data-testid': 'online-count' });
     this.membersToggle = h(
       'button',
       {
@@ -149,7 +153,8 @@ export class RoomView {
     this.applyMembersOpen();
     this.status.update(s.state);
     this.members.update([]);
-    this.updateCount(0);
+    this.members.setStale(true);
+    this.updateCount(null);
     this.setTitle();
   }
 
@@ -221,19 +226,22 @@ export class RoomView {
     window.addEventListener('storage', onStorage);
     this.cleanups.push(() => window.removeEventListener('storage', onStorage));
 
+    // The network coming back, or the person looking at the tab again, is worth an
+    // attempt right now rather than at the end of a (slow) wait.
+    const wake = () => {
+      if (s.state.kind === 'gave_up' || s.state.kind === 'waiting') s.retryConnection();
+    };
     const onVisible = () => {
       if (!document.hidden) {
         this.hiddenUnread = 0;
         this.setTitle();
-        if (s.state.kind === 'gave_up') s.retryConnection();
+        wake();
       }
     };
     document.addEventListener('visibilitychange', onVisible);
     this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
 
-    const onOnline = () => {
-      if (s.state.kind === 'gave_up' || s.state.kind === 'waiting') s.retryConnection();
-    };
+    const onOnline = () => wake();
     window.addEventListener('online', onOnline);
     this.cleanups.push(() => window.removeEventListener('online', onOnline));
   }
@@ -241,8 +249,13 @@ export class RoomView {
   private onState(state: ConnectionState): void {
     this.status.update(state);
     this.el.dataset.connection = state.kind;
-    // Presence and typing of others are only known while connected.
-    this.members.el.classList.toggle('stale', state.kind !== 'open');
+    // Presence and typing of others are only known while connected: the count goes
+    // (never a stale "2 people online") until the server's next user_list.
+    if (state.kind === 'open') this.everOpen = true;
+    else {
+      this.members.setStale(true);
+      this.updateCount(null);
+    }
     this.timeline.update({ reason: 'pending', own: false });
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_DELETED) this.showGone('deleted');
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_NOT_FOUND)
@@ -305,15 +318,18 @@ export class RoomView {
     this.members.el.inert = !open;
   }
 
-  private updateCount(n: number): void {
+  private updateCount(n: number | null): void {
     this.count = n;
-    this.onlineCount.textContent = String(n);
-    this.meta.textContent = onlineText(n);
+    const text = n === null ? 'unknown while offline' : onlineText(n);
+    this.onlineCount.textContent = n === null ? '–' : String(n);
+    this.onlineCount.dataset.known = String(n !== null);
+    // Before the first connection the status pill says "Connecting…"; that is enough.
+    this.meta.textContent = n !== null ? text : this.everOpen ? 'Offline' : '';
     this.membersToggle.setAttribute(
       'aria-label',
-      `${this.membersOpen ? 'Hide' : 'Show'} online people (${onlineText(n)})`,
+      `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
-    this.membersToggle.title = onlineText(n);
+    this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
   }
 
   private setRoomName(name: string): void {

@@ -1,5 +1,7 @@
 // Connection status: a small pill that is always in the header, and a banner with
 // the details (countdown, attempt k of n) and a Retry button while not connected.
+// After the quick attempts the banner says "Disconnected" but still counts down to
+// the next slow attempt: the tab never stops trying on its own.
 import { CloseCode } from '../../../protocol/error-codes.js';
 import type { ConnectionState } from '../../chat-client.js';
 import { h, icon, setChildren } from '../dom.js';
@@ -20,6 +22,15 @@ export function describeState(s: ConnectionState, now = Date.now()): StatusText 
       return { short: 'Not connected', long: '', tone: 'busy', retry: 'none' };
     case 'connecting':
       if (s.attempt === 0) return { short: 'Connecting…', long: '', tone: 'busy', retry: 'none' };
+      if (s.attempt > s.maxAttempts) {
+        // One of the slow attempts after the quick ones failed.
+        return {
+          short: 'Reconnecting…',
+          long: 'Disconnected. Trying to reach the server…',
+          tone: 'bad',
+          retry: 'none',
+        };
+      }
       return {
         short: 'Reconnecting…',
         long: `Reconnecting… (attempt ${s.attempt} of ${s.maxAttempts})`,
@@ -37,13 +48,18 @@ export function describeState(s: ConnectionState, now = Date.now()): StatusText 
         retry: 'now',
       };
     }
-    case 'gave_up':
+    case 'gave_up': {
+      const next =
+        s.retryAt === undefined
+          ? " Couldn't reach the server."
+          : ` Trying again in ${Math.max(0, Math.ceil((s.retryAt - now) / 1000))}s.`;
       return {
         short: 'Disconnected',
-        long: "Disconnected. Couldn't reach the server. Messages you write will be sent once you're back.",
+        long: `Disconnected.${next} Messages you write will be sent once you're back.`,
         tone: 'bad',
         retry: 'retry',
       };
+    }
     case 'closed':
       if (s.code === CloseCode.ROOM_DELETED) {
         return { short: 'Room deleted', long: '', tone: 'bad', retry: 'none' };
@@ -110,7 +126,7 @@ export class StatusView {
     this.render();
     clearInterval(this.ticker);
     this.ticker = undefined;
-    if (state.kind === 'waiting') {
+    if (state.kind === 'waiting' || (state.kind === 'gave_up' && state.retryAt !== undefined)) {
       this.ticker = setInterval(() => this.render(), 250);
     }
   }
