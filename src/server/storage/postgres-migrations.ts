@@ -34,4 +34,11 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
         WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- the room list in creation order, paged by (created_at, pos) ranges
+      CREATE INDEX rooms_created_at_pos ON rooms (created_at, pos);
+    `,
+  },
 ];

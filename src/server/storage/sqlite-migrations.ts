@@ -29,4 +29,11 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
         WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- the room list in creation order, paged by (created_at, rowid) ranges
+      CREATE INDEX rooms_created_at ON rooms (created_at);
+    `,
+  },
 ];
