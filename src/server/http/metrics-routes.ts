@@ -14,6 +14,7 @@ export function isLoopback(address: string | undefined): boolean {
   return isIPv6(address) && /^(0{0,4}:){2,7}0{0,3}1$/.test(address);
 }
 
+const BEARER = /^Bearer +(\S+)$/i;
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /**
@@ -35,12 +36,12 @@ export function registerMetricsRoutes(
   metrics: Metrics,
   opts: Config['metrics'],
 ): void {
-  const token = opts.token === '' ? null : digest(`Bearer ${opts.token}`);
+  const token = opts.token === '' ? null : digest(opts.token);
   const allowed = (request: FastifyRequest): boolean => {
     if (fromLoopback(request)) return true;
-    const auth = request.headers.authorization;
+    const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
     // Compared as digests: constant time, whatever the lengths.
-    return token !== null && auth !== undefined && timingSafeEqual(digest(auth), token);
+    return token !== null && given !== undefined && timingSafeEqual(digest(given), token);
   };
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (!allowed(request)) {
