@@ -93,7 +93,8 @@ describe('slow and idle HTTP clients', () => {
   });
 
   it('caps idle connections: past the cap the longest-idle one is closed, busy ones stay', async () => {
-    const server = await serve({ http: { maxIdleConnections: 2 } });
+    // a long keep-alive, so only the cap can close a connection here
+    const server = await serve({ http: { maxIdleConnections: 2, keepAliveTimeoutMs: 60_000 } });
     const port = portOf(server);
     const first = await RawConnection.open(port);
     expect(await first.get('/healthz')).toBe(200);
