@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRoom } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
+import { sleep, TestClient } from '../support/ws-client.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -108,6 +109,26 @@ describe('slow and idle HTTP clients', () => {
     expect(await third.get('/healthz')).toBe(200);
     expect(second.isClosed || third.isClosed).toBe(false);
     for (const c of [second, third]) c.socket.destroy();
+  });
+
+  it('leaves WebSockets alone: neither the timeouts nor the idle cap close them', async () => {
+    const tight = await serve({
+      http: {
+        headersTimeoutMs: 300,
+        requestTimeoutMs: 300,
+        keepAliveTimeoutMs: 300,
+        maxIdleConnections: 1,
+      },
+    });
+    const room = await createRoom(tight.url);
+    const alice = await TestClient.join(tight.wsUrl, room.id, 'alice');
+    // idle sockets come and go past the cap of one
+    const raws = await Promise.all([1, 2, 3].map(() => RawConnection.open(portOf(tight))));
+    // several timeout checks pass (one every 300 ms)
+    await sleep(1_500);
+    expect((await alice.say('still here')).content).toBe('still here');
+    for (const r of raws) r.socket.destroy();
+    await alice.close();
   });
 
   it('refuses bad timeout settings at boot', async () => {

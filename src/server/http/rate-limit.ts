@@ -60,6 +60,8 @@ export async function registerRateLimit(
     redis,
     nameSpace: `${config.redis.prefix}ratelimit:`,
     skipOnError: true,
+    // Without Redis: counters for this many addresses (LRU), so memory stays bounded.
+    cache: 10_000,
     // Only Retry-After, as before: the x-ratelimit-* headers would cost every response.
     addHeaders: { 'retry-after': true },
     addHeadersOnExceeding: {
