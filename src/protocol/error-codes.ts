@@ -9,6 +9,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** `/metrics` from a non-loopback address without the metrics token. */
+  FORBIDDEN: 'FORBIDDEN',
   INTERNAL: 'INTERNAL',
   UNAVAILABLE: 'UNAVAILABLE',
   /** WebSocket frames */

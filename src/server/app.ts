@@ -10,6 +10,7 @@ import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { capIdleConnections } from './http/idle-connections.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerRoomRoutes } from './http/rooms-routes.js';
@@ -80,15 +81,26 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     bodyLimit: config.limits.maxBodyBytes,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,
+    // Slow clients: Node's defaults let one hold a socket for 60 s (headers) or 5 min (request).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    maxRequestsPerSocket: config.http.maxRequestsPerSocket,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      // Node enforces both timeouts on this tick (30 s by default, which would dwarf them).
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
   });
+  if (config.http.maxConnections > 0) http.server.maxConnections = config.http.maxConnections;
+  capIdleConnections(http.server, config.http.maxIdleConnections);
   registerValidators(http);
   registerErrorHandler(http);
   registerSecurityHeaders(http);
-  registerRateLimit(http, config.http);
+  const rateLimits = await registerRateLimit(http, config, log, nodeId);
   await registerDocs(http);
   registerHealthRoutes(http, store, bus);
-  registerMetricsRoutes(http, metrics);
-  registerRoomRoutes(http, rooms);
+  registerMetricsRoutes(http, metrics, config.metrics);
+  registerRoomRoutes(http, rooms, rateLimits);
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 

@@ -54,9 +54,30 @@ export const ConfigSchema = Type.Object({
   http: Type.Object({
     /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
     trustProxy: Type.Boolean(),
-    /** Token bucket per client IP for the REST API. 0 disables. */
+    /**
+     * REST rate limit per client IP: at most `rateBurst` requests per window of
+     * `rateBurst / ratePerSec` seconds, shared by every process through Redis. 0 disables.
+     */
     ratePerSec: Int,
     rateBurst: Int,
+    /** Room creations per minute per client IP (0 disables; also off when ratePerSec is 0). */
+    roomCreatePerMin: Int,
+    /** A client must finish its request headers within this (Node's default is 60 s). */
+    headersTimeoutMs: Int,
+    /** A client must finish its whole request, body included, within this. */
+    requestTimeoutMs: Int,
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: Int,
+    /** After this many requests a keep-alive connection is closed (0: no limit). */
+    maxRequestsPerSocket: Int,
+    /** Most idle HTTP connections (keep-alive, or not yet sent a request) kept; the oldest go first. 0: no cap. */
+    maxIdleConnections: Int,
+    /** Most open TCP connections of this process, WebSockets included (0: no cap). */
+    maxConnections: Int,
+  }),
+  metrics: Type.Object({
+    /** Bearer token that opens `/metrics` to any address; empty: loopback addresses only. */
+    token: Type.String(),
   }),
   /** Which implementation of each seam runs; `auto` in the environment follows the URLs. */
   backends: Type.Object({
@@ -259,14 +280,70 @@ export const CONFIG_TABLE: readonly Option[] = [
     path: 'http.ratePerSec',
     kind: 'int',
     default: '50',
-    doc: 'REST requests per second per client IP (0 disables)',
+    doc: 'REST requests per second per client IP, on average over the window below (0 disables every REST rate limit)',
   },
   {
     env: 'CHAT_HTTP_BURST',
     path: 'http.rateBurst',
     kind: 'int',
     default: '200',
-    doc: 'REST token bucket size per client IP',
+    doc: 'REST requests per client IP within one window of `CHAT_HTTP_BURST / CHAT_HTTP_RATE` seconds (a fixed window, counted across every process when `REDIS_URL` is set)',
+  },
+  {
+    env: 'CHAT_ROOM_CREATE_RATE',
+    path: 'http.roomCreatePerMin',
+    kind: 'int',
+    default: '30',
+    doc: 'Rooms one client IP may create per minute (`429` beyond; 0 disables; `CHAT_HTTP_RATE=0` disables it too)',
+  },
+  {
+    env: 'CHAT_HTTP_HEADERS_TIMEOUT_MS',
+    path: 'http.headersTimeoutMs',
+    kind: 'int',
+    default: '10000',
+    doc: 'A client must send its complete request headers within this, else `408` and the connection is closed (slow-header clients)',
+  },
+  {
+    env: 'CHAT_HTTP_REQUEST_TIMEOUT_MS',
+    path: 'http.requestTimeoutMs',
+    kind: 'int',
+    default: '30000',
+    doc: 'A client must send its whole request, body included, within this (at least `CHAT_HTTP_HEADERS_TIMEOUT_MS`)',
+  },
+  {
+    env: 'CHAT_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    path: 'http.keepAliveTimeoutMs',
+    kind: 'int',
+    default: '5000',
+    doc: "An idle keep-alive HTTP connection is closed after this; behind a load balancer that reuses connections, set it above the balancer's idle timeout",
+  },
+  {
+    env: 'CHAT_HTTP_MAX_REQUESTS_PER_SOCKET',
+    path: 'http.maxRequestsPerSocket',
+    kind: 'int',
+    default: '1000',
+    doc: 'Requests served on one keep-alive connection before it is closed (0: no limit)',
+  },
+  {
+    env: 'CHAT_HTTP_MAX_IDLE_CONNECTIONS',
+    path: 'http.maxIdleConnections',
+    kind: 'int',
+    default: '1000',
+    doc: 'Idle HTTP connections (keep-alive between requests, or open without a request yet) kept open; beyond it the longest-idle one is closed (0: no cap)',
+  },
+  {
+    env: 'CHAT_HTTP_MAX_CONNECTIONS',
+    path: 'http.maxConnections',
+    kind: 'int',
+    default: '0',
+    doc: 'Open TCP connections per process, WebSockets included; beyond it new connections are dropped at once (0: no cap beyond the file descriptor limit)',
+  },
+  {
+    env: 'CHAT_METRICS_TOKEN',
+    path: 'metrics.token',
+    kind: 'string',
+    default: '',
+    doc: '`/metrics` answers loopback addresses only; with a token set, also any address sending `Authorization: Bearer <token>`',
   },
   {
     env: 'CHAT_STORE',
@@ -421,7 +498,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   }
   const cfg = out;
   if (cfg.limits.maxFrameBytes < 1024) problems.push('CHAT_MAX_FRAME_BYTES must be at least 1024');
-  problems.push(...scaleOutProblems(cfg));
+  problems.push(...httpProblems(cfg), ...scaleOutProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }
@@ -438,6 +515,19 @@ function resolveBackends(out: Record<string, unknown>): void {
 function envName(schemaPath: string): string {
   const path = schemaPath.slice(1).replaceAll('/', '.');
   return CONFIG_TABLE.find((opt) => opt.path === path)?.env ?? path;
+}
+
+/** Checks the HTTP timeouts together (Node refuses a headers timeout above the request timeout). */
+function httpProblems(cfg: Config): string[] {
+  const problems: string[] = [];
+  if (cfg.http.headersTimeoutMs < 100)
+    problems.push('CHAT_HTTP_HEADERS_TIMEOUT_MS must be at least 100');
+  if (cfg.http.requestTimeoutMs < cfg.http.headersTimeoutMs) {
+    problems.push('CHAT_HTTP_REQUEST_TIMEOUT_MS must be at least CHAT_HTTP_HEADERS_TIMEOUT_MS');
+  }
+  if (cfg.http.keepAliveTimeoutMs < 1)
+    problems.push('CHAT_HTTP_KEEP_ALIVE_TIMEOUT_MS must be at least 1');
+  return problems;
 }
 
 /** Checks the PostgreSQL, Redis and cluster options together. */

@@ -40,6 +40,37 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.listRooms()).toEqual(rooms);
       });
 
+      it('pages the room list by cursor in creation order, rooms of one millisecond included', async () => {
+        // created back to back: many share a created_at, so the tiebreak decides
+        const rooms = await Promise.all(
+          Array.from({ length: 23 }, (_, i) => store.createRoom(`room ${i}`)),
+        );
+        const all = await store.listRooms();
+        expect(all.map((r) => r.id).sort()).toEqual(rooms.map((r) => r.id).sort());
+        for (const size of [1, 5, 23, 50]) {
+          const walked = [];
+          let page = await store.listRoomsPage(size);
+          for (;;) {
+            expect(page.rooms.length).toBeLessThanOrEqual(size);
+            walked.push(...page.rooms);
+            if (!page.next) break;
+            page = await store.listRoomsPage(size, page.next);
+          }
+          expect(walked).toEqual(all);
+        }
+        // a page after a deleted room goes on from where that room was
+        const first = await store.listRoomsPage(3);
+        expect(first.next).not.toBeNull();
+        await store.deleteRoom(first.rooms[2]!.id);
+        expect((await store.listRoomsPage(100, first.next!)).rooms).toEqual(all.slice(3));
+        expect(
+          await store.listRoomsPage(5, { createdAt: '2999-01-01T00:00:00.000Z', pos: 0 }),
+        ).toEqual({
+          rooms: [],
+          next: null,
+        });
+      });
+
       it('answers null for an unknown room, whatever the id looks like', async () => {
         for (const id of [
           '00000000-0000-0000-0000-000000000000',

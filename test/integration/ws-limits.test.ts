@@ -49,7 +49,8 @@ describe('rate limits', () => {
     expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
     expect(codes.slice(3)).toEqual([429, 429]);
     const res = await fetch(`${server.url}/api/chat/rooms`);
-    expect(res.headers.get('retry-after')).toBe('1');
+    // a window of burst / rate = 3 s: the retry is due within it
+    expect(['1', '2', '3']).toContain(res.headers.get('retry-after'));
     expect(await res.json()).toMatchObject({ code: 'RATE_LIMITED' });
     // health checks are not rate limited
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -3,13 +3,36 @@ import { nameProblem } from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import { roomNotFound, validationFailed } from '../errors.js';
-import type { ChatStore } from '../storage/chat-store.js';
+import type { ChatStore, RoomCursor } from '../storage/chat-store.js';
 
 const NAME_PROBLEMS = {
   empty: ['Room name must not be empty', 'string_too_short'],
   too_long: ['Room name is too long', 'string_too_long'],
   control_chars: ['Room name must not contain control characters', 'string_pattern_mismatch'],
 } as const;
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\.(\d{1,15})$/;
+
+/** An opaque page cursor: base64url of `<created_at>.<pos>`, the last room's place in the list. */
+export const encodeRoomCursor = (c: RoomCursor): string =>
+  Buffer.from(`${c.createdAt}.${c.pos}`).toString('base64url');
+
+/** The cursor in `raw`, or null when it is not one this server made. */
+export function decodeRoomCursor(raw: string): RoomCursor | null {
+  const match = CURSOR.exec(Buffer.from(raw, 'base64url').toString('latin1'));
+  if (!match) return null;
+  const [, createdAt = '', pos = ''] = match;
+  // Only real instants, so PostgreSQL never sees a timestamp it would reject.
+  const time = Date.parse(createdAt);
+  if (Number.isNaN(time) || new Date(time).toISOString() !== createdAt) return null;
+  return { createdAt, pos: Number(pos) };
+}
+
+export interface RoomListPage {
+  rooms: Room[];
+  /** Cursor of the next page; null on the last. */
+  next: string | null;
+}
 
 export class RoomService {
   constructor(
@@ -30,6 +53,17 @@ export class RoomService {
 
   list(): Promise<Room[]> {
     return this.store.listRooms();
+  }
+
+  /** Up to `limit` rooms after the cursor `after` (from the first without it), oldest first. */
+  async page(limit: number, after?: string): Promise<RoomListPage> {
+    let cursor: RoomCursor | undefined;
+    if (after !== undefined) {
+      cursor = decodeRoomCursor(after) ?? undefined;
+      if (!cursor) throw validationFailed(['query', 'after'], 'Invalid cursor', 'value_error');
+    }
+    const page = await this.store.listRoomsPage(limit, cursor);
+    return { rooms: page.rooms, next: page.next ? encodeRoomCursor(page.next) : null };
   }
 
   async history(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {

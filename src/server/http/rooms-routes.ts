@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   CreateRoomBody,
@@ -9,20 +9,51 @@ import {
   RoomParams,
 } from '../../protocol/rest.js';
 import type { RoomService } from '../domain/room-service.js';
+import type { RateLimits } from './rate-limit.js';
 
-const errors = { 404: ErrorBody, 422: ErrorBody };
+/** Every `/api/` call may be rate limited. */
+const limited = { 429: ErrorBody };
+const errors = { 404: ErrorBody, 422: ErrorBody, ...limited };
+
+export const MAX_ROOM_PAGE = 1000;
+const DEFAULT_ROOM_PAGE = 100;
+
+const RoomListQuery = Type.Object({
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_ROOM_PAGE,
+      description: `Page size (default ${DEFAULT_ROOM_PAGE} when \`after\` is given). Without \`limit\` and \`after\`: every room, unpaged`,
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Opaque cursor from the previous page\'s `Link: <…>; rel="next"` header',
+    }),
+  ),
+});
+type RoomListQuery = Static<typeof RoomListQuery>;
 
 /** The original REST API: `/api/chat/rooms` and a room's message history. */
-export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): void {
+export function registerRoomRoutes(
+  app: FastifyInstance,
+  rooms: RoomService,
+  limits: RateLimits = {},
+): void {
   app.post<{ Body: CreateRoomBody }>(
     '/api/chat/rooms',
     {
       schema: {
         summary: 'Create a room',
+        description:
+          'Room creations per client address are limited (`CHAT_ROOM_CREATE_RATE` per minute): beyond it `429` with `Retry-After`.',
         tags: ['rooms'],
         body: CreateRoomBody,
-        response: { 201: Room, 422: ErrorBody },
+        response: { 201: Room, 422: ErrorBody, ...limited },
       },
+      ...(limits.roomCreate ? { preHandler: limits.roomCreate } : {}),
     },
     async (request, reply) => {
       const room = await rooms.create(request.body.name);
@@ -30,16 +61,30 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
     },
   );
 
-  app.get(
+  app.get<{ Querystring: RoomListQuery }>(
     '/api/chat/rooms',
     {
       schema: {
         summary: 'List rooms, oldest first',
+        description:
+          'Without `limit` or `after`: every room in one array, as in the original API. ' +
+          'With them: one page (still an array); when more rooms follow, the answer carries ' +
+          '`Link: </api/chat/rooms?limit=N&after=CURSOR>; rel="next"`, the URL of the next page.',
         tags: ['rooms'],
-        response: { 200: Type.Array(Room) },
+        querystring: RoomListQuery,
+        response: { 200: Type.Array(Room), 422: ErrorBody, ...limited },
       },
     },
-    async () => rooms.list(),
+    async (request, reply) => {
+      const { limit, after } = request.query;
+      if (limit === undefined && after === undefined) return rooms.list();
+      const size = limit ?? DEFAULT_ROOM_PAGE;
+      const page = await rooms.page(size, after);
+      if (page.next !== null) {
+        reply.header('Link', `</api/chat/rooms?limit=${size}&after=${page.next}>; rel="next"`);
+      }
+      return page.rooms;
+    },
   );
 
   app.get<{ Params: RoomParams; Querystring: HistoryQuery }>(
@@ -64,7 +109,7 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
         summary: 'Delete a room and its messages; members are disconnected with 4010',
         tags: ['rooms'],
         params: RoomParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: { 204: Type.Null(), 404: ErrorBody, ...limited },
       },
     },
     async (request, reply) => {

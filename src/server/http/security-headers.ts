@@ -6,6 +6,9 @@ const HOST_SAFE = /^[A-Za-z0-9.\-:[\]]+$/;
  * Security headers on every response, and a strict Content-Security-Policy for
  * the web client: no inline script or style, nothing from other origins. The
  * API docs page (/docs) brings its own scripts and gets no CSP from here.
+ * Not @fastify/helmet: this CSP names the request's own host for ws:/wss:, /docs
+ * (registered by swagger-ui) must be left out, and Permissions-Policy is not
+ * helmet's; overriding all that would be longer than these few headers.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {

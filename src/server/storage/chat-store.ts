@@ -8,6 +8,19 @@ export interface NewMessage {
   clientId?: string;
 }
 
+/** A position in the room list (creation order): just after the room with these keys. */
+export interface RoomCursor {
+  createdAt: string;
+  /** Creation order among rooms created in the same millisecond (SQLite rowid, PostgreSQL pos). */
+  pos: number;
+}
+
+export interface RoomPage {
+  rooms: Room[];
+  /** Where the next page starts; null on the last page. */
+  next: RoomCursor | null;
+}
+
 export type AppendResult =
   | { ok: true; message: Message; duplicate: boolean }
   | { ok: false; reason: 'room_not_found' };
@@ -20,7 +33,10 @@ export interface ChatStore {
   /** Opens the database and applies pending migrations. */
   init(): Promise<void>;
   createRoom(name: string): Promise<Room>;
+  /** Every room, oldest first. */
   listRooms(): Promise<Room[]>;
+  /** Up to `limit` rooms after `after` (from the start without it), oldest first: an index range scan. */
+  listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage>;
   getRoom(roomId: string): Promise<Room | null>;
   /** Deletes the room and its messages; false when there was no such room. */
   deleteRoom(roomId: string): Promise<boolean>;

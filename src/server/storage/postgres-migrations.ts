@@ -34,4 +34,12 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
         WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    // 2 and 3 are other changes of the same round, merged after this one
+    version: 4,
+    sql: `
+      -- the room list in creation order, paged by (created_at, pos) ranges
+      CREATE INDEX rooms_created_at_pos ON rooms (created_at, pos);
+    `,
+  },
 ];

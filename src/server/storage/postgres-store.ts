@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
-import type { AppendResult, ChatStore, NewMessage } from './chat-store.js';
+import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 interface RoomRow {
@@ -192,6 +192,25 @@ export class PostgresStore implements ChatStore {
       'SELECT id, name, created_at FROM rooms ORDER BY created_at, pos',
     );
     return rows.map(toRoom);
+  }
+
+  async listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage> {
+    // A range scan of rooms_created_at_pos; one row past the page tells whether there is more.
+    const rows = await this.query<RoomRow & { pos: string }>(
+      'listRooms',
+      after
+        ? `SELECT id, name, created_at, pos FROM rooms
+           WHERE (created_at, pos) > ($2::timestamptz, $3::bigint) ORDER BY created_at, pos LIMIT $1`
+        : 'SELECT id, name, created_at, pos FROM rooms ORDER BY created_at, pos LIMIT $1',
+      after ? [limit + 1, after.createdAt, after.pos] : [limit + 1],
+    );
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return {
+      rooms: rows.map(toRoom),
+      next: more && last ? { createdAt: toRoom(last).created_at, pos: Number(last.pos) } : null,
+    };
   }
 
   async getRoom(roomId: string): Promise<Room | null> {

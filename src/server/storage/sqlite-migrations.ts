@@ -29,4 +29,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
         WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    // 2 and 3 are other changes of the same round, merged after this one
+    version: 4,
+    sql: `
+      -- the room list in creation order, paged by (created_at, rowid) ranges
+      CREATE INDEX rooms_created_at ON rooms (created_at);
+    `,
+  },
 ];

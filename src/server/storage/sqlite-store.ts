@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Room } from '../../protocol/rest.js';
-import type { AppendResult, ChatStore, NewMessage } from './chat-store.js';
+import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 interface MessageRow {
@@ -100,6 +100,11 @@ export class SqliteStore implements ChatStore {
       listRooms: db.prepare<[], Room>(
         'SELECT id, name, created_at FROM rooms ORDER BY created_at, rowid',
       ),
+      // (created_at, rowid) row values: a range scan of rooms_created_at (rowid is in every index).
+      roomsAfter: db.prepare<[string, number, number], Room & { pos: number }>(
+        `SELECT id, name, created_at, rowid AS pos FROM rooms
+         WHERE (created_at, rowid) > (?, ?) ORDER BY created_at, rowid LIMIT ?`,
+      ),
       getRoom: db.prepare<[string], Room>('SELECT id, name, created_at FROM rooms WHERE id = ?'),
       deleteRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ?'),
       nextSeq: db.prepare<[string], { last_seq: number }>(
@@ -167,6 +172,16 @@ export class SqliteStore implements ChatStore {
 
   async listRooms(): Promise<Room[]> {
     return this.stmts.listRooms.all();
+  }
+
+  async listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage> {
+    // One row past the page tells whether there is a next one.
+    const rows = this.stmts.roomsAfter.all(after?.createdAt ?? '', after?.pos ?? 0, limit + 1);
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const rooms = rows.map(({ id, name, created_at }) => ({ id, name, created_at }));
+    const last = rows[rows.length - 1];
+    return { rooms, next: more && last ? { createdAt: last.created_at, pos: last.pos } : null };
   }
 
   async getRoom(roomId: string): Promise<Room | null> {
