@@ -51,7 +51,7 @@ export interface App {
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const nodeId = randomUUID().slice(0, 8);
-  const log = deps.log ?? createLogger(config.logLevel, nodeId);
+  const log = deps.log ?? createLogger(config.logLevel, nodeId, config.logFormat);
   const metrics = new Metrics(nodeId);
   const storeError = (operation: string, error: unknown) => {
     metrics.storeErrors.inc({ operation });
