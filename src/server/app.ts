@@ -11,6 +11,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerSharedSchemas } from './http/responses.js';
 import { registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
@@ -79,6 +80,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     return503OnClosing: true,
   });
   registerValidators(http);
+  registerSharedSchemas(http);
   registerErrorHandler(http);
   registerSecurityHeaders(http);
   registerRateLimit(http, config.http);

@@ -1,16 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import {
-  CreateRoomBody,
-  ErrorBody,
-  HistoryQuery,
-  Message,
-  Room,
-  RoomParams,
-} from '../../protocol/rest.js';
+import { CreateRoomBody, HistoryQuery, Message, Room, RoomParams } from '../../protocol/rest.js';
 import type { RoomService } from '../domain/room-service.js';
-
-const errors = { 404: ErrorBody, 422: ErrorBody };
+import { apiErrors, invalid, ok, ref, roomNotFound, tooLarge } from './responses.js';
 
 /** The original REST API: `/api/chat/rooms` and a room's message history. */
 export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): void {
@@ -21,7 +13,17 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
         summary: 'Create a room',
         tags: ['rooms'],
         body: CreateRoomBody,
-        response: { 201: Room, 422: ErrorBody },
+        response: {
+          201: ok('The new room', ref(Room)),
+          413: tooLarge,
+          422: invalid(
+            'The body is not a JSON object with a valid `name`',
+            ['body', 'name'],
+            'Room name must not be empty',
+            'string_too_short',
+          ),
+          ...apiErrors,
+        },
       },
     },
     async (request, reply) => {
@@ -36,7 +38,7 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
       schema: {
         summary: 'List rooms, oldest first',
         tags: ['rooms'],
-        response: { 200: Type.Array(Room) },
+        response: { 200: ok('Every room, oldest first', Type.Array(ref(Room))), ...apiErrors },
       },
     },
     async () => rooms.list(),
@@ -50,7 +52,17 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
         tags: ['messages'],
         params: RoomParams,
         querystring: HistoryQuery,
-        response: { 200: Type.Array(Message), ...errors },
+        response: {
+          200: ok('The messages, oldest first (ascending `seq`)', Type.Array(ref(Message))),
+          404: roomNotFound,
+          422: invalid(
+            'Invalid `limit` or `before`',
+            ['query', 'limit'],
+            'must be >= 1',
+            'minimum',
+          ),
+          ...apiErrors,
+        },
       },
     },
     async (request) =>
@@ -64,7 +76,11 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
         summary: 'Delete a room and its messages; members are disconnected with 4010',
         tags: ['rooms'],
         params: RoomParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: {
+          204: ok('Deleted, with its messages; empty body', Type.Null()),
+          404: roomNotFound,
+          ...apiErrors,
+        },
       },
     },
     async (request, reply) => {
