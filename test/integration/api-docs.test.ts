@@ -328,5 +328,8 @@ describe('/asyncapi.json', () => {
       expect(channel().description).toContain(`\`${code}\``);
     }
     expect(wsCodes).not.toContain(ErrorCode.VALIDATION_FAILED);
+    const payload = (messages()['server.error'] as Json).payload as Json;
+    const data = (payload.properties as Json).data as Json;
+    expect(((data.properties as Json).code as Json).enum).toEqual(wsCodes);
   });
 });

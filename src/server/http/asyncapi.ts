@@ -88,11 +88,21 @@ function buildDocument(): Json {
     const schema = ServerFrameSchemas[type];
     const key = messageKey('server', type);
     serverKeys.push(key);
+    const payload = plain(schema);
+    if (type === 'error') {
+      // The TS type is every ErrorCode; over WebSocket only these are sent.
+      const data = (payload.properties as Json).data as Json;
+      (data.properties as Json).code = {
+        type: 'string',
+        enum: errorCodes.map((e) => e.code),
+        description: 'See `x-error-codes`',
+      };
+    }
     messages[key] = {
       name: type,
       title: `${type} (server to client)`,
       summary: schema.description,
-      payload: plain(schema),
+      payload,
       examples: [{ name: type, payload: SERVER_EXAMPLES[type] }],
       ...(type === 'error' ? { 'x-error-codes': errorCodes } : {}),
     };
