@@ -1,53 +1,137 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { ErrorCode } from './error-codes.js';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ErrorCode } from './error-codes.js';
 import type { Message } from './rest.js';
+
+// Frame schemas: client frames are validated with them (validate.ts); every frame
+// is documented from them in /asyncapi.json.
 
 /* ---------- client to server ---------- */
 
-export const MessageFrame = Type.Object({
-  type: Type.Literal('message'),
-  content: Type.String(),
-  client_id: Type.Optional(Type.String({ minLength: 1 })),
-});
+export const MessageFrame = Type.Object(
+  {
+    type: Type.Literal('message'),
+    content: Type.String({
+      description:
+        'Not blank; at most `CHAT_MAX_CONTENT_LENGTH` characters; no control characters but tab and newline',
+    }),
+    client_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Idempotency key (at most `CHAT_MAX_CLIENT_ID_LENGTH` characters): a retry with the same key is stored once',
+      }),
+    ),
+  },
+  { title: 'MessageFrame', description: 'Send a chat message' },
+);
 export type MessageFrame = Static<typeof MessageFrame>;
 
-export const TypingFrame = Type.Object({
-  type: Type.Literal('typing'),
-  is_typing: Type.Boolean(),
-});
+export const TypingFrame = Type.Object(
+  { type: Type.Literal('typing'), is_typing: Type.Boolean() },
+  { title: 'TypingFrame', description: 'Start or stop typing' },
+);
 export type TypingFrame = Static<typeof TypingFrame>;
 
-export const GetUsersFrame = Type.Object({ type: Type.Literal('get_users') });
+export const GetUsersFrame = Type.Object(
+  { type: Type.Literal('get_users') },
+  { title: 'GetUsersFrame', description: 'Ask for the online list (answered with `user_list`)' },
+);
 export type GetUsersFrame = Static<typeof GetUsersFrame>;
 
 export type ClientFrame = MessageFrame | TypingFrame | GetUsersFrame;
 export type ClientFrameType = ClientFrame['type'];
 
+/** Every client frame's schema, by `type`. */
+export const ClientFrameSchemas = {
+  message: MessageFrame,
+  typing: TypingFrame,
+  get_users: GetUsersFrame,
+} satisfies { [K in ClientFrameType]: TSchema };
+
 /* ---------- server to client ---------- */
 
-export interface PresenceNotice {
-  username: string;
-  message: string;
-}
+export const PresenceNotice = Type.Object(
+  {
+    username: Type.String(),
+    message: Type.String({ description: 'Human-readable, e.g. "alice joined the room"' }),
+  },
+  { title: 'PresenceNotice' },
+);
+export type PresenceNotice = Static<typeof PresenceNotice>;
 
-export interface ServerEvents {
-  message: Message;
-  join: PresenceNotice;
-  leave: PresenceNotice;
-  user_list: { users: string[] };
-  typing: { username: string; is_typing: boolean };
+/** The `data` of each server frame, by `type`. */
+export const ServerEventData = {
+  message: Type.Unsafe<Message>(Type.Ref('Message')),
+  join: PresenceNotice,
+  leave: PresenceNotice,
+  user_list: Type.Object({ users: Type.Array(Type.String()) }),
+  typing: Type.Object({ username: Type.String(), is_typing: Type.Boolean() }),
   /** `client_id` names the message frame that failed, when it carried one. */
-  error: { code: ErrorCode; message: string; client_id?: string };
+  error: Type.Object({
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.values(ErrorCode) }),
+    message: Type.String({ description: 'Human-readable; switch on `code`, never on this' }),
+    client_id: Type.Optional(
+      Type.String({ description: 'The `client_id` of the rejected `message` frame, if any' }),
+    ),
+  }),
   /** The room was deleted; the server closes with CloseCode.ROOM_DELETED next. */
-  room_deleted: { room_id: string; message: string };
+  room_deleted: Type.Object({ room_id: Type.String(), message: Type.String() }),
   /**
    * Sent after a resume (`since=`) when more messages were missed than the server
    * replays: the client should reload history over REST. `latest_seq` is the room's
    * newest seq when the resume began; live messages follow.
    */
-  resync: { latest_seq: number; missed: number };
-}
+  resync: Type.Object({
+    latest_seq: Type.Integer({ description: "The room's newest seq when the resume began" }),
+    missed: Type.Integer({ description: 'How many messages were missed' }),
+  }),
+};
+
+export type ServerEvents = {
+  [K in keyof typeof ServerEventData]: Static<(typeof ServerEventData)[K]>;
+};
 export type ServerEventType = keyof ServerEvents;
+
+/** `{"type": K, "data": ...}`, the schema of one server frame. */
+function serverFrame<K extends ServerEventType>(type: K, description: string) {
+  return Type.Object(
+    { type: Type.Literal(type), data: ServerEventData[type] },
+    { title: `${type} (server)`, description },
+  );
+}
+
+/** Every server frame's schema, by `type` (for the documents: the server does not validate its own frames). */
+export const ServerFrameSchemas = {
+  message: serverFrame(
+    'message',
+    "A stored message, to everyone in the room, the sender included, after the commit: the echo is the sender's confirmation. On resume, the missed messages come first, in `seq` order",
+  ),
+  join: serverFrame(
+    'join',
+    "A user's first connection to the room opened (the joiner gets it too)",
+  ),
+  leave: serverFrame('leave', "A user's last connection to the room closed"),
+  user_list: serverFrame(
+    'user_list',
+    'The online list: on connect, after every join and leave (to the room), and in answer to `get_users` (to the asker)',
+  ),
+  typing: serverFrame(
+    'typing',
+    "Someone started or stopped typing; to everyone except the typist (in all of the typist's connections)",
+  ),
+  error: serverFrame(
+    'error',
+    'A frame was rejected; the connection stays open. `client_id` is present when the rejected `message` frame carried one',
+  ),
+  room_deleted: serverFrame(
+    'room_deleted',
+    'The room was deleted; the server closes the connection with 4010 next',
+  ),
+  resync: serverFrame(
+    'resync',
+    'After `since=`, when more than `CHAT_REPLAY_LIMIT` messages were missed: reload history over REST; live messages follow',
+  ),
+} satisfies { [K in ServerEventType]: TSchema };
 
 export type ServerFrame = {
   [K in ServerEventType]: { type: K; data: ServerEvents[K] };

@@ -1,5 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ErrorCode } from './error-codes.js';
 import { DEFAULT_LIMITS } from './limits.js';
+
+// Every schema with an `$id` is a named component of /openapi.json (and /asyncapi.json);
+// `examples` show up there as examples.
 
 export const Room = Type.Object(
   {
@@ -7,7 +11,16 @@ export const Room = Type.Object(
     name: Type.String(),
     created_at: Type.String({ description: 'ISO 8601' }),
   },
-  { $id: 'Room' },
+  {
+    $id: 'Room',
+    examples: [
+      {
+        id: '0b9f7c1e-5d2a-4c1e-9a53-2f6d8e4b7a10',
+        name: 'General',
+        created_at: '2026-01-05T09:30:00.000Z',
+      },
+    ],
+  },
 );
 export type Room = Static<typeof Room>;
 
@@ -23,7 +36,20 @@ export const Message = Type.Object(
       Type.String({ description: 'Idempotency key sent by the client, echoed back' }),
     ),
   },
-  { $id: 'Message' },
+  {
+    $id: 'Message',
+    examples: [
+      {
+        id: '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+        room_id: '0b9f7c1e-5d2a-4c1e-9a53-2f6d8e4b7a10',
+        username: 'alice',
+        content: 'Hello, room!',
+        timestamp: '2026-01-05T09:31:12.345Z',
+        seq: 42,
+        client_id: 'c-1736069472345-1',
+      },
+    ],
+  },
 );
 export type Message = Static<typeof Message>;
 
@@ -53,18 +79,46 @@ export const HistoryQuery = Type.Object({
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
 /** A field error in the FastAPI-compatible `422` body. */
-export const FieldError = Type.Object({
-  loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-  msg: Type.String(),
-  type: Type.String(),
-});
+export const FieldError = Type.Object(
+  {
+    loc: Type.Array(Type.Union([Type.String(), Type.Integer()]), {
+      description: 'Where: `body`, `query`, `path` or `header`, then the field',
+    }),
+    msg: Type.String(),
+    type: Type.String({ description: 'Kind of problem, e.g. `missing`, `string_too_long`' }),
+  },
+  { $id: 'FieldError' },
+);
 export type FieldError = Static<typeof FieldError>;
 
 export const ErrorBody = Type.Object(
   {
-    detail: Type.Union([Type.String(), Type.Array(FieldError)]),
-    code: Type.Optional(Type.String()),
+    // A reference, so the documents show FieldError once, as a named schema.
+    detail: Type.Union(
+      [Type.String(), Type.Array(Type.Unsafe<FieldError>(Type.Ref('FieldError')))],
+      {
+        description: 'Human-readable: a string, or for `422` a list of field errors',
+      },
+    ),
+    code: Type.Optional(
+      Type.Unsafe<ErrorCode>({
+        type: 'string',
+        enum: Object.values(ErrorCode),
+        description: 'Stable machine-readable code; switch on this, never on `detail`',
+      }),
+    ),
   },
   { $id: 'ErrorBody' },
 );
 export type ErrorBody = Static<typeof ErrorBody>;
+
+/** `/healthz` and `/readyz`. */
+export const HealthStatus = Type.Object(
+  {
+    status: Type.String({ description: '`ok` (healthz); `ready` or `unavailable` (readyz)' }),
+    store: Type.Optional(Type.String({ description: '`ok` or `unreachable`' })),
+    bus: Type.Optional(Type.String({ description: '`ok` or `unreachable`' })),
+  },
+  { $id: 'HealthStatus' },
+);
+export type HealthStatus = Static<typeof HealthStatus>;

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { capIdleConnections } from './http/idle-connections.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerSharedSchemas } from './http/responses.js';
 import { registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
@@ -54,7 +55,7 @@ export interface App {
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const nodeId = randomUUID().slice(0, 8);
-  const log = deps.log ?? createLogger(config.logLevel, nodeId);
+  const log = deps.log ?? createLogger(config.logLevel, nodeId, config.logFormat);
   const metrics = new Metrics(nodeId);
   const storeError = (operation: string, error: unknown) => {
     metrics.storeErrors.inc({ operation });
@@ -94,6 +95,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (config.http.maxConnections > 0) http.server.maxConnections = config.http.maxConnections;
   capIdleConnections(http.server, config.http.maxIdleConnections);
   registerValidators(http);
+  registerSharedSchemas(http);
   registerErrorHandler(http);
   registerSecurityHeaders(http);
   const rateLimits = await registerRateLimit(http, config, log, nodeId);

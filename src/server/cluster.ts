@@ -49,7 +49,7 @@ function configOrExit(): Config {
 
 function main(): void {
   const config = configOrExit();
-  const log = createLogger(config.logLevel, 'primary');
+  const log = createLogger(config.logLevel, 'primary', config.logFormat);
   const { workers, ports } = config.cluster;
   cluster.setupPrimary({
     exec: join(dirname(fileURLToPath(import.meta.url)), 'main.js'),

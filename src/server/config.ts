@@ -21,6 +21,8 @@ export const ConfigSchema = Type.Object({
   /** SQLite `synchronous` in WAL mode: `normal` survives a process crash, `full` also power loss. */
   sqliteSync: OneOf('normal', 'full'),
   logLevel: Type.String(),
+  /** `auto`: pretty when stdout is a terminal, JSON lines otherwise. */
+  logFormat: OneOf('auto', 'json', 'pretty'),
   /** Serve the web client from this folder. */
   publicDir: Type.String(),
   limits: Type.Object({
@@ -155,6 +157,13 @@ export const CONFIG_TABLE: readonly Option[] = [
     kind: { oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
     default: 'info',
     doc: 'pino log level',
+  },
+  {
+    env: 'CHAT_LOG_FORMAT',
+    path: 'logFormat',
+    kind: { oneOf: ['auto', 'json', 'pretty'] },
+    default: 'auto',
+    doc: '`auto`: readable, coloured lines when stdout is a terminal, one JSON object per line otherwise; `json` or `pretty` to choose',
   },
   {
     env: 'CHAT_PUBLIC_DIR',

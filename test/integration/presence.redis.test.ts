@@ -32,7 +32,7 @@ async function node(id: string, roomId: string): Promise<Node> {
     announceReady: () => bus.ping(),
   });
   // The domain service announces what the presence backend repairs.
-  new RoomPresence(presence, bus, createLogger('silent', id));
+  new RoomPresence(presence, bus, createLogger('silent', id, 'json'));
   await presence.init();
   open.push(presence);
   return { presence, events };

@@ -1,13 +1,8 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { HealthStatus } from '../../protocol/rest.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { ChatStore } from '../storage/chat-store.js';
-
-const Status = Type.Object({
-  status: Type.String(),
-  store: Type.Optional(Type.String()),
-  bus: Type.Optional(Type.String()),
-});
+import { ok, ref } from './responses.js';
 
 async function probe(check: () => Promise<void>): Promise<string> {
   try {
@@ -24,13 +19,30 @@ export function registerHealthRoutes(
   store: ChatStore,
   bus: MessageBus,
 ): void {
-  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: the process is up',
+        tags: ['health'],
+        response: { 200: ok('Alive: `{"status": "ok"}`', ref(HealthStatus)) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
+    {
+      schema: {
+        summary: 'Readiness: the database and the bus answer',
+        tags: ['health'],
+        response: {
+          200: ok('Ready: `store` and `bus` are `ok`', ref(HealthStatus)),
+          503: ok('Not ready: `store` or `bus` is `unreachable`', ref(HealthStatus)),
+        },
+      },
+    },
     async (_request, reply) => {
       const [storeState, busState] = await Promise.all([
         probe(() => store.ping()),

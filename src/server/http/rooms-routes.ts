@@ -1,19 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import {
-  CreateRoomBody,
-  ErrorBody,
-  HistoryQuery,
-  Message,
-  Room,
-  RoomParams,
-} from '../../protocol/rest.js';
+import { CreateRoomBody, HistoryQuery, Message, Room, RoomParams } from '../../protocol/rest.js';
 import type { RoomService } from '../domain/room-service.js';
 import type { RateLimits } from './rate-limit.js';
-
-/** Every `/api/` call may be rate limited. */
-const limited = { 429: ErrorBody };
-const errors = { 404: ErrorBody, 422: ErrorBody, ...limited };
+import { apiErrors, invalid, ok, ref, roomNotFound, tooLarge } from './responses.js';
 
 export const MAX_ROOM_PAGE = 1000;
 const DEFAULT_ROOM_PAGE = 100;
@@ -51,7 +41,17 @@ export function registerRoomRoutes(
           'Room creations per client address are limited (`CHAT_ROOM_CREATE_RATE` per minute): beyond it `429` with `Retry-After`.',
         tags: ['rooms'],
         body: CreateRoomBody,
-        response: { 201: Room, 422: ErrorBody, ...limited },
+        response: {
+          201: ok('The new room', ref(Room)),
+          413: tooLarge,
+          422: invalid(
+            'The body is not a JSON object with a valid `name`',
+            ['body', 'name'],
+            'Room name must not be empty',
+            'string_too_short',
+          ),
+          ...apiErrors,
+        },
       },
       ...(limits.roomCreate ? { preHandler: limits.roomCreate } : {}),
     },
@@ -72,7 +72,19 @@ export function registerRoomRoutes(
           '`Link: </api/chat/rooms?limit=N&after=CURSOR>; rel="next"`, the URL of the next page.',
         tags: ['rooms'],
         querystring: RoomListQuery,
-        response: { 200: Type.Array(Room), 422: ErrorBody, ...limited },
+        response: {
+          200: ok(
+            'Every room, or one page of them (see `Link`), oldest first',
+            Type.Array(ref(Room)),
+          ),
+          422: invalid(
+            'Invalid `limit` or `after`',
+            ['query', 'after'],
+            'Invalid cursor',
+            'cursor',
+          ),
+          ...apiErrors,
+        },
       },
     },
     async (request, reply) => {
@@ -95,7 +107,17 @@ export function registerRoomRoutes(
         tags: ['messages'],
         params: RoomParams,
         querystring: HistoryQuery,
-        response: { 200: Type.Array(Message), ...errors },
+        response: {
+          200: ok('The messages, oldest first (ascending `seq`)', Type.Array(ref(Message))),
+          404: roomNotFound,
+          422: invalid(
+            'Invalid `limit` or `before`',
+            ['query', 'limit'],
+            'must be >= 1',
+            'minimum',
+          ),
+          ...apiErrors,
+        },
       },
     },
     async (request) =>
@@ -109,7 +131,11 @@ export function registerRoomRoutes(
         summary: 'Delete a room and its messages; members are disconnected with 4010',
         tags: ['rooms'],
         params: RoomParams,
-        response: { 204: Type.Null(), 404: ErrorBody, ...limited },
+        response: {
+          204: ok('Deleted, with its messages; empty body', Type.Null()),
+          404: roomNotFound,
+          ...apiErrors,
+        },
       },
     },
     async (request, reply) => {

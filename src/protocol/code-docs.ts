@@ -1,0 +1,128 @@
+// What each error code and close code means, for the generated documents
+// (/openapi.json, /asyncapi.json) and the tests that keep the README in step.
+// Keyed by the codes themselves, so a new code does not compile until it is documented.
+import { CloseCode, ErrorCode, type ReconnectPolicy, reconnectPolicy } from './error-codes.js';
+
+export interface ErrorCodeDoc {
+  meaning: string;
+  /** HTTP statuses a REST response with this code has; empty if REST never sends it. */
+  http: readonly number[];
+  /** Sent in WebSocket `error` frames. */
+  ws: boolean;
+}
+
+export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
+  VALIDATION_FAILED: {
+    meaning: 'The body, query or path is invalid; `detail` lists the field errors',
+    http: [422],
+    ws: false,
+  },
+  ROOM_NOT_FOUND: {
+    meaning:
+      'No room with this id (REST), or the room was deleted while the message was in flight (WebSocket)',
+    http: [404],
+    ws: true,
+  },
+  NOT_FOUND: { meaning: 'No route for this method and path', http: [404], ws: false },
+  FORBIDDEN: {
+    meaning:
+      '`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token',
+    http: [403],
+    ws: false,
+  },
+  PAYLOAD_TOO_LARGE: {
+    meaning: 'The request body is larger than `CHAT_MAX_BODY_BYTES`',
+    http: [413],
+    ws: false,
+  },
+  RATE_LIMITED: {
+    meaning:
+      'Over the rate limit: REST answers 429 with `Retry-After` (seconds); a WebSocket frame was dropped',
+    http: [429],
+    ws: true,
+  },
+  INTERNAL: {
+    meaning: 'Unexpected server error; the body never carries details',
+    http: [500],
+    ws: true,
+  },
+  UNAVAILABLE: {
+    meaning:
+      'Never sent by the server: the web client uses it for a server it cannot reach (no response)',
+    http: [],
+    ws: false,
+  },
+  INVALID_JSON: { meaning: 'The frame is not JSON', http: [], ws: true },
+  INVALID_FRAME: {
+    meaning:
+      'Not a JSON object, a field of the wrong type (`is_typing`, `client_id`), or a binary frame',
+    http: [],
+    ws: true,
+  },
+  UNKNOWN_TYPE: { meaning: '`type` missing or not a client frame type', http: [], ws: true },
+  INVALID_CONTENT: {
+    meaning:
+      '`content` missing, not a string, empty or blank, or containing control characters other than tab and newline',
+    http: [],
+    ws: true,
+  },
+  CONTENT_TOO_LONG: {
+    meaning: '`content` is longer than `CHAT_MAX_CONTENT_LENGTH` characters',
+    http: [],
+    ws: true,
+  },
+  STORE_FAILED: {
+    meaning:
+      'The database is unreachable: REST answers 503; a message was not stored, send it again with the same `client_id`',
+    http: [503],
+    ws: true,
+  },
+};
+
+export interface CloseCodeDoc {
+  meaning: string;
+}
+
+export const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CloseCode]: CloseCodeDoc } = {
+  GOING_AWAY: { meaning: 'The server is shutting down' },
+  MESSAGE_TOO_BIG: { meaning: 'A frame larger than `CHAT_MAX_FRAME_BYTES`' },
+  INTERNAL_ERROR: { meaning: 'Unexpected server error while joining' },
+  INVALID_REQUEST: { meaning: 'Invalid query parameter (`since` not a non-negative integer)' },
+  INVALID_USERNAME: {
+    meaning: 'Missing or invalid username (empty or blank, too long, control characters)',
+  },
+  ROOM_NOT_FOUND: { meaning: 'Unknown room' },
+  ROOM_DELETED: { meaning: 'The room was deleted (a `room_deleted` frame comes first)' },
+  SLOW_CONSUMER: {
+    meaning: 'Slow consumer: more than `CHAT_WS_SLOW_CONSUMER_BYTES` unsent; reconnect and resume',
+  },
+  RATE_LIMITED: { meaning: 'Rate limit exceeded repeatedly (`CHAT_WS_RATE_STRIKES`)' },
+  TOO_MANY_CONNECTIONS: {
+    meaning: 'Too many connections from this address (`CHAT_WS_MAX_PER_IP`)',
+  },
+};
+
+export interface ErrorCodeEntry extends ErrorCodeDoc {
+  code: ErrorCode;
+}
+
+export interface CloseCodeEntry extends CloseCodeDoc {
+  code: CloseCode;
+  name: keyof typeof CloseCode;
+  reconnect: ReconnectPolicy;
+}
+
+/** Every error code with its documentation, in declaration order. */
+export function errorCodeEntries(): ErrorCodeEntry[] {
+  return Object.values(ErrorCode).map((code) => ({ code, ...ERROR_CODE_DOCS[code] }));
+}
+
+/** Every close code with its name, documentation and what a client should do after it. */
+export function closeCodeEntries(): CloseCodeEntry[] {
+  return (Object.keys(CloseCode) as (keyof typeof CloseCode)[]).map((name) => ({
+    code: CloseCode[name],
+    name,
+    reconnect: reconnectPolicy(CloseCode[name]),
+    ...CLOSE_CODE_DOCS[name],
+  }));
+}
