@@ -67,7 +67,7 @@ describe('rate limits', () => {
     const everyone = [member, withIds, withoutIds, original];
     await eventually(
       () => everyone.every((c) => messagesOf(c).length >= total),
-      20_000,
+      30_000,
       'every member got every message',
     );
     const stored = await allMessages(server.url, room.id);
@@ -93,7 +93,7 @@ describe('rate limits', () => {
     expect(messagesOf(bystander).map((m) => m.content)).toEqual(['bystander here']);
     original.ws.close();
     await Promise.all([member.close(), bystander.close(), withIds.close(), withoutIds.close()]);
-  });
+  }, 40_000);
 
   it('closes a client throttled without a break for CHAT_WS_THROTTLE_MAX_MS with 4129, only after echoing every message it stored', async () => {
     server = await startServer({ ws: { ratePerSec: 50, rateBurst: 10, throttleMaxMs: 500 } });
@@ -199,6 +199,30 @@ describe('rate limits', () => {
     expect(server.app.gateway.queuedFrames()).toBe(0);
     expect((await member.say('still here')).content).toBe('still here');
     await member.close();
+  });
+
+  it('at shutdown, stores and echoes every frame it read (waiting ones too) before closing with 1001', async () => {
+    const running = await startServer();
+    server = running;
+    const room = await createRoom(running.url);
+    const member = await TestClient.join(running.wsUrl, room.id, 'member');
+    const sender = await TestClient.join(running.wsUrl, room.id, 'sender');
+    const count = 200;
+    for (let i = 0; i < count; i++) sender.send({ type: 'message', content: `m ${i}` });
+    await eventually(() => running.app.gateway.queuedFrames() > 0, 5_000, 'throttled');
+    const echoedBefore = messagesOf(sender).length;
+    const waiting = running.app.gateway.queuedFrames();
+    server = undefined;
+    await running.close();
+    expect((await sender.closed).code).toBe(1001);
+    const echoed = messagesOf(sender);
+    // nothing read was left behind, and nothing overtook the 1001
+    expect(echoed.length).toBeGreaterThanOrEqual(echoedBefore + waiting);
+    expect(echoed.map((m) => m.content)).toEqual(
+      Array.from({ length: echoed.length }, (_, i) => `m ${i}`),
+    );
+    await member.closed;
+    expect(messagesOf(member).map((m) => m.id)).toEqual(echoed.map((m) => m.id));
   });
 
   it('lets a client within the rate send freely', async () => {
