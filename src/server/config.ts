@@ -42,8 +42,8 @@ export const ConfigSchema = Type.Object({
     /** Token bucket per connection: frames per second, and burst size. 0 disables. */
     ratePerSec: Int,
     rateBurst: Int,
-    /** Rate-limited frames within one refill window after which the connection is closed. */
-    rateStrikes: Int,
+    /** A connection throttled by the rate limit without a break this long is closed (4129). 0 never. */
+    throttleMaxMs: Int,
     /** A connection whose unsent data exceeds this many bytes is dropped (slow consumer). */
     slowConsumerBytes: Int,
     /** Ping interval; a peer that misses one pong is dropped. */
@@ -233,21 +233,21 @@ export const CONFIG_TABLE: readonly Option[] = [
     path: 'ws.ratePerSec',
     kind: 'int',
     default: '20',
-    doc: 'Frames per second per connection (token bucket refill; 0 disables)',
+    doc: 'Frames per second processed per connection; a faster sender is slowed down, never refused (token bucket refill; 0 disables)',
   },
   {
     env: 'CHAT_WS_BURST',
     path: 'ws.rateBurst',
     kind: 'int',
     default: '40',
-    doc: 'Token bucket size per connection',
+    doc: 'Token bucket size per connection: frames processed at once after a pause',
   },
   {
-    env: 'CHAT_WS_RATE_STRIKES',
-    path: 'ws.rateStrikes',
+    env: 'CHAT_WS_THROTTLE_MAX_MS',
+    path: 'ws.throttleMaxMs',
     kind: 'int',
-    default: '50',
-    doc: 'Rate-limited frames (answered with `RATE_LIMITED` errors) after which the connection is closed with 4129; each accepted frame takes one strike off',
+    default: '60000',
+    doc: 'A connection that keeps sending faster than `CHAT_WS_RATE` is throttled (its frames are read more slowly, none is dropped); throttled without a break this long, it is closed with 4129 once its stored messages are echoed (0 never closes)',
   },
   {
     env: 'CHAT_WS_SLOW_CONSUMER_BYTES',

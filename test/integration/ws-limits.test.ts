@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRoom, history } from '../support/api.js';
+import type { Message } from '../../src/protocol/rest.js';
+import { allMessages, createRoom } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { eventually, sleep, TestClient } from '../support/ws-client.js';
 
@@ -10,31 +11,222 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The `message` frames a client received, in order. */
+const messagesOf = (client: TestClient | OriginalClient): Message[] =>
+  client instanceof OriginalClient
+    ? client.messages
+    : client.received.flatMap((f) => (f.type === 'message' ? [f.data] : []));
+
+/**
+ * A client written against the original API: it knows `message` frames and
+ * nothing else (no error frames, no client_id, no waiting for the join).
+ */
+class OriginalClient {
+  readonly messages: Message[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as { type: string; data: unknown };
+      if (frame.type === 'message') this.messages.push(frame.data as Message);
+    });
+  }
+
+  static connect(wsUrl: string, roomId: string, username: string): Promise<OriginalClient> {
+    const ws = new WebSocket(`${wsUrl}/ws/chat/${roomId}?username=${username}`);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new OriginalClient(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(content: string): void {
+    this.ws.send(JSON.stringify({ type: 'message', content }));
+  }
+}
+
 describe('rate limits', () => {
-  it('answers frames over the per-connection rate with RATE_LIMITED errors, then closes an abuser with 4129', async () => {
-    server = await startServer({ ws: { ratePerSec: 5, rateBurst: 5, rateStrikes: 10 } });
-    const room = await createRoom(server.url);
-    const spammer = await TestClient.join(server.wsUrl, room.id, 'spammer');
-    const bystander = await TestClient.join(server.wsUrl, room.id, 'bystander');
-    for (let i = 0; i < 40; i++) spammer.send({ type: 'message', content: `spam ${i}` });
-    const error = await spammer.next('error');
-    expect(error.code).toBe('RATE_LIMITED');
-    expect((await spammer.closed).code).toBe(4129);
-    // the burst got through (and was stored), the rest did not; the close can
-    // overtake the burst's commit (PostgreSQL), so wait for the commit
-    let stored = await history(server.url, room.id);
-    for (let i = 0; i < 100 && stored.length < 5; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      stored = await history(server.url, room.id);
+  it('slows down clients that send 200 messages at once: every member gets all of them, in order, once (default configuration)', async () => {
+    server = await startServer();
+    expect(server.config.ws.ratePerSec).toBeGreaterThan(0);
+    const [room, other] = await Promise.all([createRoom(server.url), createRoom(server.url)]);
+    const member = await TestClient.join(server.wsUrl, room.id, 'member');
+    const bystander = await TestClient.join(server.wsUrl, other.id, 'bystander');
+    const withIds = await TestClient.join(server.wsUrl, room.id, 'with-ids');
+    const withoutIds = await TestClient.join(server.wsUrl, room.id, 'without-ids');
+    const original = await OriginalClient.connect(server.wsUrl, room.id, 'original');
+    const count = 200;
+    for (let i = 0; i < count; i++) {
+      withIds.send({ type: 'message', content: `with-ids ${i}`, client_id: `id-${i}` });
+      withoutIds.send({ type: 'message', content: `without-ids ${i}` });
+      original.send(`original ${i}`);
     }
-    expect(stored.length).toBeGreaterThanOrEqual(5);
-    expect(stored.length).toBeLessThan(12);
-    expect((await bystander.say('still here')).content).toBe('still here');
-    await bystander.close();
+    // Same room and another room: both chat normally while the senders are throttled.
+    expect((await member.say('member here', 'm-1')).content).toBe('member here');
+    expect((await bystander.say('bystander here')).content).toBe('bystander here');
+
+    const total = 3 * count + 1;
+    const everyone = [member, withIds, withoutIds, original];
+    await eventually(
+      () => everyone.every((c) => messagesOf(c).length >= total),
+      30_000,
+      'every member got every message',
+    );
+    const stored = await allMessages(server.url, room.id);
+    expect(stored).toHaveLength(total);
+    for (const client of everyone) {
+      const got = messagesOf(client);
+      // the room's one order, each message once, the same at every member
+      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(got.map((m) => m.id)).toEqual(stored.map((m) => m.id));
+      for (const name of ['with-ids', 'without-ids', 'original']) {
+        expect(got.filter((m) => m.username === name).map((m) => m.content)).toEqual(
+          Array.from({ length: count }, (_, i) => `${name} ${i}`),
+        );
+      }
+    }
+    expect(
+      messagesOf(withIds)
+        .filter((m) => m.username === 'with-ids')
+        .map((m) => m.client_id),
+    ).toEqual(Array.from({ length: count }, (_, i) => `id-${i}`));
+    // nothing was refused
+    for (const client of [member, withIds, withoutIds]) expect(client.pending('error')).toEqual([]);
+    expect(messagesOf(bystander).map((m) => m.content)).toEqual(['bystander here']);
+    original.ws.close();
+    await Promise.all([member.close(), bystander.close(), withIds.close(), withoutIds.close()]);
+  }, 40_000);
+
+  it('closes a client throttled without a break for CHAT_WS_THROTTLE_MAX_MS with 4129, only after echoing every message it stored', async () => {
+    server = await startServer({ ws: { ratePerSec: 50, rateBurst: 10, throttleMaxMs: 500 } });
+    const [room, other] = await Promise.all([createRoom(server.url), createRoom(server.url)]);
+    const member = await TestClient.join(server.wsUrl, room.id, 'member');
+    const bystander = await TestClient.join(server.wsUrl, other.id, 'bystander');
+    const flooder = await TestClient.join(server.wsUrl, room.id, 'flooder');
+    const sent = 5_000; // about 300 KB: far more than 500 ms at 50 frames/s
+    for (let i = 0; i < sent; i++) {
+      flooder.send({
+        type: 'message',
+        content: `flood ${i}`,
+        ...(i % 2 ? { client_id: `f${i}` } : {}),
+      });
+    }
+    expect((await flooder.closed).code).toBe(4129);
+
+    // Every echo came before the close (`received` is final once closed), and
+    // exactly the echoed messages were stored: the client knows what to resend.
+    const echoed = messagesOf(flooder);
+    const stored = await allMessages(server.url, room.id);
+    expect(echoed.map((m) => m.id)).toEqual(stored.map((m) => m.id));
+    expect(echoed.map((m) => m.content)).toEqual(
+      Array.from({ length: echoed.length }, (_, i) => `flood ${i}`),
+    );
+    // throttled frames were processed before the close, not just the burst
+    expect(echoed.length).toBeGreaterThan(10);
+    expect(echoed.length).toBeLessThan(sent);
+    expect(flooder.pending('error')).toEqual([]);
+
+    // the room saw the same messages, and carries on; so does another room
+    await eventually(() => messagesOf(member).length === echoed.length, 5_000, 'member got all');
+    expect(messagesOf(member).map((m) => m.id)).toEqual(stored.map((m) => m.id));
+    expect(await member.next('leave', (d) => d.username === 'flooder')).toMatchObject({
+      username: 'flooder',
+    });
+    expect((await member.say('still here')).content).toBe('still here');
+    expect((await bystander.say('unaffected')).content).toBe('unaffected');
+    expect(server.app.gateway.queuedFrames()).toBe(0);
+    await Promise.all([member.close(), bystander.close()]);
+  });
+
+  it('does not drop a throttled client whose pongs wait unread behind its own frames', async () => {
+    server = await startServer({ ws: { heartbeatMs: 100, ratePerSec: 100, rateBurst: 10 } });
+    const room = await createRoom(server.url);
+    const member = await TestClient.join(server.wsUrl, room.id, 'member');
+    const busy = await TestClient.join(server.wsUrl, room.id, 'busy');
+    const count = 300; // about 3 s of throttling: some 30 heartbeat rounds
+    for (let i = 0; i < count; i++) busy.send({ type: 'message', content: `busy ${i}` });
+    await eventually(() => messagesOf(busy).length === count, 15_000, 'all echoed');
+    expect(messagesOf(busy).map((m) => m.content)).toEqual(
+      Array.from({ length: count }, (_, i) => `busy ${i}`),
+    );
+    // once the backlog is read, its pongs are seen again: still connected later
+    await sleep(300);
+    expect((await busy.say('still connected')).content).toBe('still connected');
+    expect(member.pending('leave')).toEqual([]);
+    await Promise.all([member.close(), busy.close()]);
+  });
+
+  it('stores every frame read before a client closed, though it closed while throttled, in order', async () => {
+    server = await startServer({ ws: { ratePerSec: 100, rateBurst: 10 } });
+    const room = await createRoom(server.url);
+    const leaver = await TestClient.join(server.wsUrl, room.id, 'leaver');
+    const count = 200;
+    for (let i = 0; i < count; i++) leaver.send({ type: 'message', content: `bye ${i}` });
+    // its close frame came in the same read as its messages: it is gone before
+    // they are processed, yet they are processed, in order, at the rate
+    expect((await leaver.close()).code).toBe(1005);
+    await eventually(
+      async () => (await allMessages(server?.url ?? '', room.id)).length >= count,
+      10_000,
+      'all stored',
+    );
+    const stored = await allMessages(server.url, room.id);
+    expect(stored.map((m) => m.content)).toEqual(
+      Array.from({ length: count }, (_, i) => `bye ${i}`),
+    );
+    expect(server.app.gateway.queuedFrames()).toBe(0);
+  });
+
+  it('holds at most about one socket read of frames in memory for a flooding connection', async () => {
+    server = await startServer({ ws: { ratePerSec: 100, rateBurst: 10, throttleMaxMs: 1_000 } });
+    const room = await createRoom(server.url);
+    const member = await TestClient.join(server.wsUrl, room.id, 'member');
+    const flooder = await TestClient.join(server.wsUrl, room.id, 'flooder');
+    const frame = JSON.stringify({ type: 'get_users' }); // 20 bytes, 26 on the wire
+    const sent = 40_000; // about 1 MB
+    for (let i = 0; i < sent; i++) flooder.ws.send(frame);
+    let most = 0;
+    let closed = false;
+    void flooder.closed.then(() => {
+      closed = true;
+    });
+    while (!closed) {
+      most = Math.max(most, server.app.gateway.queuedFrames());
+      await sleep(5);
+    }
+    expect((await flooder.closed).code).toBe(4129);
+    expect(most).toBeGreaterThan(0);
+    // a read is at most 64 KiB, about 2 500 of these frames; never the whole flood
+    expect(most * 26).toBeLessThanOrEqual(2 * 64 * 1024);
+    expect(server.app.gateway.queuedFrames()).toBe(0);
+    expect((await member.say('still here')).content).toBe('still here');
+    await member.close();
+  });
+
+  it('at shutdown, stores and echoes every frame it read (waiting ones too) before closing with 1001', async () => {
+    const running = await startServer();
+    server = running;
+    const room = await createRoom(running.url);
+    const member = await TestClient.join(running.wsUrl, room.id, 'member');
+    const sender = await TestClient.join(running.wsUrl, room.id, 'sender');
+    const count = 200;
+    for (let i = 0; i < count; i++) sender.send({ type: 'message', content: `m ${i}` });
+    await eventually(() => running.app.gateway.queuedFrames() > 0, 5_000, 'throttled');
+    const echoedBefore = messagesOf(sender).length;
+    const waiting = running.app.gateway.queuedFrames();
+    server = undefined;
+    await running.close();
+    expect((await sender.closed).code).toBe(1001);
+    const echoed = messagesOf(sender);
+    // nothing read was left behind, and nothing overtook the 1001
+    expect(echoed.length).toBeGreaterThanOrEqual(echoedBefore + waiting);
+    expect(echoed.map((m) => m.content)).toEqual(
+      Array.from({ length: echoed.length }, (_, i) => `m ${i}`),
+    );
+    await member.closed;
+    expect(messagesOf(member).map((m) => m.id)).toEqual(echoed.map((m) => m.id));
   });
 
   it('lets a client within the rate send freely', async () => {
-    server = await startServer({ ws: { ratePerSec: 50, rateBurst: 10, rateStrikes: 5 } });
+    server = await startServer({ ws: { ratePerSec: 50, rateBurst: 10 } });
     const room = await createRoom(server.url);
     const c = await TestClient.join(server.wsUrl, room.id, 'calm');
     for (let i = 0; i < 10; i++) await c.say(`m${i}`);

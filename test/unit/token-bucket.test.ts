@@ -24,4 +24,15 @@ describe('TokenBucket', () => {
       false,
     ]);
   });
+
+  it('tells how long until the next token', () => {
+    const bucket = new TokenBucket(2, 20, 0);
+    expect(bucket.msUntilToken(0)).toBe(0);
+    bucket.take(0);
+    bucket.take(0);
+    expect(bucket.msUntilToken(0)).toBe(50); // one token every 50 ms at 20/s
+    expect(bucket.msUntilToken(30)).toBeCloseTo(20);
+    expect(bucket.msUntilToken(50)).toBe(0);
+    expect(bucket.take(50)).toBe(true);
+  });
 });

@@ -25,6 +25,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds until `take` can succeed; 0 when it can now. */
+  msUntilToken(now: number = performance.now()): number {
+    const tokens = this.tokens + ((now - this.last) * this.ratePerSec) / 1000;
+    return tokens >= 1 ? 0 : ((1 - tokens) * 1000) / this.ratePerSec;
+  }
+
   /** True once the bucket has refilled completely, i.e. it carries no state worth keeping. */
   isFull(now: number = performance.now()): boolean {
     return this.tokens + ((now - this.last) * this.ratePerSec) / 1000 >= this.capacity;

@@ -1,23 +1,37 @@
 import type { Duplex } from 'node:stream';
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
-import { TokenBucket } from '../util/token-bucket.js';
+import { FrameThrottle } from './frame-throttle.js';
 
 export interface ConnectionLimits {
   slowConsumerBytes: number;
+  /** Inbound frames per second (0: unlimited) and burst; see `FrameThrottle`. */
   ratePerSec: number;
   rateBurst: number;
-  rateStrikes: number;
+  /** Throttled without a break this long: closed with 4129. 0 never closes. */
+  throttleMaxMs: number;
 }
 
-export type FrameAdmission = 'ok' | 'limited' | 'abuse';
+export interface ConnectionHooks {
+  /** Processes one inbound frame (the dispatcher). */
+  frame(conn: ChatConnection, data: RawData, isBinary: boolean): void;
+  /** The connection's inbound frames started (true) or stopped (false) waiting for the rate. */
+  backlog?(conn: ChatConnection, waiting: boolean): void;
+}
 
 /** Frames are pre-encoded Buffers; without this ws would send them as binary. */
 const TEXT = { binary: false } as const;
 
 /** Time a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Most time a rate-limit close waits for the echoes of the connection's stored
+ * messages (they can only be late if the bus or store is failing; a client then
+ * finds them by resuming).
+ */
+const ECHO_WAIT_MS = 5_000;
 
 /**
  * Write coalescing: the first frame sent to a socket in a tick corks it, and every
@@ -32,7 +46,7 @@ const uncorkAll = (): void => {
   corked.length = 0;
 };
 
-/** One open WebSocket in one room: delivery state, backpressure and rate limiting. */
+/** One open WebSocket in one room: delivery state, backpressure and inbound rate limiting. */
 export class ChatConnection {
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   lastSeq = 0;
@@ -47,8 +61,16 @@ export class ChatConnection {
   private corkedBytes = 0;
   /** The code this server closed the connection with, if it did. */
   closeCode: number | null = null;
-  private readonly bucket: TokenBucket | null;
-  private strikes = 0;
+  /** Inbound rate limiting; null when unlimited. */
+  private readonly inbound: FrameThrottle | null;
+  /** No more inbound frames are processed (closing, shutting down). */
+  private readingStopped = false;
+  /** `message` frames handed to the MessageService and not settled yet. */
+  private sendsInFlight = 0;
+  /** Highest seq this connection stored; its echo must go out before a rate-limit close. */
+  private storedSeq = 0;
+  /** A close waiting for `sendsInFlight` to settle and `storedSeq` to be echoed. */
+  private closeWhenEchoed: { code: number; reason: string; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     readonly ws: WebSocket,
@@ -56,9 +78,28 @@ export class ChatConnection {
     readonly username: string,
     readonly ip: string,
     private readonly limits: ConnectionLimits,
+    private readonly hooks: ConnectionHooks,
   ) {
-    this.bucket =
-      limits.ratePerSec > 0 ? new TokenBucket(limits.rateBurst, limits.ratePerSec) : null;
+    this.inbound =
+      limits.ratePerSec > 0
+        ? new FrameThrottle(
+            {
+              ratePerSec: limits.ratePerSec,
+              burst: limits.rateBurst,
+              maxThrottledMs: limits.throttleMaxMs,
+            },
+            {
+              pauseReading: () => this.ws.pause(),
+              resumeReading: () => {
+                if (!this.readingStopped) this.ws.resume();
+              },
+              process: (data, isBinary) => hooks.frame(this, data, isBinary),
+              overLimit: () =>
+                this.closeAfterEchoes(CloseCode.RATE_LIMITED, 'Rate limit exceeded for too long'),
+              backlog: (waiting) => hooks.backlog?.(this, waiting),
+            },
+          )
+        : null;
   }
 
   get isOpen(): boolean {
@@ -126,6 +167,7 @@ export class ChatConnection {
     if (seq <= this.lastSeq) return;
     this.lastSeq = seq;
     this.sendRaw(frame);
+    if (this.closeWhenEchoed) this.closeIfEchoed();
   }
 
   /** Holds live messages until `endReplay`, so a replay and live traffic never interleave. */
@@ -139,15 +181,70 @@ export class ChatConnection {
     for (const { seq, frame } of held) this.deliverMessage(seq, frame);
   }
 
-  /** Token bucket per connection; repeated violations become abuse. */
-  admitFrame(): FrameAdmission {
-    if (!this.bucket) return 'ok';
-    if (this.bucket.take()) {
-      if (this.strikes > 0) this.strikes--;
-      return 'ok';
+  /**
+   * An inbound frame, in the order the socket delivered it. Over the rate it
+   * waits (and reading pauses); frames read after the server decided to close
+   * are not processed.
+   */
+  receive(data: RawData, isBinary: boolean): void {
+    if (this.readingStopped || this.closing) return;
+    if (this.inbound) this.inbound.push(data, isBinary);
+    else this.hooks.frame(this, data, isBinary);
+  }
+
+  /**
+   * True when the server held back reading from this peer at any time since the
+   * last call: the peer's pong may be waiting, unread, behind its own frames.
+   */
+  readingHeldSinceCheck(): boolean {
+    const throttled = this.inbound?.takeHeld() ?? false;
+    return throttled || this.closeWhenEchoed !== null;
+  }
+
+  /** Frames waiting for the rate limit. */
+  get queuedFrames(): number {
+    return this.inbound?.queued ?? 0;
+  }
+
+  /** Stops reading and processes every frame already read, at once (shutdown). */
+  stopReading(): void {
+    this.readingStopped = true;
+    this.ws.pause();
+    this.inbound?.flush();
+  }
+
+  /** A `message` frame was handed to the MessageService. */
+  sendStarted(): void {
+    this.sendsInFlight++;
+  }
+
+  /** That send settled; `seq` is the stored message's if it was new (0 otherwise). */
+  sendSettled(seq: number): void {
+    this.sendsInFlight--;
+    if (seq > this.storedSeq) this.storedSeq = seq;
+    if (this.closeWhenEchoed) this.closeIfEchoed();
+  }
+
+  /**
+   * Stops reading (unprocessed frames are dropped) and closes once every message
+   * this connection stored has been echoed to it, so the close never overtakes an
+   * echo: the client knows exactly which of its messages were stored.
+   */
+  closeAfterEchoes(code: number, reason: string): void {
+    if (this.closing || this.closeWhenEchoed) return;
+    this.readingStopped = true;
+    this.ws.pause();
+    this.inbound?.stop();
+    const timer = setTimeout(() => this.close(code, reason), ECHO_WAIT_MS).unref();
+    this.closeWhenEchoed = { code, reason, timer };
+    this.closeIfEchoed();
+  }
+
+  private closeIfEchoed(): void {
+    const pending = this.closeWhenEchoed;
+    if (pending && this.sendsInFlight === 0 && this.lastSeq >= this.storedSeq) {
+      this.close(pending.code, pending.reason);
     }
-    this.strikes++;
-    return this.strikes > this.limits.rateStrikes ? 'abuse' : 'limited';
   }
 
   close(code: number, reason: string): void {
@@ -155,6 +252,8 @@ export class ChatConnection {
     this.closing = true;
     this.closeCode = code;
     this.held = null;
+    if (this.closeWhenEchoed) clearTimeout(this.closeWhenEchoed.timer);
+    this.closeWhenEchoed = null;
     // A paused socket (still joining) must read the peer's close frame.
     this.ws.resume();
     this.ws.close(code, reason);

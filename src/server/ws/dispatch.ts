@@ -1,5 +1,5 @@
 import type { RawData } from 'ws';
-import { CloseCode, ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
@@ -19,7 +19,10 @@ export interface DispatchDeps {
 
 export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boolean) => void;
 
-/** Turns one inbound frame into a service call; every failure becomes an error frame. */
+/**
+ * Turns one inbound frame into a service call; every failure becomes an error
+ * frame. Rate limiting happens before, in the connection (frames wait their turn).
+ */
 export function createDispatcher({
   messages,
   presence,
@@ -37,15 +40,6 @@ export function createDispatcher({
   };
 
   return (conn, data, isBinary) => {
-    const admission = conn.admitFrame();
-    if (admission === 'abuse') {
-      conn.close(CloseCode.RATE_LIMITED, 'Rate limit exceeded repeatedly');
-      return;
-    }
-    if (admission === 'limited') {
-      conn.sendError(ErrorCode.RATE_LIMITED, 'Too many frames; slow down');
-      return;
-    }
     if (isBinary) {
       conn.sendError(ErrorCode.INVALID_FRAME, 'Binary frames are not supported; send JSON text');
       return;
@@ -60,6 +54,8 @@ export function createDispatcher({
       case 'message': {
         metrics?.messagesReceived.inc();
         const started = performance.now();
+        // Counted, so that a rate-limit close waits for this message's echo.
+        conn.sendStarted();
         messages
           .send({
             roomId: conn.roomId,
@@ -67,18 +63,36 @@ export function createDispatcher({
             content: frame.content,
             clientId: frame.client_id,
           })
-          .then((result) => {
-            if (!result.ok)
-              conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
-            // A retried send: the room heard it the first time; confirm to the sender only.
-            else if (result.duplicate) conn.send({ type: 'message', data: result.message });
-            // Resolved after the commit and the publish, which wrote the echo locally.
-            else metrics?.sendLatency.observe((performance.now() - started) / 1000);
-          })
-          .catch((error: unknown) => failed(conn, error, frame.client_id));
+          .then(
+            (result) => {
+              let stored = 0;
+              try {
+                if (!result.ok)
+                  conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
+                // A retried send: the room heard it the first time; confirm to the sender only.
+                else if (result.duplicate) conn.send({ type: 'message', data: result.message });
+                // Resolved after the commit and the publish, which wrote the echo locally.
+                else {
+                  stored = result.message.seq;
+                  metrics?.sendLatency.observe((performance.now() - started) / 1000);
+                }
+              } finally {
+                conn.sendSettled(stored);
+              }
+            },
+            (error: unknown) => {
+              try {
+                failed(conn, error, frame.client_id);
+              } finally {
+                conn.sendSettled(0);
+              }
+            },
+          );
         return;
       }
       case 'typing':
+        // Left already (a frame processed after the socket closed): no one to show it for.
+        if (!conn.isOpen) return;
         presence
           .typing(conn.roomId, conn.username, frame.is_typing)
           .catch((error: unknown) => failed(conn, error));

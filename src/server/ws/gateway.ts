@@ -61,6 +61,8 @@ export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
   private readonly perIp = new Map<string, number>();
+  /** Connections with inbound frames waiting for the rate limit (possibly closed already). */
+  private readonly backlogged = new Set<ChatConnection>();
   private readonly handleFrame: FrameHandler;
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
@@ -97,6 +99,13 @@ export class WsGateway {
   /** Client addresses with open sockets (for leak checks). */
   trackedAddresses(): number {
     return this.perIp.size;
+  }
+
+  /** Inbound frames waiting for the rate limit, over all connections (for memory checks). */
+  queuedFrames(): number {
+    let n = 0;
+    for (const conn of this.backlogged) n += conn.queuedFrames;
+    return n;
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -193,14 +202,27 @@ export class WsGateway {
     }
     if (ws.readyState !== ws.OPEN) return;
 
-    const c = new ChatConnection(ws, roomId, username, ip, {
-      slowConsumerBytes: config.ws.slowConsumerBytes,
-      ratePerSec: config.ws.ratePerSec,
-      rateBurst: config.ws.rateBurst,
-      rateStrikes: config.ws.rateStrikes,
-    });
+    const c = new ChatConnection(
+      ws,
+      roomId,
+      username,
+      ip,
+      {
+        slowConsumerBytes: config.ws.slowConsumerBytes,
+        ratePerSec: config.ws.ratePerSec,
+        rateBurst: config.ws.rateBurst,
+        throttleMaxMs: config.ws.throttleMaxMs,
+      },
+      {
+        frame: this.handleFrame,
+        backlog: (connection, waiting) => {
+          if (waiting) this.backlogged.add(connection);
+          else this.backlogged.delete(connection);
+        },
+      },
+    );
     conn = c;
-    ws.on('message', (data, isBinary) => this.handleFrame(c, data, isBinary));
+    ws.on('message', (data, isBinary) => c.receive(data, isBinary));
     ws.on('pong', () => {
       c.isAlive = true;
     });
@@ -243,10 +265,14 @@ export class WsGateway {
     conn.endReplay();
   }
 
-  /** Drops peers that did not answer the previous ping (A4 README heartbeat). */
+  /**
+   * Drops peers that did not answer the previous ping (A4 README heartbeat). A
+   * peer whose reading the rate limit held back is spared: its pong may sit
+   * unread behind its own frames (throttling ends, or closes it, in bounded time).
+   */
   private checkHeartbeats(): void {
     for (const conn of this.deps.hub.connections()) {
-      if (!conn.isAlive) {
+      if (!conn.readingHeldSinceCheck() && !conn.isAlive) {
         this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
         conn.ws.terminate();
         continue;
@@ -256,10 +282,16 @@ export class WsGateway {
     }
   }
 
-  /** Refuses new upgrades, closes every socket with 1001 and waits for them to go. */
+  /**
+   * Refuses new upgrades, stops reading, stores every frame already read (those
+   * waiting for the rate limit too) and waits for their echoes, then closes every
+   * socket with 1001 and waits for them to go.
+   */
   async close(): Promise<void> {
     this.accepting = false;
     clearInterval(this.heartbeat);
+    for (const conn of [...this.deps.hub.connections(), ...this.backlogged]) conn.stopReading();
+    await this.deps.messages.drain();
     const closed = [...this.sockets].map(
       (ws) =>
         new Promise<void>((resolve) => {
