@@ -1,5 +1,6 @@
-// Builds the server (dist/server/main.js, and cluster.js for `npm run start:cluster`,
-// which forks main.js once per worker) and the browser client (one minified bundle
+// Builds the server (dist/server/main.js, cluster.js for `npm run start:cluster`,
+// which forks main.js once per worker, and admin.js for `npm run backup`, `restore`
+// and `bump-epoch`) and the browser client (one minified bundle
 // plus static assets) into dist/.
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
@@ -11,7 +12,11 @@ await mkdir('dist/public', { recursive: true });
 await Promise.all([
   build({
     ...NODE_BUNDLE,
-    entryPoints: { main: 'src/server/main.ts', cluster: 'src/server/cluster.ts' },
+    entryPoints: {
+      main: 'src/server/main.ts',
+      cluster: 'src/server/cluster.ts',
+      admin: 'src/server/admin.ts',
+    },
     outdir: 'dist/server',
   }),
   build({

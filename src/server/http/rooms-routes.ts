@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { EPOCH_HEADER } from '../../protocol/frames.js';
 import {
   CreateRoomBody,
   ErrorBody,
@@ -47,14 +48,27 @@ export function registerRoomRoutes(app: FastifyInstance, rooms: RoomService): vo
     {
       schema: {
         summary: 'Message history: the most recent `limit` messages, oldest first',
+        description:
+          'The `Parley-Epoch` response header names the history epoch; a client resuming ' +
+          'over WebSocket sends it back as `epoch=` with `since=`.',
         tags: ['messages'],
         params: RoomParams,
         querystring: HistoryQuery,
         response: { 200: Type.Array(Message), ...errors },
       },
     },
-    async (request) =>
-      rooms.history(request.params.room_id, request.query.limit, request.query.before),
+    async (request, reply) => {
+      // Read before the page: a page is never labelled with a newer epoch than its
+      // data (at worst an older one, which costs the client one extra reload).
+      const epoch = await rooms.epoch();
+      const page = await rooms.history(
+        request.params.room_id,
+        request.query.limit,
+        request.query.before,
+      );
+      reply.header(EPOCH_HEADER, epoch);
+      return page;
+    },
   );
 
   app.delete<{ Params: RoomParams }>(

@@ -1,6 +1,7 @@
 /**
  * Numbered SQLite migrations; `PRAGMA user_version` records the last applied.
- * Append new ones; never edit an applied one.
+ * Append new ones; never edit an applied one. Versions may have gaps; they are
+ * applied in ascending order whatever their order here.
  */
 export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -27,6 +28,18 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       -- idempotent sends: one message per client-generated id per room, forever
       CREATE UNIQUE INDEX messages_room_client_id ON messages (room_id, client_id)
         WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 3,
+    sql: `
+      -- key/value facts about the database as a whole
+      CREATE TABLE parley_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- the history epoch (see ChatStore.epoch); a restore sets a new one
+      INSERT INTO parley_meta (key, value) VALUES ('epoch', lower(hex(randomblob(8))));
     `,
   },
 ];
