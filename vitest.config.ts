@@ -37,6 +37,7 @@ export default defineConfig({
                   'test/integration/{store,bus,presence,cluster}.*.test.ts',
                   'test/integration/process-lifecycle.test.ts',
                   'test/integration/upgrade-crash.test.ts',
+                  'test/integration/backup-restore.test.ts',
                 ],
                 env: { CHAT_TEST_BACKEND: 'postgres-redis' },
                 // after the default run, not beside it: timing-sensitive tests

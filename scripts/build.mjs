@@ -1,6 +1,7 @@
-// Builds the server (dist/server/main.js, and cluster.js for `npm run start:cluster`,
-// which forks main.js once per worker) and the browser client (one minified bundle
-// plus static assets, then the service worker that caches them) into dist/.
+// Builds the server (dist/server/main.js, cluster.js for `npm run start:cluster`,
+// which forks main.js once per worker, and admin.js for `npm run backup`, `restore`
+// and `bump-epoch`) and the browser client (one minified bundle plus static assets,
+// then the service worker that caches them) into dist/.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
@@ -12,7 +13,11 @@ await mkdir('dist/public', { recursive: true });
 await Promise.all([
   build({
     ...NODE_BUNDLE,
-    entryPoints: { main: 'src/server/main.ts', cluster: 'src/server/cluster.ts' },
+    entryPoints: {
+      main: 'src/server/main.ts',
+      cluster: 'src/server/cluster.ts',
+      admin: 'src/server/admin.ts',
+    },
     outdir: 'dist/server',
   }),
   build({

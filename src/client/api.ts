@@ -2,6 +2,7 @@
 // can be shown to a person as is.
 
 import { ErrorCode } from '../protocol/error-codes.js';
+import { EPOCH_HEADER } from '../protocol/frames.js';
 import type { Message, Room } from '../protocol/rest.js';
 
 export class ApiError extends Error {
@@ -41,6 +42,12 @@ export function describeErrorBody(body: unknown, status: number): string {
   return `Request failed (HTTP ${status}).`;
 }
 
+/** A page of history and the epoch its seqs belong to. */
+export interface Page {
+  messages: Message[];
+  epoch: string | null;
+}
+
 export interface ApiOptions {
   /** Prefix of every path, e.g. '' for the same origin. @default '' */
   base?: string;
@@ -70,17 +77,34 @@ export class Api {
   }
 
   /** The most recent `limit` messages (with seq < `before`, if given), oldest first. */
-  messages(roomId: string, opts: { limit?: number; before?: number } = {}): Promise<Message[]> {
+  async messages(
+    roomId: string,
+    opts: { limit?: number; before?: number } = {},
+  ): Promise<Message[]> {
+    return (await this.messagePage(roomId, opts)).messages;
+  }
+
+  /** Like `messages`, with the history epoch the seqs belong to (null if the server gave none). */
+  async messagePage(roomId: string, opts: { limit?: number; before?: number } = {}): Promise<Page> {
     const q = new URLSearchParams();
     q.set('limit', String(opts.limit ?? 100));
     if (opts.before !== undefined) q.set('before', String(opts.before));
-    return this.request<Message[]>(
+    const { data, headers } = await this.exchange<Message[]>(
       'GET',
       `/api/chat/rooms/${encodeURIComponent(roomId)}/messages?${q.toString()}`,
     );
+    return { messages: data, epoch: headers.get(EPOCH_HEADER) };
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).data;
+  }
+
+  private async exchange<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ data: T; headers: Headers }> {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), this.timeoutMs);
     let res: Response;
@@ -107,7 +131,7 @@ export class Api {
     } finally {
       clearTimeout(timer);
     }
-    if (res.status === 204) return undefined as T;
+    if (res.status === 204) return { data: undefined as T, headers: res.headers };
     let parsed: unknown = null;
     try {
       parsed = await res.json();
@@ -122,6 +146,6 @@ export class Api {
         typeof code === 'string' ? code : undefined,
       );
     }
-    return parsed as T;
+    return { data: parsed as T, headers: res.headers };
   }
 }

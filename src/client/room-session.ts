@@ -65,8 +65,13 @@ export interface RoomSessionOptions {
   username: string;
   api: Api;
   store: KeyValueStore;
-  /** Builds the WebSocket URL. */
-  wsUrl: (roomId: string, username: string, since: number | undefined) => string;
+  /** Builds the WebSocket URL; `epoch` (sent with `since` only) is the history epoch of `since`. */
+  wsUrl: (
+    roomId: string,
+    username: string,
+    since: number | undefined,
+    epoch?: string | undefined,
+  ) => string;
   socketFactory?: SocketFactory;
   /** @default RECONNECT_BACKOFF */
   backoff?: BackoffOptions;
@@ -143,6 +148,8 @@ export class RoomSession {
   private knownUsers = new Set<string>();
   private historyState: HistoryState = { kind: 'loading' };
   private historyLoaded = false;
+  /** The history epoch our seqs belong to (from the server), null while unknown. */
+  private epoch: string | null = null;
   /** Bumped whenever the timeline is rebuilt, to drop stale "load older" answers. */
   private historyGen = 0;
   private hasOlderFlag = false;
@@ -166,7 +173,13 @@ export class RoomSession {
     this.maxContentLength = opts.maxContentLength ?? DEFAULT_LIMITS.maxContentLength;
     this.outbox = new Outbox(opts.store, opts.roomId, opts.username);
     this.client = new ChatClient({
-      url: (since) => opts.wsUrl(opts.roomId, opts.username, since),
+      url: (since) =>
+        opts.wsUrl(
+          opts.roomId,
+          opts.username,
+          since,
+          since === undefined ? undefined : (this.epoch ?? undefined),
+        ),
       getSince: () => (this.historyLoaded ? (this.timeline.lastSeq ?? 0) : undefined),
       prepare: () => this.prepare(),
       socketFactory: opts.socketFactory,
@@ -308,8 +321,14 @@ export class RoomSession {
     this.loadingOlderFlag = true;
     this.emitOlder();
     try {
-      const msgs = await this.api.messages(this.roomId, { limit: this.pageSize, before: first });
+      const page = await this.api.messagePage(this.roomId, { limit: this.pageSize, before: first });
       if (gen !== this.historyGen || this.stopped) return;
+      if (page.epoch !== null && this.epoch !== null && page.epoch !== this.epoch) {
+        // The history was replaced (a restore): this page belongs to another one.
+        this.reload();
+        return;
+      }
+      const msgs = page.messages;
       this.absorb(msgs);
       this.hasOlderFlag = msgs.length >= this.pageSize && (msgs[0]?.seq ?? 1) > 1;
       this.events.emit('timeline', { reason: 'older' });
@@ -339,7 +358,7 @@ export class RoomSession {
       }),
       c.on('error', (d) => this.onError(d)),
       c.on('room_deleted', (d) => this.onRoomDeleted(d)),
-      c.on('resync', () => this.onResync()),
+      c.on('resync', (d) => this.onResync(d)),
       this.typing.onChange((names) => this.events.emit('typing', names)),
     );
   }
@@ -350,7 +369,10 @@ export class RoomSession {
     this.setHistory({ kind: 'loading' });
     let msgs: Message[];
     try {
-      msgs = await this.api.messages(this.roomId, { limit: this.pageSize });
+      const page = await this.api.messagePage(this.roomId, { limit: this.pageSize });
+      msgs = page.messages;
+      // Without the header (an older server, a proxy), the last resync's epoch stands.
+      this.epoch = page.epoch ?? this.epoch;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         this.setHistory({ kind: 'not_found' });
@@ -365,6 +387,9 @@ export class RoomSession {
     this.timeline.clear();
     this.loadingOlderFlag = false;
     this.absorb(msgs);
+    // After a restore the room may end before notices we placed: keep them at the end.
+    const end = this.timeline.lastSeq ?? 0;
+    for (const n of this.noticeList) if (n.afterSeq > end) n.afterSeq = end;
     this.hasOlderFlag = msgs.length >= this.pageSize && (msgs[0]?.seq ?? 1) > 1;
     this.historyLoaded = true;
     this.setHistory({ kind: 'ready' });
@@ -447,9 +472,15 @@ export class RoomSession {
     this.events.emit('announce', 'This room was deleted.');
   }
 
-  private onResync(): void {
-    // Too much was missed to replay: rebuild from REST through a fresh connection
-    // (prepare() reloads, then we resume from the reloaded newest seq).
+  private onResync(d: ServerEvents['resync']): void {
+    // Too much was missed to replay, or our position is from a history that was
+    // replaced (a restore): rebuild from REST through a fresh connection (prepare()
+    // reloads and replaces the timeline, then we resume from its newest seq).
+    if (typeof d.epoch === 'string') this.epoch = d.epoch;
+    this.reload();
+  }
+
+  private reload(): void {
     this.historyLoaded = false;
     this.client.restart();
   }

@@ -77,19 +77,36 @@ export const ServerEventData = {
   /** The room was deleted; the server closes with CloseCode.ROOM_DELETED next. */
   room_deleted: Type.Object({ room_id: Type.String(), message: Type.String() }),
   /**
-   * Sent after a resume (`since=`) when more messages were missed than the server
-   * replays: the client should reload history over REST. `latest_seq` is the room's
-   * newest seq when the resume began; live messages follow.
+   * Sent after a resume (`since=`) instead of a replay when the server cannot or will
+   * not replay (see {@link ResyncReason}): the client should reload history over REST.
+   * `latest_seq` is the room's newest seq when the resume began; live messages with
+   * larger seqs follow. `epoch` is the current history epoch, for the next resume.
    */
   resync: Type.Object({
     latest_seq: Type.Integer({ description: "The room's newest seq when the resume began" }),
     missed: Type.Integer({ description: 'How many messages were missed' }),
+    epoch: Type.String({ description: 'The current history epoch, to send with the next resume' }),
+    reason: Type.Union(
+      [Type.Literal('replay_limit'), Type.Literal('ahead'), Type.Literal('epoch')],
+      { description: 'Why the server resynced instead of replaying (see ResyncReason)' },
+    ),
   }),
 };
 
 export type ServerEvents = {
   [K in keyof typeof ServerEventData]: Static<(typeof ServerEventData)[K]>;
 };
+
+/**
+ * Why a resume got `resync`:
+ * - `replay_limit`: more than the replay limit was missed (`missed` = how many);
+ * - `ahead`: `since` is beyond the room's newest seq, a position this history never
+ *   reached (a restore, or a power loss that lost the last commits);
+ * - `epoch`: `epoch` is not the current one: the history was replaced (a restore).
+ * For the last two the client's position means nothing here, and `missed` is
+ * `latest_seq`: the whole room is new to it.
+ */
+export type ResyncReason = ServerEvents['resync']['reason'];
 export type ServerEventType = keyof ServerEvents;
 
 /** `{"type": K, "data": ...}`, the schema of one server frame. */
@@ -142,4 +159,15 @@ export interface ConnectParams {
   username: string;
   /** Resume: replay every message with a larger seq before live ones. */
   since?: number;
+  /**
+   * With `since`: the history epoch `since` belongs to (from the `Parley-Epoch`
+   * header of the history response, or the last `resync`); another epoch gets `resync`.
+   */
+  epoch?: string;
 }
+
+/** Response header of the history endpoint carrying the history epoch. */
+export const EPOCH_HEADER = 'parley-epoch';
+
+/** What an `epoch` query parameter may look like (the server's are 16 hex digits). */
+export const EPOCH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

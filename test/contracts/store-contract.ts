@@ -237,5 +237,27 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         await expect(store.ping()).resolves.toBeUndefined();
       });
     });
+
+    describe('history epoch', () => {
+      it('has an epoch from the start, the same on every read', async () => {
+        const epoch = await store.epoch();
+        expect(epoch).toMatch(/^[0-9a-f]{16}$/);
+        expect(await store.epoch()).toBe(epoch);
+      });
+
+      it('renews it to a new random value that later reads return; history stays', async () => {
+        const room = await store.createRoom('kept');
+        await send(room.id, 'before');
+        const first = await store.epoch();
+        const second = await store.renewEpoch();
+        expect(second).toMatch(/^[0-9a-f]{16}$/);
+        expect(second).not.toBe(first);
+        expect(await store.epoch()).toBe(second);
+        const third = await store.renewEpoch();
+        expect(new Set([first, second, third]).size).toBe(3);
+        expect(await store.epoch()).toBe(third);
+        expect((await store.recentMessages(room.id, 10)).map((m) => m.content)).toEqual(['before']);
+      });
+    });
   });
 }

@@ -28,6 +28,9 @@ describe.runIf(run)('PostgreSQL store', () => {
     for (const s of stores) expect(await s.getRoom(room.id)).toEqual(room);
     const again = await freshStore(schema);
     expect(await again.listRooms()).toEqual([room]);
+    // one epoch for the database, the same for every process, kept across restarts
+    const epochs = await Promise.all([...stores, again].map((s) => s.epoch()));
+    expect(new Set(epochs).size).toBe(1);
     await Promise.all([...stores, again].map((s) => s.close()));
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRoom, history } from '../support/api.js';
+import { CloseCode } from '../../src/protocol/error-codes.js';
+import { createRoom, history, historyEpoch } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -66,7 +67,15 @@ describe('resume with since=<seq>', () => {
     for (let i = 1; i <= 60; i++) alice.send({ type: 'message', content: `m${i}` });
     await alice.next('message', (m) => m.seq === 60);
     const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 1 });
-    expect(bob.received[0]).toEqual({ type: 'resync', data: { latest_seq: 60, missed: 59 } });
+    expect(bob.received[0]).toEqual({
+      type: 'resync',
+      data: {
+        latest_seq: 60,
+        missed: 59,
+        epoch: await historyEpoch(server.url, room.id),
+        reason: 'replay_limit',
+      },
+    });
     expect(seqsOf(bob)).toEqual([]);
     await alice.say('after');
     expect((await bob.next('message')).seq).toBe(61);
@@ -80,6 +89,101 @@ describe('resume with since=<seq>', () => {
     const again = await TestClient.join(server.wsUrl, room.id, 'alice2', { since: 1 });
     expect(seqsOf(again)).toEqual([]);
     await Promise.all([alice.close(), again.close()]);
+  });
+});
+
+describe('resume from a position the room never reached, or from another epoch', () => {
+  it('answers since beyond the newest seq with resync, then delivers live messages', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 3; i++) await alice.say(`m${i}`);
+    // As after a restore of an older backup: the client has seen seq 100.
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 100 });
+    const epoch = await historyEpoch(server.url, room.id);
+    expect(bob.received[0]).toEqual({
+      type: 'resync',
+      data: { latest_seq: 3, missed: 3, epoch, reason: 'ahead' },
+    });
+    expect(seqsOf(bob)).toEqual([]);
+    // Not deaf: seq 4 arrives, far below 100.
+    await alice.say('m4');
+    expect((await bob.next('message')).seq).toBe(4);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('answers since=1 in an empty room with resync', async () => {
+    const room = await createRoom(server.url);
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 1 });
+    expect(bob.received[0]).toMatchObject({
+      type: 'resync',
+      data: { latest_seq: 0, missed: 0, reason: 'ahead' },
+    });
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    await alice.say('first');
+    expect((await bob.next('message')).seq).toBe(1);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('replays as usual with the current epoch', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 3; i++) await alice.say(`m${i}`);
+    const epoch = await historyEpoch(server.url, room.id);
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 1, epoch });
+    expect(seqsOf(bob)).toEqual([2, 3]);
+    expect(bob.received.some((f) => f.type === 'resync')).toBe(false);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('answers a stale epoch with resync (not a replay), then delivers live messages', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (let i = 1; i <= 3; i++) await alice.say(`m${i}`);
+    const old = await historyEpoch(server.url, room.id);
+    // What a restore does; a client still holds a position in the old history.
+    const renewed = await server.app.store.renewEpoch();
+    try {
+      expect(renewed).not.toBe(old);
+      expect(await historyEpoch(server.url, room.id)).toBe(renewed);
+      const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { since: 1, epoch: old });
+      expect(bob.received[0]).toEqual({
+        type: 'resync',
+        data: { latest_seq: 3, missed: 3, epoch: renewed, reason: 'epoch' },
+      });
+      expect(seqsOf(bob)).toEqual([]);
+      await alice.say('m4');
+      expect((await bob.next('message')).seq).toBe(4);
+      // Resuming in the new epoch is an ordinary replay.
+      const carol = await TestClient.join(server.wsUrl, room.id, 'carol', {
+        since: 2,
+        epoch: renewed,
+      });
+      expect(seqsOf(carol)).toEqual([3, 4]);
+      await Promise.all([bob.close(), carol.close()]);
+    } finally {
+      await alice.close();
+    }
+  });
+
+  it('ignores epoch without since (nothing to resume)', async () => {
+    const room = await createRoom(server.url);
+    const bob = await TestClient.join(server.wsUrl, room.id, 'bob', { epoch: 'whatever' });
+    expect(bob.received.some((f) => f.type === 'resync')).toBe(false);
+    expect((await bob.say('hi')).seq).toBe(1);
+    await bob.close();
+  });
+
+  it('refuses a malformed epoch with 4000, leaving the room undisturbed', async () => {
+    const room = await createRoom(server.url);
+    const alice = await TestClient.join(server.wsUrl, room.id, 'alice');
+    for (const epoch of ['', 'x'.repeat(65), 'a b', 'é', 'a/b']) {
+      const query = `username=bad&since=0&epoch=${encodeURIComponent(epoch)}`;
+      const bad = await TestClient.connect(server.wsUrl, room.id, 'bad', { query });
+      expect((await bad.closed).code).toBe(CloseCode.INVALID_REQUEST);
+    }
+    expect((await alice.say('still here')).seq).toBe(1);
+    expect(alice.pending('join').filter((j) => j.username === 'bad')).toEqual([]);
+    await alice.close();
   });
 });
 

@@ -1,3 +1,4 @@
+import { EPOCH_HEADER } from '../../src/protocol/frames.js';
 import type { Message, Room } from '../../src/protocol/rest.js';
 
 /** Thin REST helpers over fetch, for tests and benchmarks. */
@@ -18,6 +19,15 @@ export async function history(baseUrl: string, roomId: string, query = ''): Prom
   const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages${query}`);
   if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
   return (await res.json()) as Message[];
+}
+
+/** The history epoch the server labels a room's history with (`Parley-Epoch`). */
+export async function historyEpoch(baseUrl: string, roomId: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages?limit=1`);
+  if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
+  const epoch = res.headers.get(EPOCH_HEADER);
+  if (!epoch) throw new Error('history: no epoch header');
+  return epoch;
 }
 
 /** The room's whole history, paging back with `before=`. */

@@ -12,6 +12,8 @@ export interface Closed {
 
 export interface ConnectOptions {
   since?: number;
+  /** History epoch sent with `since`. */
+  epoch?: string;
   origin?: string;
   /** Raw query string instead of username/since (for bad-input tests). */
   query?: string;
@@ -51,7 +53,8 @@ export class TestClient {
   ): Promise<TestClient> {
     const query =
       opts.query ??
-      `username=${encodeURIComponent(username)}${opts.since === undefined ? '' : `&since=${opts.since}`}`;
+      `username=${encodeURIComponent(username)}${opts.since === undefined ? '' : `&since=${opts.since}`}` +
+        (opts.epoch === undefined ? '' : `&epoch=${encodeURIComponent(opts.epoch)}`);
     const ws = new WebSocket(`${wsUrl}/ws/chat/${roomId}?${query}`, {
       headers: opts.origin ? { origin: opts.origin } : {},
     });

@@ -32,10 +32,16 @@ export function parseRoute(hash: string): Route {
   return { kind: 'lobby' };
 }
 
-export function wsUrl(roomId: string, username: string, since: number | undefined): string {
+export function wsUrl(
+  roomId: string,
+  username: string,
+  since: number | undefined,
+  epoch?: string,
+): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const q = new URLSearchParams({ username });
   if (since !== undefined) q.set('since', String(since));
+  if (since !== undefined && epoch !== undefined) q.set('epoch', epoch);
   return `${proto}//${location.host}/ws/chat/${encodeURIComponent(roomId)}?${q.toString()}`;
 }
 

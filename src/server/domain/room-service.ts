@@ -78,6 +78,11 @@ export class RoomService {
     return this.store.recentMessages(roomId, limit, beforeSeq);
   }
 
+  /** The history epoch, for clients to resume with (see ChatStore.epoch). */
+  epoch(): Promise<string> {
+    return this.store.epoch();
+  }
+
   /** Deletes the room and its messages, then tells every process so members are disconnected. */
   async delete(roomId: string): Promise<void> {
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);

@@ -43,7 +43,10 @@ const SERVER_EXAMPLES: { [K in ServerEventType]: Extract<ServerFrame, { type: K 
     type: 'room_deleted',
     data: { room_id: EXAMPLE_MESSAGE.room_id, message: 'This room was deleted' },
   },
-  resync: { type: 'resync', data: { latest_seq: 5230, missed: 4100 } },
+  resync: {
+    type: 'resync',
+    data: { latest_seq: 5230, missed: 4100, epoch: '9f3c2a7e1b6d4f08', reason: 'replay_limit' },
+  },
 };
 
 /**

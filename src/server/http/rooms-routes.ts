@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { EPOCH_HEADER } from '../../protocol/frames.js';
 import { CreateRoomBody, HistoryQuery, Message, Room, RoomParams } from '../../protocol/rest.js';
 import type { RoomService } from '../domain/room-service.js';
 import type { RateLimits } from './rate-limit.js';
@@ -104,6 +105,9 @@ export function registerRoomRoutes(
     {
       schema: {
         summary: 'Message history: the most recent `limit` messages, oldest first',
+        description:
+          'The `Parley-Epoch` response header names the history epoch; a client resuming ' +
+          'over WebSocket sends it back as `epoch=` with `since=`.',
         tags: ['messages'],
         params: RoomParams,
         querystring: HistoryQuery,
@@ -120,8 +124,18 @@ export function registerRoomRoutes(
         },
       },
     },
-    async (request) =>
-      rooms.history(request.params.room_id, request.query.limit, request.query.before),
+    async (request, reply) => {
+      // Read before the page: a page is never labelled with a newer epoch than its
+      // data (at worst an older one, which costs the client one extra reload).
+      const epoch = await rooms.epoch();
+      const page = await rooms.history(
+        request.params.room_id,
+        request.query.limit,
+        request.query.before,
+      );
+      reply.header(EPOCH_HEADER, epoch);
+      return page;
+    },
   );
 
   app.delete<{ Params: RoomParams }>(

@@ -51,6 +51,14 @@ export interface ChatStore {
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
   /** The room's newest seq (0 when empty), or null for an unknown room. */
   latestSeq(roomId: string): Promise<number | null>;
+  /**
+   * The history epoch: a random string naming this lineage of history. Seqs are
+   * only comparable within one epoch; it changes when the history is replaced (a
+   * restore), so a resume position from before is recognized as unknown.
+   */
+  epoch(): Promise<string>;
+  /** Sets a new random epoch (after a restore) and returns it. */
+  renewEpoch(): Promise<string>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

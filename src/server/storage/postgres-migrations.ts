@@ -1,7 +1,8 @@
 /**
  * Numbered PostgreSQL migrations; the table `parley_migrations` records the
- * applied ones. Append new ones; never edit an applied one. The schema mirrors
- * sqlite-migrations.ts, and the store contract tests keep the two equivalent.
+ * applied ones. Append new ones; never edit an applied one. Versions may have
+ * gaps; they are applied in ascending order whatever their order here. The schema
+ * mirrors sqlite-migrations.ts, and the store contract tests keep the two equivalent.
  */
 export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -35,7 +36,20 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
     `,
   },
   {
-    // 2 and 3 are other changes of the same round, merged after this one
+    version: 3,
+    sql: `
+      -- key/value facts about the database as a whole
+      CREATE TABLE parley_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- the history epoch (see ChatStore.epoch); a restore sets a new one
+      INSERT INTO parley_meta (key, value)
+        VALUES ('epoch', substr(md5(random()::text || clock_timestamp()::text), 1, 16));
+    `,
+  },
+  {
+    // 2 is another change of the same round, merged after this one
     version: 4,
     sql: `
       -- the room list in creation order, paged by (created_at, pos) ranges

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
@@ -110,7 +110,8 @@ export class PostgresStore implements ChatStore {
           `SELECT version FROM "${this.schema}".parley_migrations`,
         );
         const applied = new Set(done.rows.map((r) => r.version));
-        for (const m of POSTGRES_MIGRATIONS) {
+        const ascending = [...POSTGRES_MIGRATIONS].sort((a, b) => a.version - b.version);
+        for (const m of ascending) {
           if (applied.has(m.version)) continue;
           await client.query('BEGIN');
           try {
@@ -352,6 +353,26 @@ export class PostgresStore implements ChatStore {
       [roomId],
     );
     return rows[0] ? Number(rows[0].last_seq) : null;
+  }
+
+  async epoch(): Promise<string> {
+    const rows = await this.query<{ value: string }>(
+      'epoch',
+      "SELECT value FROM parley_meta WHERE key = 'epoch'",
+    );
+    if (!rows[0]) throw new Error('parley_meta has no epoch');
+    return rows[0].value;
+  }
+
+  async renewEpoch(): Promise<string> {
+    const epoch = randomBytes(8).toString('hex');
+    await this.query(
+      'renewEpoch',
+      `INSERT INTO parley_meta (key, value) VALUES ('epoch', $1)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [epoch],
+    );
+    return epoch;
   }
 
   async ping(): Promise<void> {

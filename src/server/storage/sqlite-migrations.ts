@@ -1,6 +1,7 @@
 /**
  * Numbered SQLite migrations; `PRAGMA user_version` records the last applied.
- * Append new ones; never edit an applied one.
+ * Append new ones; never edit an applied one. Versions may have gaps; they are
+ * applied in ascending order whatever their order here.
  */
 export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -30,7 +31,19 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // 2 and 3 are other changes of the same round, merged after this one
+    version: 3,
+    sql: `
+      -- key/value facts about the database as a whole
+      CREATE TABLE parley_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      -- the history epoch (see ChatStore.epoch); a restore sets a new one
+      INSERT INTO parley_meta (key, value) VALUES ('epoch', lower(hex(randomblob(8))));
+    `,
+  },
+  {
+    // 2 is another change of the same round, merged after this one
     version: 4,
     sql: `
       -- the room list in creation order, paged by (created_at, rowid) ranges

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -84,7 +84,8 @@ export class SqliteStore implements ChatStore {
 
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (const m of SQLITE_MIGRATIONS) {
+    const ascending = [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version);
+    for (const m of ascending) {
       if (m.version <= current) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
@@ -112,6 +113,10 @@ export class SqliteStore implements ChatStore {
       ),
       latestSeq: db.prepare<[string], { last_seq: number }>(
         'SELECT last_seq FROM rooms WHERE id = ?',
+      ),
+      epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
+      setEpoch: db.prepare<[string]>(
+        "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ),
       byClientId: db.prepare<[string, string], MessageRow>(
         `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND client_id = ?`,
@@ -209,6 +214,19 @@ export class SqliteStore implements ChatStore {
 
   async latestSeq(roomId: string): Promise<number | null> {
     return this.stmts.latestSeq.get(roomId)?.last_seq ?? null;
+  }
+
+  async epoch(): Promise<string> {
+    // Read each time, not cached: `npm run bump-epoch` may change it under a running server.
+    const row = this.stmts.epoch.get();
+    if (!row) throw new Error('parley_meta has no epoch');
+    return row.value;
+  }
+
+  async renewEpoch(): Promise<string> {
+    const epoch = randomBytes(8).toString('hex');
+    this.stmts.setEpoch.run(epoch);
+    return epoch;
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
-import type { ServerFrame } from '../../protocol/frames.js';
+import { EPOCH_PATTERN, type ResyncReason, type ServerFrame } from '../../protocol/frames.js';
 import { nameProblem } from '../../protocol/text-rules.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
@@ -196,6 +196,11 @@ export class WsGateway {
       refuse(ws, CloseCode.INVALID_REQUEST, '`since` must be a non-negative integer');
       return;
     }
+    const epoch = params.get('epoch');
+    if (epoch !== null && !EPOCH_PATTERN.test(epoch)) {
+      refuse(ws, CloseCode.INVALID_REQUEST, '`epoch` must be 1 to 64 letters, digits, - or _');
+      return;
+    }
     if (!(await store.getRoom(roomId))) {
       refuse(ws, CloseCode.ROOM_NOT_FOUND, 'Room not found');
       return;
@@ -230,7 +235,7 @@ export class WsGateway {
     // committed meanwhile is missed; live messages are held until the replay is out.
     if (sinceRaw !== null) c.beginReplay();
     await hub.add(c);
-    if (sinceRaw !== null) await this.replay(c, Number(sinceRaw));
+    if (sinceRaw !== null) await this.replay(c, Number(sinceRaw), epoch);
     if (!c.isOpen) return;
 
     const change = await presence.join(roomId, username);
@@ -246,22 +251,57 @@ export class WsGateway {
     log.debug({ room: roomId, username }, 'joined');
   }
 
-  /** Sends every stored message after `since`, then whatever arrived live meanwhile. */
-  private async replay(conn: ChatConnection, since: number): Promise<void> {
+  /**
+   * Sends every stored message after `since`, then whatever arrived live meanwhile;
+   * or `resync` when the position cannot be replayed. Either way the connection ends
+   * up at a seq the room has reached, so live messages flow (a client is never deaf).
+   */
+  private async replay(conn: ChatConnection, since: number, epoch: string | null): Promise<void> {
     const { store, config } = this.deps;
     this.deps.metrics?.resumes.inc();
-    conn.lastSeq = since;
+    // A position from another epoch names messages of a history that was replaced.
+    const current = epoch === null ? null : await store.epoch();
+    if (epoch !== null && epoch !== current) {
+      await this.resync(conn, since, 'epoch', current);
+      return;
+    }
     const missed = await store.messagesAfter(conn.roomId, since, config.limits.replayLimit + 1);
     if (missed.length > config.limits.replayLimit) {
-      const latest = (await store.latestSeq(conn.roomId)) ?? since;
-      conn.lastSeq = latest;
-      conn.send({ type: 'resync', data: { latest_seq: latest, missed: latest - since } });
-    } else {
-      for (const message of missed) {
-        conn.sendRaw(encodeMessage(message));
-        conn.lastSeq = message.seq;
+      await this.resync(conn, since, 'replay_limit', current);
+      return;
+    }
+    if (missed.length === 0 && since > 0) {
+      // Nothing after `since`: up to date, unless the room never got that far (restored,
+      // or commits lost in a power loss); waiting for seqs above `since` would be deafness.
+      const latest = (await store.latestSeq(conn.roomId)) ?? 0;
+      if (since > latest) {
+        await this.resync(conn, since, 'ahead', current, latest);
+        return;
       }
     }
+    conn.lastSeq = since;
+    for (const message of missed) {
+      conn.sendRaw(encodeMessage(message));
+      conn.lastSeq = message.seq;
+    }
+    conn.endReplay();
+  }
+
+  /** Tells the client to reload history, and carries on from the room's newest seq. */
+  private async resync(
+    conn: ChatConnection,
+    since: number,
+    reason: ResyncReason,
+    knownEpoch: string | null,
+    knownLatest?: number,
+  ): Promise<void> {
+    const { store } = this.deps;
+    const latest = knownLatest ?? (await store.latestSeq(conn.roomId)) ?? 0;
+    const epoch = knownEpoch ?? (await store.epoch());
+    // Held live messages at or below `latest` are skipped: the reload has them.
+    conn.lastSeq = latest;
+    const missed = reason === 'replay_limit' ? latest - since : latest;
+    conn.send({ type: 'resync', data: { latest_seq: latest, missed, epoch, reason } });
     conn.endReplay();
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Api, ApiError } from '../../../src/client/api.js';
+import { type Api, ApiError, type Page } from '../../../src/client/api.js';
 import { RoomSession } from '../../../src/client/room-session.js';
 import { memoryStorage } from '../../../src/client/storage.js';
 import type { Message } from '../../../src/protocol/rest.js';
@@ -10,6 +10,8 @@ class FakeApi {
   history: Message[] = [];
   calls: { before?: number; limit?: number }[] = [];
   failWith: Error | null = null;
+  /** The history epoch the fake server reports (null: no header). */
+  epoch: string | null = null;
 
   append(username: string, content: string, client_id?: string): Message {
     const seq = (this.history[this.history.length - 1]?.seq ?? 0) + 1;
@@ -33,6 +35,18 @@ class FakeApi {
     const older = this.history.filter((m) => opts.before === undefined || m.seq < opts.before);
     return older.slice(-limit);
   }
+
+  async messagePage(room: string, opts: { limit?: number; before?: number }): Promise<Page> {
+    return { messages: await this.messages(room, opts), epoch: this.epoch };
+  }
+
+  /** Replaces the whole history, as a restore from backup does. */
+  restore(keep: number, epoch: string): void {
+    this.history = this.history
+      .slice(0, keep)
+      .map((m) => ({ ...m, id: `restored-${m.seq}`, content: `restored ${m.content}` }));
+    this.epoch = epoch;
+  }
 }
 
 function setup(opts: { pageSize?: number; store?: ReturnType<typeof memoryStorage> } = {}) {
@@ -44,8 +58,8 @@ function setup(opts: { pageSize?: number; store?: ReturnType<typeof memoryStorag
       username: 'alice',
       api: api as unknown as Api,
       store,
-      wsUrl: (_r, u, since) =>
-        `ws://x?username=${u}${since === undefined ? '' : `&since=${since}`}`,
+      wsUrl: (_r, u, since, epoch) =>
+        `ws://x?username=${u}${since === undefined ? '' : `&since=${since}`}${epoch === undefined ? '' : `&epoch=${epoch}`}`,
       socketFactory,
       backoff: { jitter: 0 },
       pageSize: opts.pageSize ?? 100,
@@ -225,13 +239,85 @@ describe('RoomSession', () => {
     const ws = FakeSocket.last();
     expect(ws.url).toContain('since=3');
     ws.open();
-    ws.push({ type: 'resync', data: { latest_seq: 13, missed: 10 } });
+    ws.push({
+      type: 'resync',
+      data: { latest_seq: 13, missed: 10, epoch: 'e1', reason: 'replay_limit' },
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(seqs(s)).toEqual([11, 12, 13]);
     expect(s.hasOlder).toBe(true);
     expect(FakeSocket.last().url).toContain('since=13');
     await s.loadOlder();
     expect(seqs(s)).toEqual([8, 9, 10, 11, 12, 13]);
+  });
+
+  it('resumes with the epoch of the history it loaded', async () => {
+    const { api, make } = setup();
+    api.epoch = 'e1';
+    api.append('bob', 'one');
+    const s = make();
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(FakeSocket.last().url).toContain('since=1&epoch=e1');
+    FakeSocket.last().open();
+    FakeSocket.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeSocket.last().url).toContain('since=1&epoch=e1');
+    expect(seqs(s)).toEqual([1]);
+  });
+
+  it('replaces the timeline after a restore: resync with a new epoch, reload, resume in it', async () => {
+    const { api, make } = setup();
+    api.epoch = 'before';
+    for (let i = 1; i <= 5; i++) api.append('bob', `m${i}`);
+    const s = make();
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeSocket.last().open();
+    FakeSocket.last().drop(1001);
+    // The server comes back with a backup that ends at seq 3, under a new epoch.
+    api.restore(3, 'after');
+    await vi.advanceTimersByTimeAsync(100);
+    const ws = FakeSocket.last();
+    expect(ws.url).toContain('since=5&epoch=before');
+    ws.open();
+    ws.push({
+      type: 'resync',
+      data: { latest_seq: 3, missed: 3, epoch: 'after', reason: 'epoch' },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.timeline.messages.map((m) => m.id)).toEqual([
+      'restored-1',
+      'restored-2',
+      'restored-3',
+    ]);
+    const next = FakeSocket.last();
+    expect(next).not.toBe(ws);
+    expect(next.url).toContain('since=3&epoch=after');
+    // Live messages of the new history are taken, even at seqs the old one had.
+    next.open();
+    next.push({ type: 'message', data: api.append('bob', 'new four') });
+    expect(s.timeline.messages.map((m) => m.content)).toEqual([
+      'restored m1',
+      'restored m2',
+      'restored m3',
+      'new four',
+    ]);
+  });
+
+  it('reloads instead of mixing histories when an older page comes from another epoch', async () => {
+    const { api, make } = setup({ pageSize: 2 });
+    api.epoch = 'before';
+    for (let i = 1; i <= 5; i++) api.append('bob', `m${i}`);
+    const s = make();
+    s.start();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeSocket.last().open();
+    api.restore(4, 'after');
+    await s.loadOlder();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.timeline.messages.map((m) => m.id)).toEqual(['restored-3', 'restored-4']);
+    expect(FakeSocket.last().url).toContain('since=4&epoch=after');
   });
 
   it('pages back with before=<first seq>', async () => {

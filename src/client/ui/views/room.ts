@@ -26,7 +26,12 @@ export interface RoomViewOptions {
   api: Api;
   store: KeyValueStore;
   announcer: Announcer;
-  wsUrl: (roomId: string, username: string, since: number | undefined) => string;
+  wsUrl: (
+    roomId: string,
+    username: string,
+    since: number | undefined,
+    epoch?: string | undefined,
+  ) => string;
   /** Resolves the room's current name, or null when it does not exist. */
   lookupName: () => Promise<string | null | undefined>;
   onChangeName: () => void;
