@@ -56,7 +56,7 @@ describe('parseClientFrame', () => {
   });
 
   it('counts content length after normalizing line endings', () => {
-    expect(parse({ type: 'message', content: 'x'.repeat(8) + '\r\n' }).ok).toBe(true);
+    expect(parse({ type: 'message', content: `${'x'.repeat(8)}\r\n` }).ok).toBe(true);
   });
 });
 
