@@ -5,6 +5,7 @@ import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { MessageService } from './domain/message-service.js';
+import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -39,6 +40,8 @@ export interface App {
   readonly presence: Presence;
   readonly hub: RoomHub;
   readonly gateway: WsGateway;
+  /** Deletes deleted rooms' messages in the background. */
+  readonly purger: RoomPurger;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** This process's id in logs (`node`), metrics (`node` label) and on the bus. */
@@ -66,7 +69,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await presence.init();
 
   const messages = new MessageService(store, bus, log);
-  const rooms = new RoomService(store, bus, config.limits);
+  const purger = new RoomPurger(store, log);
+  // Rooms deleted before a crash or restart may still hold messages.
+  purger.kick();
+  const rooms = new RoomService(store, bus, config.limits, purger);
   const hub = new RoomHub(bus, { store, presence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
 
@@ -100,6 +106,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     presence,
     hub,
     gateway,
+    purger,
     log,
     metrics,
     nodeId,
@@ -116,6 +123,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         // Before the bus: withdrawing this process's users publishes leave notices.
         await presence.close();
         await bus.close();
+        await purger.close();
         await store.close();
       })();
       return closing;

@@ -1,9 +1,12 @@
+import type { Migration } from './migrations.js';
+
 /**
  * Numbered PostgreSQL migrations; the table `parley_migrations` records the
- * applied ones. Append new ones; never edit an applied one. The schema mirrors
- * sqlite-migrations.ts, and the store contract tests keep the two equivalent.
+ * applied ones. Append new ones; never edit an applied one. They run in version
+ * order. The schema mirrors sqlite-migrations.ts, and the store contract tests
+ * keep the two equivalent.
  */
-export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -32,6 +35,20 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       -- idempotent sends: one message per client-generated id per room, forever
       CREATE UNIQUE INDEX messages_room_client_id ON messages (room_id, client_id)
         WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      -- a deleted room is marked at once and invisible from then on; its messages
+      -- are purged behind it in short transactions (room-purger.ts), then the row goes
+      ALTER TABLE rooms ADD COLUMN deleted_at TIMESTAMPTZ;
+      CREATE INDEX rooms_deleted ON rooms (deleted_at) WHERE deleted_at IS NOT NULL;
+      -- idempotency keys belong to their sender: another user reusing a client_id
+      -- gets a message of their own, not someone else's
+      DROP INDEX messages_room_client_id;
+      CREATE UNIQUE INDEX messages_room_sender_client_id
+        ON messages (room_id, username, client_id) WHERE client_id IS NOT NULL;
     `,
   },
 ];
