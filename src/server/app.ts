@@ -20,7 +20,7 @@ import { Metrics } from './metrics.js';
 import { createPresence } from './presence/index.js';
 import type { Presence } from './presence/presence.js';
 import type { ChatStore } from './storage/chat-store.js';
-import { createStore } from './storage/index.js';
+import { createStore, storeKind } from './storage/index.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { WsGateway } from './ws/gateway.js';
 import { RoomHub } from './ws/room-hub.js';
@@ -69,7 +69,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await presence.init();
 
   const messages = new MessageService(store, bus, log);
-  const purger = new RoomPurger(store, log);
+  // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
+  // work happens elsewhere; its slices only need to keep transactions short.
+  const purger = new RoomPurger(
+    store,
+    log,
+    storeKind(config) === 'postgres' ? { sliceMs: 200 } : {},
+  );
   // Rooms deleted before a crash or restart may still hold messages.
   purger.kick();
   const rooms = new RoomService(store, bus, config.limits, purger);

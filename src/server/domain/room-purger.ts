@@ -2,26 +2,34 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 
-/** Rows per purge transaction: a few milliseconds of work, like one group commit. */
-export const PURGE_SLICE_ROWS = 2_000;
-/** Wait before trying again after a failed slice (the database may be down). */
-const RETRY_MS = 5_000;
-
 export interface RoomPurgerOptions {
-  sliceRows?: number;
+  /**
+   * Time one slice may take. SQLite runs on the event loop, so this is the longest
+   * pause a purge adds for everyone else: about one ordinary commit. @default 8
+   */
+  sliceMs?: number;
+  /** Rows in the first slice; later ones adapt to `sliceMs`. @default 500 */
+  startRows?: number;
+  /** @default 50 */
+  minRows?: number;
+  /** @default 5000 */
+  maxRows?: number;
+  /** Wait before trying again after a failed slice (the database may be down). @default 5000 */
   retryMs?: number;
 }
 
 /**
  * Removes what deleted rooms leave behind, in slices. Deleting a room only marks
  * it (one small transaction; the room is gone for everyone at once); this purger
- * then deletes its messages `sliceRows` at a time and lets the event loop run
- * between slices, so a room of a million messages never stalls the other rooms.
+ * then deletes its messages a slice at a time and lets the event loop run between
+ * slices, so a room of a million messages never stalls the other rooms. Slices are
+ * sized by time, not rows: the cost of a row varies (SQLite's page cache, WAL
+ * checkpoints, a PostgreSQL round trip), the pause should not.
  * Started at boot too: a purge cut short by a crash or restart goes on from there.
  */
 export class RoomPurger {
-  private readonly sliceRows: number;
-  private readonly retryMs: number;
+  private readonly opts: Required<RoomPurgerOptions>;
+  private rows: number;
   private running: Promise<void> | null = null;
   /** Set when a deletion arrives while a run is finishing: run once more. */
   private again = false;
@@ -33,8 +41,15 @@ export class RoomPurger {
     private readonly log: Logger,
     opts: RoomPurgerOptions = {},
   ) {
-    this.sliceRows = opts.sliceRows ?? PURGE_SLICE_ROWS;
-    this.retryMs = opts.retryMs ?? RETRY_MS;
+    this.opts = {
+      sliceMs: 8,
+      startRows: 500,
+      minRows: 50,
+      maxRows: 5_000,
+      retryMs: 5_000,
+      ...opts,
+    };
+    this.rows = this.opts.startRows;
   }
 
   /** Starts purging if it is not running already; call after marking a room deleted. */
@@ -68,10 +83,14 @@ export class RoomPurger {
     this.again = false;
     let total = 0;
     try {
+      // Not in the turn of the deletion itself: its answer goes out first.
+      await nextTurn();
       while (!this.stopped) {
-        const removed = await this.store.purgeSlice(this.sliceRows);
+        const started = performance.now();
+        const removed = await this.store.purgeSlice(this.rows);
         if (removed === 0) break;
         total += removed;
+        this.adapt(performance.now() - started);
         // Let every other room's sends, reads and timers through between slices.
         await nextTurn();
       }
@@ -79,9 +98,16 @@ export class RoomPurger {
     } catch (error) {
       this.log.error({ err: error, rows: total }, 'purging deleted rooms failed; will retry');
       if (!this.stopped) {
-        this.retry = setTimeout(() => this.kick(), this.retryMs);
+        this.retry = setTimeout(() => this.kick(), this.opts.retryMs);
         this.retry.unref();
       }
     }
+  }
+
+  /** Halves the slice after one that ran over time, grows it after a quick one. */
+  private adapt(ms: number): void {
+    const { sliceMs, minRows, maxRows } = this.opts;
+    if (ms > sliceMs) this.rows = Math.max(minRows, Math.floor(this.rows / 2));
+    else if (ms < sliceMs / 2) this.rows = Math.min(maxRows, Math.ceil(this.rows * 1.25));
   }
 }
