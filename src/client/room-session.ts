@@ -5,7 +5,7 @@ import { CloseCode, ErrorCode } from '../protocol/error-codes.js';
 import type { ServerEvents } from '../protocol/frames.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Message } from '../protocol/rest.js';
-import { type ContentProblem, contentProblem } from '../protocol/text-rules.js';
+import { type ContentProblem, contentProblem, normalizeContent } from '../protocol/text-rules.js';
 import { type Api, ApiError } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import {
@@ -260,7 +260,8 @@ export class RoomSession {
    * the reason it was refused, or null.
    */
   send(text: string): ContentProblem | null {
-    const content = text.trim();
+    // As the server will store it, so the pending copy matches the echo.
+    const content = normalizeContent(text).trim();
     const problem = contentProblem(content, this.maxContentLength);
     if (problem) return problem;
     this.setTyping(false);

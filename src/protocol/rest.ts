@@ -56,7 +56,7 @@ export type Message = Static<typeof Message>;
 export const CreateRoomBody = Type.Object(
   {
     name: Type.String({
-      description: `Trimmed; 1 to ${DEFAULT_LIMITS.maxRoomNameLength} characters by default`,
+      description: `Trimmed and NFC-normalized; 1 to ${DEFAULT_LIMITS.maxRoomNameLength} characters by default; no control or invisible characters`,
     }),
   },
   { $id: 'CreateRoomBody' },

@@ -9,7 +9,7 @@ import {
   MessageFrame,
   TypingFrame,
 } from './frames.js';
-import { contentProblem, nameProblem } from './text-rules.js';
+import { contentProblem, nameProblem, normalizeContent } from './text-rules.js';
 
 export interface FrameLimits {
   maxContentLength: number;
@@ -65,6 +65,8 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
   }
   const frame = value as ClientFrame;
   if (frame.type === 'message') {
+    // Stored, echoed and length-checked with LF line endings (README "Text rules").
+    frame.content = normalizeContent(frame.content);
     const problem = contentProblem(frame.content, limits.maxContentLength);
     if (problem === 'too_long') {
       return failWithId(
@@ -88,7 +90,10 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
       );
     }
     if (idProblem)
-      return failWithId(ErrorCode.INVALID_FRAME, '`client_id` contains control characters');
+      return failWithId(
+        ErrorCode.INVALID_FRAME,
+        '`client_id` contains control or invisible characters',
+      );
   }
   return { ok: true, frame };
 }

@@ -6,6 +6,7 @@ import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomPresence } from './domain/room-presence.js';
+import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -43,6 +44,8 @@ export interface App {
   readonly presence: Presence;
   readonly hub: RoomHub;
   readonly gateway: WsGateway;
+  /** Deletes deleted rooms' messages in the background. */
+  readonly purger: RoomPurger;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** This process's id in logs (`node`), metrics (`node` label) and on the bus. */
@@ -70,7 +73,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await presence.init();
 
   const messages = new MessageService(store, bus, log);
-  const rooms = new RoomService(store, bus, config.limits);
+  // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
+  // work happens elsewhere; its slices only need to keep transactions short.
+  const purger = new RoomPurger(
+    store,
+    log,
+    config.backends.store === 'postgres' ? { sliceMs: 200 } : {},
+  );
+  // Rooms deleted before a crash or restart may still hold messages.
+  purger.kick();
+  const rooms = new RoomService(store, bus, config.limits, purger);
   const roomPresence = new RoomPresence(presence, bus, log);
   const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
@@ -125,6 +137,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     presence,
     hub,
     gateway,
+    purger,
     log,
     metrics,
     nodeId,
@@ -141,6 +154,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         // Before the bus: withdrawing this process's users publishes leave notices.
         await presence.close();
         await bus.close();
+        await purger.close();
         await store.close();
       })();
       return closing;

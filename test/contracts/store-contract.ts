@@ -6,6 +6,8 @@ import type { AppendResult, ChatStore, NewMessage } from '../../src/server/stora
 
 /** Builds an initialized, empty store; the contract closes it after each test. */
 export type MakeStore = () => Promise<ChatStore>;
+/** Opens a new store on the data of `closed` (a store made by MakeStore, now closed): a restart. */
+export type ReopenStore = (closed: ChatStore) => Promise<ChatStore>;
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -14,7 +16,17 @@ function stored(result: AppendResult | undefined): Message {
   return result.message;
 }
 
-export function storeContract(name: string, makeStore: MakeStore): void {
+/** Purges until nothing is left; the rows removed. */
+async function purgeAll(store: ChatStore, slice: number): Promise<number> {
+  let total = 0;
+  for (let n = await store.purgeSlice(slice); n > 0; n = await store.purgeSlice(slice)) {
+    expect(n).toBeLessThanOrEqual(slice);
+    total += n;
+  }
+  return total;
+}
+
+export function storeContract(name: string, makeStore: MakeStore, reopen: ReopenStore): void {
   describe(`ChatStore contract: ${name}`, () => {
     let store: ChatStore;
     beforeEach(async () => {
@@ -100,10 +112,87 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.messagesAfter(doomed.id, 0, 100)).toEqual([]);
         expect((await store.listRooms()).map((r) => r.id)).toEqual([kept.id]);
         expect(await store.recentMessages(kept.id, 100)).toEqual([survivor]);
-        // appending to a deleted room is "not found", not an error
+        // appending to a deleted room is "not found", not an error, even as a retry
         expect(
-          await store.appendMessages([{ roomId: doomed.id, username: 'a', content: 'x' }]),
-        ).toEqual([{ ok: false, reason: 'room_not_found' }]);
+          await store.appendMessages([
+            { roomId: doomed.id, username: 'a', content: 'x' },
+            { roomId: doomed.id, username: 'alice', content: 'two', clientId: 'c-1' },
+          ]),
+        ).toEqual([
+          { ok: false, reason: 'room_not_found' },
+          { ok: false, reason: 'room_not_found' },
+        ]);
+        // its two messages and its row, then nothing
+        expect(await purgeAll(store, 1)).toBe(3);
+        expect(await store.recentMessages(kept.id, 100)).toEqual([survivor]);
+        expect(await store.deleteRoom(doomed.id)).toBe(false);
+      });
+
+      it('hides a deleted room at once and purges it in slices, other rooms untouched', async () => {
+        const doomed = await store.createRoom('big');
+        const other = await store.createRoom('other');
+        const doomed2 = await store.createRoom('small');
+        const fill = (roomId: string, n: number, user = 'u') =>
+          store.appendMessages(
+            Array.from({ length: n }, (_, i) => ({
+              roomId,
+              username: user,
+              content: `m${i}`,
+              clientId: `c${i}`,
+            })),
+          );
+        await fill(doomed.id, 25);
+        await fill(other.id, 7);
+        await fill(doomed2.id, 3);
+        expect(await store.deleteRoom(doomed.id)).toBe(true);
+        expect(await store.deleteRoom(doomed2.id)).toBe(true);
+        // gone for every reader before a single message is purged
+        for (const id of [doomed.id, doomed2.id]) {
+          expect(await store.getRoom(id)).toBeNull();
+          expect(await store.latestSeq(id)).toBeNull();
+          expect(await store.recentMessages(id, 100)).toEqual([]);
+          expect(await store.recentMessages(id, 100, 10)).toEqual([]);
+          expect(await store.messagesAfter(id, 0, 100)).toEqual([]);
+        }
+        expect((await store.listRooms()).map((r) => r.id)).toEqual([other.id]);
+        // slices are bounded, and add up to every message plus the two rows
+        expect(await store.purgeSlice(10)).toBe(10);
+        expect(await store.purgeSlice(10)).toBe(10);
+        expect(await purgeAll(store, 10)).toBe(25 + 3 + 2 - 20);
+        expect(await store.purgeSlice(10)).toBe(0);
+        expect((await store.recentMessages(other.id, 100)).map((m) => m.content)).toEqual(
+          Array.from({ length: 7 }, (_, i) => `m${i}`),
+        );
+        expect(await store.latestSeq(other.id)).toBe(7);
+        // nothing left that could collide with new rooms and messages
+        const fresh = await store.createRoom('fresh');
+        await fill(fresh.id, 3);
+        expect(await store.latestSeq(fresh.id)).toBe(3);
+      });
+
+      it('keeps a deleted room invisible across a restart mid-purge, and the purge resumes', async () => {
+        const doomed = await store.createRoom('doomed');
+        const kept = await store.createRoom('kept');
+        await store.appendMessages(
+          Array.from({ length: 30 }, (_, i) => ({
+            roomId: doomed.id,
+            username: 'u',
+            content: `m${i}`,
+          })),
+        );
+        const survivor = await send(kept.id, 'stays');
+        expect(await store.deleteRoom(doomed.id)).toBe(true);
+        expect(await store.purgeSlice(8)).toBe(8);
+        // the process dies between two slices
+        await store.close();
+        store = await reopen(store);
+        expect(await store.getRoom(doomed.id)).toBeNull();
+        expect(await store.recentMessages(doomed.id, 100)).toEqual([]);
+        expect(await store.messagesAfter(doomed.id, 0, 100)).toEqual([]);
+        expect((await store.listRooms()).map((r) => r.id)).toEqual([kept.id]);
+        expect(await store.deleteRoom(doomed.id)).toBe(false);
+        expect(await purgeAll(store, 8)).toBe(30 - 8 + 1);
+        expect(await store.recentMessages(kept.id, 100)).toEqual([survivor]);
       });
     });
 
@@ -149,6 +238,34 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         ]);
         expect((await store.recentMessages(a.id, 10)).map((m) => m.content)).toEqual(['a1', 'a2']);
         expect(await store.appendMessages([])).toEqual([]);
+      });
+
+      it('scopes client_id to its sender: another user reusing it gets a message of their own', async () => {
+        const room = await store.createRoom('shared ids');
+        const alice = await send(room.id, 'from alice', { clientId: 'same', username: 'alice' });
+        const bob = await send(room.id, 'from bob', { clientId: 'same', username: 'bob' });
+        expect(bob).toMatchObject({ username: 'bob', content: 'from bob', seq: 2 });
+        expect(bob.id).not.toBe(alice.id);
+        // each one's retry still finds their own message, in one batch or alone
+        const retries = await store.appendMessages([
+          { roomId: room.id, username: 'bob', content: 'again', clientId: 'same' },
+          { roomId: room.id, username: 'alice', content: 'again', clientId: 'same' },
+          { roomId: room.id, username: 'carol', content: 'from carol', clientId: 'same' },
+          { roomId: room.id, username: 'carol', content: 'again', clientId: 'same' },
+        ]);
+        expect(
+          retries.map((r) => r.ok && [r.message.username, r.message.seq, r.duplicate]),
+        ).toEqual([
+          ['bob', 2, true],
+          ['alice', 1, true],
+          ['carol', 3, false],
+          ['carol', 3, true],
+        ]);
+        expect((await store.recentMessages(room.id, 10)).map((m) => m.content)).toEqual([
+          'from alice',
+          'from bob',
+          'from carol',
+        ]);
       });
 
       it('is idempotent per client_id within a room: a retry returns the first message', async () => {

@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migrations.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
@@ -18,8 +20,19 @@ afterAll(async () => {
   await Promise.all(schemas.map((s) => s.drop()));
 });
 
+const schemaOf = new Map<PostgresStore, TestSchema>();
+
 describe.runIf(run)('PostgreSQL store', () => {
-  storeContract('PostgreSQL', () => freshStore());
+  storeContract(
+    'PostgreSQL',
+    async () => {
+      const schema = testSchema();
+      const store = await freshStore(schema);
+      schemaOf.set(store, schema);
+      return store;
+    },
+    (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
+  );
 
   it('migrates once when several processes start together, and again is a no-op', async () => {
     const schema = testSchema();
@@ -43,9 +56,9 @@ describe.runIf(run)('PostgreSQL store', () => {
         s.appendMessages(
           Array.from({ length: 4 }, (_, i) => ({
             roomId: room.id,
-            username: `p${p}`,
+            // one user's first message of each batch, retried through every process
+            username: i === 0 ? 'retrier' : `p${p}`,
             content: `p${p} b${b} m${i}`,
-            // every process retries the same first message of each batch
             clientId: i === 0 ? `same-${b}` : undefined,
           })),
         ),
@@ -61,6 +74,43 @@ describe.runIf(run)('PostgreSQL store', () => {
     expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(await (stores[2] as PostgresStore).latestSeq(room.id)).toBe(100);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('upgrades a version-1 schema with data in place', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA "${schema.name}"; SET search_path = "${schema.name}"`);
+      await client.query(
+        'CREATE TABLE parley_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+      await client.query((POSTGRES_MIGRATIONS[0] as { sql: string }).sql);
+      await client.query('INSERT INTO parley_migrations (version) VALUES (1)');
+      await client.query(
+        "INSERT INTO rooms (id, name, created_at, last_seq) VALUES ('r1', 'old', now(), 1)",
+      );
+      await client.query(
+        `INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id)
+         VALUES ('m1', 'r1', 1, 'alice', 'before the upgrade', now(), 'cid')`,
+      );
+    } finally {
+      await client.end();
+    }
+    const store = await freshStore(schema);
+    expect((await store.recentMessages('r1', 10)).map((m) => m.content)).toEqual([
+      'before the upgrade',
+    ]);
+    const [retry, other] = await store.appendMessages([
+      { roomId: 'r1', username: 'alice', content: 'retry', clientId: 'cid' },
+      { roomId: 'r1', username: 'bob', content: 'bob reuses the id', clientId: 'cid' },
+    ]);
+    expect(retry).toMatchObject({ ok: true, duplicate: true, message: { seq: 1 } });
+    expect(other).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
+    expect(await store.deleteRoom('r1')).toBe(true);
+    expect(await store.purgeSlice(100)).toBe(3);
+    await store.close();
   });
 
   it('fails fast, not hangs, when the database is unreachable', async () => {

@@ -1,16 +1,66 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ChatStore } from '../../src/server/storage/chat-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { storeContract } from '../contracts/store-contract.js';
 
-storeContract('SQLite (:memory:)', async () => {
-  const store = new SqliteStore({ path: ':memory:' });
+// A file per store (not :memory:), so a store can be closed and opened again.
+const dir = mkdtempSync(join(tmpdir(), 'parley-store-'));
+const paths = new Map<ChatStore, string>();
+let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open(path: string): Promise<ChatStore> {
+  const store = new SqliteStore({ path });
   await store.init();
+  paths.set(store, path);
   return store;
+}
+
+storeContract(
+  'SQLite',
+  () => open(join(dir, `store-${++n}.db`)),
+  (closed) => open(paths.get(closed) as string),
+);
+
+describe('SQLite migrations', () => {
+  it('upgrades a version-1 database with data in place', async () => {
+    const path = join(dir, 'v1.db');
+    const v1 = new Database(path);
+    v1.exec((SQLITE_MIGRATIONS[0] as { sql: string }).sql);
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO rooms (id, name, created_at, last_seq) VALUES ('r1', 'old', ?, 1)").run(
+      new Date().toISOString(),
+    );
+    v1.prepare(
+      `INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id)
+       VALUES ('m1', 'r1', 1, 'alice', 'before the upgrade', ?, 'cid')`,
+    ).run(new Date().toISOString());
+    v1.close();
+
+    const store = await open(path);
+    try {
+      expect((await store.listRooms()).map((r) => r.name)).toEqual(['old']);
+      expect((await store.recentMessages('r1', 10)).map((m) => m.content)).toEqual([
+        'before the upgrade',
+      ]);
+      const [retry, other] = await store.appendMessages([
+        { roomId: 'r1', username: 'alice', content: 'retry', clientId: 'cid' },
+        { roomId: 'r1', username: 'bob', content: 'bob reuses the id', clientId: 'cid' },
+      ]);
+      expect(retry).toMatchObject({ ok: true, duplicate: true, message: { seq: 1 } });
+      expect(other).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
+      expect(await store.deleteRoom('r1')).toBe(true);
+      expect(await store.listRooms()).toEqual([]);
+      expect(await store.purgeSlice(100)).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('SQLite store file', () => {

@@ -19,7 +19,13 @@ export async function startServer(
   // CHAT_TEST_BACKEND=postgres-redis runs the same tests on PostgreSQL and Redis
   // (the `postgres+redis` project in vitest.config.ts).
   const backend = testBackendName() === 'postgres-redis' ? postgresRedisBackend() : null;
-  const config = testConfig({ publicDir: './dist/public', ...backend?.overrides, ...overrides });
+  const config = testConfig({
+    publicDir: './dist/public',
+    ...backend?.overrides,
+    ...overrides,
+    // Test files create rooms by the dozen; the room-creation limit has its own test.
+    http: { roomCreatePerMin: 0, ...overrides.http },
+  });
   const app = await createApp(config, deps);
   const url = await app.listen();
   return {

@@ -34,6 +34,9 @@ describe('parseClientFrame', () => {
     [{ type: 'message', content: '   ' }, 'INVALID_CONTENT'],
     [{ type: 'message', content: 'x'.repeat(11) }, 'CONTENT_TOO_LONG'],
     [{ type: 'message', content: 'a\u0007' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: 'a\u0085' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: 'a\u009b31m' }, 'INVALID_CONTENT'],
+    [{ type: 'message', content: '\r\n\r' }, 'INVALID_CONTENT'],
     [{ type: 'message', content: 'hi', client_id: 'x'.repeat(9) }, 'INVALID_FRAME'],
     [{ type: 'message', content: 'hi', client_id: 7 }, 'INVALID_FRAME'],
     [{ type: 'typing', is_typing: 1 }, 'INVALID_FRAME'],
@@ -45,8 +48,15 @@ describe('parseClientFrame', () => {
     if (!result.ok) expect(result.code).toBe(code);
   });
 
-  it('allows newlines and tabs in content', () => {
-    expect(parse({ type: 'message', content: 'a\nb\tc\r\n' }).ok).toBe(true);
+  it('allows newlines and tabs in content, with CRLF and CR turned into LF', () => {
+    expect(parse({ type: 'message', content: 'a\nb\tc\r\nd\re' })).toEqual({
+      ok: true,
+      frame: { type: 'message', content: 'a\nb\tc\nd\ne' },
+    });
+  });
+
+  it('counts content length after normalizing line endings', () => {
+    expect(parse({ type: 'message', content: `${'x'.repeat(8)}\r\n` }).ok).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 
 import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import type { Room } from '../../protocol/rest.js';
-import { nameProblem } from '../../protocol/text-rules.js';
+import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import { Api } from '../api.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
 import { Announcer } from './announcer.js';
@@ -58,9 +58,9 @@ export class App {
     private readonly store: KeyValueStore,
   ) {
     this.announcer = new Announcer(announcerEl);
-    const saved = store.getItem(StorageKeys.username);
-    this.username =
-      saved && nameProblem(saved, DEFAULT_LIMITS.maxUsernameLength) === null ? saved : null;
+    // Normalized as the server will: a name saved by an older client may be untrimmed.
+    const saved = normalizeName(store.getItem(StorageKeys.username) ?? '');
+    this.username = nameProblem(saved, DEFAULT_LIMITS.maxUsernameLength) === null ? saved : null;
     const cached = readJson<Room[]>(store, StorageKeys.rooms);
     this.rooms = Array.isArray(cached) ? cached : [];
   }

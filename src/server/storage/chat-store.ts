@@ -4,7 +4,10 @@ export interface NewMessage {
   roomId: string;
   username: string;
   content: string;
-  /** Idempotency key: a second append with the same key in the room returns the first message. */
+  /**
+   * Idempotency key, scoped to the sender: a second append by the same `username`
+   * with the same key in the room returns the first message.
+   */
   clientId?: string;
 }
 
@@ -38,8 +41,18 @@ export interface ChatStore {
   /** Up to `limit` rooms after `after` (from the start without it), oldest first: an index range scan. */
   listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage>;
   getRoom(roomId: string): Promise<Room | null>;
-  /** Deletes the room and its messages; false when there was no such room. */
+  /**
+   * Marks the room deleted in one small transaction: from then on it is unknown to
+   * every other method (listing, history, appends), and its messages wait for
+   * purgeSlice(). False when there was no such (undeleted) room.
+   */
   deleteRoom(roomId: string): Promise<boolean>;
+  /**
+   * Removes up to `limit` rows left behind by deleted rooms (their messages, then
+   * the room row itself) in one short transaction. Resolves with the rows removed:
+   * 0 means nothing is left to purge. Safe to interrupt at any point.
+   */
+  purgeSlice(limit: number): Promise<number>;
   /**
    * Appends a batch in one transaction, giving each message the room's next `seq`.
    * Results are in input order. Resolves only after the batch is committed.

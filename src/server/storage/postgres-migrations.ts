@@ -1,10 +1,12 @@
+import type { Migration } from './migrations.js';
+
 /**
  * Numbered PostgreSQL migrations; the table `parley_migrations` records the
- * applied ones. Append new ones; never edit an applied one. Versions may have
- * gaps; they are applied in ascending order whatever their order here. The schema
- * mirrors sqlite-migrations.ts, and the store contract tests keep the two equivalent.
+ * applied ones. Append new ones; never edit an applied one. They run in version
+ * order. The schema mirrors sqlite-migrations.ts, and the store contract tests
+ * keep the two equivalent.
  */
-export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -36,6 +38,20 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
     `,
   },
   {
+    version: 2,
+    sql: `
+      -- a deleted room is marked at once and invisible from then on; its messages
+      -- are purged behind it in short transactions (room-purger.ts), then the row goes
+      ALTER TABLE rooms ADD COLUMN deleted_at TIMESTAMPTZ;
+      CREATE INDEX rooms_deleted ON rooms (deleted_at) WHERE deleted_at IS NOT NULL;
+      -- idempotency keys belong to their sender: another user reusing a client_id
+      -- gets a message of their own, not someone else's
+      DROP INDEX messages_room_client_id;
+      CREATE UNIQUE INDEX messages_room_sender_client_id
+        ON messages (room_id, username, client_id) WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
     version: 3,
     sql: `
       -- key/value facts about the database as a whole
@@ -49,7 +65,6 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
     `,
   },
   {
-    // 2 is another change of the same round, merged after this one
     version: 4,
     sql: `
       -- the room list in creation order, paged by (created_at, pos) ranges

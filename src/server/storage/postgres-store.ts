@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
+import { orderedMigrations } from './migrations.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 interface RoomRow {
@@ -22,6 +23,9 @@ interface MessageRow {
 }
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+// Hides the messages of a room marked deleted but not purged yet (a one-time
+// filter in the plan, not per row).
+const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND deleted_at IS NOT NULL)';
 
 function toRoom(row: RoomRow): Room {
   return { id: row.id, name: row.name, created_at: row.created_at.toISOString() };
@@ -110,8 +114,7 @@ export class PostgresStore implements ChatStore {
           `SELECT version FROM "${this.schema}".parley_migrations`,
         );
         const applied = new Set(done.rows.map((r) => r.version));
-        const ascending = [...POSTGRES_MIGRATIONS].sort((a, b) => a.version - b.version);
-        for (const m of ascending) {
+        for (const m of orderedMigrations(POSTGRES_MIGRATIONS)) {
           if (applied.has(m.version)) continue;
           await client.query('BEGIN');
           try {
@@ -190,7 +193,7 @@ export class PostgresStore implements ChatStore {
   async listRooms(): Promise<Room[]> {
     const rows = await this.query<RoomRow>(
       'listRooms',
-      'SELECT id, name, created_at FROM rooms ORDER BY created_at, pos',
+      'SELECT id, name, created_at FROM rooms WHERE deleted_at IS NULL ORDER BY created_at, pos',
     );
     return rows.map(toRoom);
   }
@@ -201,8 +204,10 @@ export class PostgresStore implements ChatStore {
       'listRooms',
       after
         ? `SELECT id, name, created_at, pos FROM rooms
-           WHERE (created_at, pos) > ($2::timestamptz, $3::bigint) ORDER BY created_at, pos LIMIT $1`
-        : 'SELECT id, name, created_at, pos FROM rooms ORDER BY created_at, pos LIMIT $1',
+           WHERE (created_at, pos) > ($2::timestamptz, $3::bigint) AND deleted_at IS NULL
+           ORDER BY created_at, pos LIMIT $1`
+        : `SELECT id, name, created_at, pos FROM rooms WHERE deleted_at IS NULL
+           ORDER BY created_at, pos LIMIT $1`,
       after ? [limit + 1, after.createdAt, after.pos] : [limit + 1],
     );
     const more = rows.length > limit;
@@ -218,7 +223,7 @@ export class PostgresStore implements ChatStore {
     if (!storable(roomId)) return null;
     const rows = await this.query<RoomRow>(
       'getRoom',
-      'SELECT id, name, created_at FROM rooms WHERE id = $1',
+      'SELECT id, name, created_at FROM rooms WHERE id = $1 AND deleted_at IS NULL',
       [roomId],
     );
     return rows[0] ? toRoom(rows[0]) : null;
@@ -226,12 +231,42 @@ export class PostgresStore implements ChatStore {
 
   async deleteRoom(roomId: string): Promise<boolean> {
     if (!storable(roomId)) return false;
+    // Takes the room's row lock, so it waits for a batch appending to the room
+    // and every later batch sees the mark.
     const rows = await this.query<{ id: string }>(
       'deleteRoom',
-      'DELETE FROM rooms WHERE id = $1 RETURNING id',
+      'UPDATE rooms SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id',
       [roomId],
     );
     return rows.length > 0;
+  }
+
+  async purgeSlice(limit: number): Promise<number> {
+    const max = Math.max(1, Math.floor(limit));
+    return this.transaction('purgeSlice', async (client) => {
+      let removed = 0;
+      while (removed < max) {
+        // Several processes may purge at once: each takes a different room.
+        const room = await client.query<{ id: string }>(
+          `SELECT id FROM rooms WHERE deleted_at IS NOT NULL
+           ORDER BY deleted_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        );
+        const roomId = room.rows[0]?.id;
+        if (roomId === undefined) break;
+        const gone = await client.query(
+          `DELETE FROM messages WHERE id IN
+             (SELECT id FROM messages WHERE room_id = $1 LIMIT $2)`,
+          [roomId, max - removed],
+        );
+        removed += gone.rowCount ?? 0;
+        if (removed >= max) break;
+        // Fewer messages than asked for: none are left, so the row can go.
+        const dropped = await client.query('DELETE FROM rooms WHERE id = $1', [roomId]);
+        if (!dropped.rowCount) break;
+        removed += dropped.rowCount;
+      }
+      return removed;
+    });
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
@@ -241,13 +276,15 @@ export class PostgresStore implements ChatStore {
       // Lock every room of the batch, in id order so two batches never deadlock.
       // Writers to a room in any process wait here until this batch commits.
       const locked = await client.query<{ id: string; last_seq: string }>(
-        'SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+        `SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) AND deleted_at IS NULL
+       ORDER BY id FOR UPDATE`,
         [roomIds],
       );
       const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
 
-      // Messages already stored under the batch's client ids (retried sends).
-      const key = (roomId: string, clientId: string) => `${roomId}\n${clientId}`;
+      // Messages already stored under the batch's client ids (retried sends), per sender.
+      const key = (roomId: string, username: string, clientId: string) =>
+        `${roomId}\n${username}\n${clientId}`;
       const known = new Map<string, Message>();
       const keyed = batch.filter(
         (m): m is NewMessage & { clientId: string } =>
@@ -256,11 +293,12 @@ export class PostgresStore implements ChatStore {
       if (keyed.length > 0) {
         const found = await client.query<MessageRow>(
           `SELECT ${MESSAGE_COLUMNS} FROM messages
-           WHERE (room_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-          [keyed.map((m) => m.roomId), keyed.map((m) => m.clientId)],
+           WHERE (room_id, username, client_id) IN
+             (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+          [keyed.map((m) => m.roomId), keyed.map((m) => m.username), keyed.map((m) => m.clientId)],
         );
         for (const row of found.rows) {
-          known.set(key(row.room_id, row.client_id as string), toMessage(row));
+          known.set(key(row.room_id, row.username, row.client_id as string), toMessage(row));
         }
       }
 
@@ -273,7 +311,7 @@ export class PostgresStore implements ChatStore {
           continue;
         }
         if (item.clientId !== undefined) {
-          const existing = known.get(key(item.roomId, item.clientId));
+          const existing = known.get(key(item.roomId, item.username, item.clientId));
           if (existing) {
             results.push({ ok: true, message: existing, duplicate: true });
             continue;
@@ -291,7 +329,7 @@ export class PostgresStore implements ChatStore {
         if (item.clientId !== undefined) {
           message.client_id = item.clientId;
           // a second send with the same id in this very batch is a duplicate too
-          known.set(key(item.roomId, item.clientId), message);
+          known.set(key(item.roomId, item.username, item.clientId), message);
         }
         fresh.push(message);
         results.push({ ok: true, message, duplicate: false });
@@ -327,7 +365,7 @@ export class PostgresStore implements ChatStore {
     const rows = await this.query<MessageRow>(
       'recentMessages',
       `SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+       WHERE room_id = $1 AND seq < $2 AND ${ROOM_LIVE} ORDER BY seq DESC LIMIT $3`,
       [roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
     );
     rows.reverse();
@@ -339,7 +377,7 @@ export class PostgresStore implements ChatStore {
     const rows = await this.query<MessageRow>(
       'messagesAfter',
       `SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+       WHERE room_id = $1 AND seq > $2 AND ${ROOM_LIVE} ORDER BY seq LIMIT $3`,
       [roomId, afterSeq, limit],
     );
     return rows.map(toMessage);
@@ -349,7 +387,7 @@ export class PostgresStore implements ChatStore {
     if (!storable(roomId)) return null;
     const rows = await this.query<{ last_seq: string }>(
       'latestSeq',
-      'SELECT last_seq FROM rooms WHERE id = $1',
+      'SELECT last_seq FROM rooms WHERE id = $1 AND deleted_at IS NULL',
       [roomId],
     );
     return rows[0] ? Number(rows[0].last_seq) : null;

@@ -1,9 +1,10 @@
+import type { Migration } from './migrations.js';
+
 /**
  * Numbered SQLite migrations; `PRAGMA user_version` records the last applied.
- * Append new ones; never edit an applied one. Versions may have gaps; they are
- * applied in ascending order whatever their order here.
+ * Append new ones; never edit an applied one. They run in version order.
  */
-export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -31,6 +32,20 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
+    version: 2,
+    sql: `
+      -- a deleted room is marked at once and invisible from then on; its messages
+      -- are purged behind it in small slices (room-purger.ts), then the row goes
+      ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
+      CREATE INDEX rooms_deleted ON rooms (deleted_at) WHERE deleted_at IS NOT NULL;
+      -- idempotency keys belong to their sender: another user reusing a client_id
+      -- gets a message of their own, not someone else's
+      DROP INDEX messages_room_client_id;
+      CREATE UNIQUE INDEX messages_room_sender_client_id
+        ON messages (room_id, username, client_id) WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
     version: 3,
     sql: `
       -- key/value facts about the database as a whole
@@ -43,7 +58,6 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // 2 is another change of the same round, merged after this one
     version: 4,
     sql: `
       -- the room list in creation order, paged by (created_at, rowid) ranges

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
+import { orderedMigrations } from './migrations.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 interface MessageRow {
@@ -17,6 +18,9 @@ interface MessageRow {
 }
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+// Hides the messages of a room marked deleted but not purged yet. Not correlated,
+// so SQLite evaluates it once per query, not per row; its `?` is the room id again.
+const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND deleted_at IS NOT NULL)';
 
 function toMessage(row: MessageRow): Message {
   const message: Message = {
@@ -65,6 +69,7 @@ export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
+  private purgeTx!: (limit: number) => number;
 
   constructor(private readonly opts: SqliteStoreOptions) {}
 
@@ -80,12 +85,12 @@ export class SqliteStore implements ChatStore {
     this.appendTx = this.db.transaction((batch: readonly NewMessage[]) =>
       batch.map((item) => this.appendOne(item)),
     );
+    this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
   }
 
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
-    const ascending = [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version);
-    for (const m of ascending) {
+    for (const m of orderedMigrations(SQLITE_MIGRATIONS)) {
       if (m.version <= current) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
@@ -99,42 +104,56 @@ export class SqliteStore implements ChatStore {
     return {
       insertRoom: db.prepare('INSERT INTO rooms (id, name, created_at) VALUES (?, ?, ?)'),
       listRooms: db.prepare<[], Room>(
-        'SELECT id, name, created_at FROM rooms ORDER BY created_at, rowid',
+        'SELECT id, name, created_at FROM rooms WHERE deleted_at IS NULL ORDER BY created_at, rowid',
+      ),
+      getRoom: db.prepare<[string], Room>(
+        'SELECT id, name, created_at FROM rooms WHERE id = ? AND deleted_at IS NULL',
+      ),
+      markDeleted: db.prepare<[string, string]>(
+        'UPDATE rooms SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
       ),
       // (created_at, rowid) row values: a range scan of rooms_created_at (rowid is in every index).
       roomsAfter: db.prepare<[string, number, number], Room & { pos: number }>(
         `SELECT id, name, created_at, rowid AS pos FROM rooms
-         WHERE (created_at, rowid) > (?, ?) ORDER BY created_at, rowid LIMIT ?`,
+         WHERE (created_at, rowid) > (?, ?) AND deleted_at IS NULL ORDER BY created_at, rowid LIMIT ?`,
       ),
-      getRoom: db.prepare<[string], Room>('SELECT id, name, created_at FROM rooms WHERE id = ?'),
-      deleteRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ?'),
       nextSeq: db.prepare<[string], { last_seq: number }>(
-        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq',
+        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted_at IS NULL RETURNING last_seq',
       ),
       latestSeq: db.prepare<[string], { last_seq: number }>(
-        'SELECT last_seq FROM rooms WHERE id = ?',
+        'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
       ),
       epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
       setEpoch: db.prepare<[string]>(
         "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ),
-      byClientId: db.prepare<[string, string], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND client_id = ?`,
+      byClientId: db.prepare<[string, string, string, string], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE room_id = ? AND username = ? AND client_id = ? AND ${ROOM_LIVE}`,
       ),
+      // Purging a deleted room: the oldest deletion first, a slice of its messages
+      // at a time (through messages_room_seq), then its row.
+      nextDeleted: db.prepare<[], { id: string }>(
+        'SELECT id FROM rooms WHERE deleted_at IS NOT NULL ORDER BY deleted_at LIMIT 1',
+      ),
+      purgeMessages: db.prepare<[string, number]>(
+        'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE room_id = ? LIMIT ?)',
+      ),
+      dropRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL'),
       insertMessage: db.prepare(
         `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
-        .prepare<[string, number, number], MessageTuple>(
+        .prepare<[string, number, string, number], MessageTuple>(
           `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+         WHERE room_id = ? AND seq < ? AND ${ROOM_LIVE} ORDER BY seq DESC LIMIT ?`,
         )
         .raw(true),
       after: db
-        .prepare<[string, number, number], MessageTuple>(
+        .prepare<[string, number, string, number], MessageTuple>(
           `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+         WHERE room_id = ? AND seq > ? AND ${ROOM_LIVE} ORDER BY seq LIMIT ?`,
         )
         .raw(true),
     };
@@ -143,7 +162,7 @@ export class SqliteStore implements ChatStore {
   private appendOne(item: NewMessage): AppendResult {
     const clientId = item.clientId ?? null;
     if (clientId !== null) {
-      const existing = this.stmts.byClientId.get(item.roomId, clientId);
+      const existing = this.stmts.byClientId.get(item.roomId, item.username, clientId, item.roomId);
       if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
     }
     const row = this.stmts.nextSeq.get(item.roomId);
@@ -194,7 +213,28 @@ export class SqliteStore implements ChatStore {
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {
-    return this.stmts.deleteRoom.run(roomId).changes > 0;
+    return this.stmts.markDeleted.run(new Date().toISOString(), roomId).changes > 0;
+  }
+
+  async purgeSlice(limit: number): Promise<number> {
+    return this.purgeTx(Math.max(1, Math.floor(limit)));
+  }
+
+  /** Inside purgeTx: up to `limit` rows of deleted rooms, messages first. */
+  private purgeRows(limit: number): number {
+    let removed = 0;
+    while (removed < limit) {
+      const room = this.stmts.nextDeleted.get();
+      if (!room) break;
+      removed += this.stmts.purgeMessages.run(room.id, limit - removed).changes;
+      if (removed >= limit) break;
+      // Fewer messages than asked for: none are left, so the row can go (its
+      // cascade finds nothing).
+      const dropped = this.stmts.dropRoom.run(room.id).changes;
+      if (dropped === 0) break;
+      removed += dropped;
+    }
+    return removed;
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
@@ -202,14 +242,14 @@ export class SqliteStore implements ChatStore {
   }
 
   async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
-    const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
+    const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, roomId, limit);
     const out = new Array<Message>(rows.length);
     for (let i = 0; i < rows.length; i++) out[rows.length - 1 - i] = tupleToMessage(rows[i]!);
     return out;
   }
 
   async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    return this.stmts.after.all(roomId, afterSeq, limit).map(tupleToMessage);
+    return this.stmts.after.all(roomId, afterSeq, roomId, limit).map(tupleToMessage);
   }
 
   async latestSeq(roomId: string): Promise<number | null> {

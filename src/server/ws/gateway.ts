@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
 import { EPOCH_PATTERN, type ResyncReason, type ServerFrame } from '../../protocol/frames.js';
-import { nameProblem } from '../../protocol/text-rules.js';
+import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
@@ -184,9 +184,11 @@ export class WsGateway {
       refuse(ws, CloseCode.TOO_MANY_CONNECTIONS, 'Too many connections from this address');
       return;
     }
-    const username = params.get('username');
+    // Trimmed and NFC from here on: "alice " and a decomposed "alice" are "alice".
+    const rawUsername = params.get('username');
+    const username = rawUsername === null ? null : normalizeName(rawUsername);
     const problem =
-      username === null ? 'missing' : nameProblem(username.trim(), config.limits.maxUsernameLength);
+      username === null ? 'missing' : nameProblem(username, config.limits.maxUsernameLength);
     if (username === null || problem) {
       refuse(ws, CloseCode.INVALID_USERNAME, `Invalid username: ${problem}`);
       return;

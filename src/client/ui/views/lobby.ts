@@ -1,7 +1,7 @@
 // The room list: create, join and delete rooms. Refreshes itself while visible.
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
 import type { Room } from '../../../protocol/rest.js';
-import { nameProblem } from '../../../protocol/text-rules.js';
+import { nameProblem, normalizeName } from '../../../protocol/text-rules.js';
 import { type Api, ApiError } from '../../api.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
@@ -203,7 +203,7 @@ export class LobbyView {
   }
 
   private async create(): Promise<void> {
-    const name = this.input.value.trim();
+    const name = normalizeName(this.input.value);
     const max = DEFAULT_LIMITS.maxRoomNameLength;
     const problem = nameProblem(name, max);
     if (problem) {

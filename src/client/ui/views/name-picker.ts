@@ -1,6 +1,6 @@
 // First screen: choose the name others will see (kept in localStorage).
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
-import { type NameProblem, nameProblem } from '../../../protocol/text-rules.js';
+import { type NameProblem, nameProblem, normalizeName } from '../../../protocol/text-rules.js';
 import { h, uid } from '../dom.js';
 import { brand } from './brand.js';
 
@@ -12,6 +12,8 @@ export function nameProblemText(p: NameProblem, what: string, max: number): stri
       return `A ${what} can be at most ${max} characters.`;
     case 'control_chars':
       return `A ${what} cannot contain control characters.`;
+    case 'invisible_chars':
+      return `A ${what} cannot contain invisible characters (zero-width, direction marks).`;
   }
 }
 
@@ -56,7 +58,7 @@ export class NamePickerView {
         on: {
           submit: (ev) => {
             ev.preventDefault();
-            const name = this.input.value.trim();
+            const name = normalizeName(this.input.value);
             const problem = nameProblem(name, max);
             if (problem) {
               error.textContent = nameProblemText(problem, 'name', max);
