@@ -6,8 +6,9 @@ import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomService } from './domain/room-service.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
@@ -77,6 +78,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     bodyLimit: config.limits.maxBodyBytes,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
   registerValidators(http);
   registerErrorHandler(http);
