@@ -64,7 +64,10 @@ export interface RawAnswer {
 const HEAD = /^HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?\r\n((?:[^\r\n]+\r\n)*)\r\n/;
 
 /** How far `raw` is a complete answer: its head parsed, and its body if framed. */
-function parseAnswer(raw: string): {
+function parseAnswer(
+  raw: string,
+  bodiless: boolean,
+): {
   answer: Omit<RawAnswer, 'closed' | 'timedOut'>;
   done: boolean;
 } {
@@ -80,10 +83,23 @@ function parseAnswer(raw: string): {
   const body = raw.slice(head[0].length);
   const length = headers['content-length'];
   const done =
+    bodiless ||
     status === 101 ||
+    status === 204 ||
+    status === 304 ||
     (length !== undefined && Buffer.byteLength(body, 'latin1') >= Number(length)) ||
     (headers['transfer-encoding'] === 'chunked' && body.endsWith('0\r\n\r\n'));
   return { answer: { status, headers, body, raw }, done };
+}
+
+export interface RawExchangeOptions {
+  timeoutMs?: number;
+  /**
+   * Half-close after writing, for bytes that may not form a whole request: the
+   * server then sees the end instead of waiting for more (HTTP skips blank lines
+   * before a request line, so `\r\n\r\n` alone is not an error yet).
+   */
+  halfClose?: boolean;
 }
 
 /**
@@ -94,9 +110,12 @@ function parseAnswer(raw: string): {
 export function rawExchange(
   port: number | string,
   request: string | Buffer,
-  timeoutMs = 5_000,
+  { timeoutMs = 5_000, halfClose = false }: RawExchangeOptions = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve) => {
+    const bytes = typeof request === 'string' ? Buffer.from(request, 'latin1') : request;
+    // The answer to HEAD announces a length but has no body.
+    const bodiless = bytes.subarray(0, 5).toString('latin1') === 'HEAD ';
     const socket = connect(Number(port), '127.0.0.1');
     let raw = '';
     let settled = false;
@@ -105,15 +124,16 @@ export function rawExchange(
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ ...parseAnswer(raw).answer, closed, timedOut });
+      resolve({ ...parseAnswer(raw, bodiless).answer, closed, timedOut });
     };
     const timer = setTimeout(() => finish(false, true), timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       raw += chunk.toString('latin1');
-      if (parseAnswer(raw).done) finish(false, false);
+      if (parseAnswer(raw, bodiless).done) finish(false, false);
     });
     socket.on('error', () => finish(true, false));
     socket.on('close', () => finish(true, false));
-    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
+    if (halfClose) socket.end(bytes);
+    else socket.write(bytes);
   });
 }
