@@ -23,6 +23,12 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     http: [404],
     ws: true,
   },
+  BAD_REQUEST: {
+    meaning:
+      'The request itself is malformed: a path escape that cannot be decoded (400), a path segment over 100 characters (414), a garbled request line (400) or headers over 16 KiB (431)',
+    http: [400, 414, 431],
+    ws: false,
+  },
   NOT_FOUND: { meaning: 'No route for this method and path', http: [404], ws: false },
   FORBIDDEN: {
     meaning:

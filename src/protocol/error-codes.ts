@@ -5,6 +5,8 @@
 export const ErrorCode = {
   /** REST */
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A request target that cannot be read, e.g. a malformed percent-escape (`%ZZ`). */
+  BAD_REQUEST: 'BAD_REQUEST',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
   NOT_FOUND: 'NOT_FOUND',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

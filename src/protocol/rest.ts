@@ -73,7 +73,13 @@ export const HistoryQuery = Type.Object({
     description: 'How many of the most recent messages (before `before`, if given)',
   }),
   before: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'Only messages with a smaller `seq` (paging back)' }),
+    // Bounded so every accepted value is an exact integer every store can bind
+    // (PostgreSQL's BIGINT refuses 1e20: a 5xx instead of a 422).
+    Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Only messages with a smaller `seq` (paging back)',
+    }),
   ),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;

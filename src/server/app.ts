@@ -8,8 +8,9 @@ import { MessageService } from './domain/message-service.js';
 import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { capIdleConnections } from './http/idle-connections.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
@@ -103,6 +104,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // Node enforces both timeouts on this tick (30 s by default, which would dwarf them).
       connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
     },
+    frameworkErrors,
+    clientErrorHandler,
   });
   if (config.http.maxConnections > 0) http.server.maxConnections = config.http.maxConnections;
   capIdleConnections(http.server, config.http.maxIdleConnections);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../../src/protocol/rest.js';
 import { createRoom, history } from '../support/api.js';
+import { rawExchange } from '../support/raw-http.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -120,6 +121,19 @@ describe('REST: message history', () => {
     const res = await fetch(`${server.url}/api/chat/rooms/${room.id}/messages?before=x`);
     expect(res.status).toBe(422);
   });
+
+  // Past 2^53 a number is no longer an exact seq, and PostgreSQL's BIGINT refused
+  // 1e20 outright: the store failed and the client got a 503.
+  it.each(['99999999999999999999', '1e300', '9007199254740992'])(
+    'answers 422 for before=%s (too large to be a seq)',
+    async (before) => {
+      const room = await createRoom(server.url);
+      const res = await fetch(`${server.url}/api/chat/rooms/${room.id}/messages?before=${before}`);
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { detail: { loc: string[] }[] };
+      expect(body.detail[0]?.loc).toEqual(['query', 'before']);
+    },
+  );
 });
 
 describe('REST: bad input', () => {
@@ -161,6 +175,42 @@ describe('REST: bad input', () => {
     const res = await fetch(`${server.url}/api/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ detail: 'Not Found', code: 'NOT_FOUND' });
+  });
+
+  // The router decodes the path before any route runs; Fastify's own answer had
+  // another shape (`{"error", "message", "statusCode"}`).
+  it.each([
+    ['GET', '/api/chat/rooms/%ZZ/messages'],
+    ['GET', '/api/chat/rooms/%E0%A4%A/messages'],
+    ['GET', '/api/chat/rooms/%/messages'],
+    ['DELETE', '/api/chat/rooms/%ZZ'],
+    ['GET', '/%ZZ'],
+  ])('answers %s %s (malformed percent-escape) with a JSON 400', async (method, path) => {
+    const res = await fetch(`${server.url}${path}`, { method });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await res.json()).toEqual({
+      detail: 'The request path is not a valid URL',
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('answers an over-long room id in the path with a JSON 414', async () => {
+    const res = await fetch(`${server.url}/api/chat/rooms/${'a'.repeat(101)}/messages`);
+    expect(res.status).toBe(414);
+    expect(await res.json()).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it.each([
+    ['a garbled request line', 'GARBAGE\r\n\r\n', 400],
+    ['a NUL in a header value', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400],
+    ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('answers %s with a JSON %i in the API shape', async (_what, request, status) => {
+    const answer = await rawExchange(new URL(server.url).port, request);
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toMatch(/application\/json/);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it('creates nothing from rejected requests and stays up', async () => {

@@ -13,6 +13,8 @@ export interface SpawnedServer {
   /** Output of the current process, for debugging a failed test. */
   readonly output: () => string;
   readonly pid: () => number | undefined;
+  /** The current process has not exited (it may still be starting or stopping). */
+  readonly running: () => boolean;
   /** Stops the process with `signal` and resolves with its exit code (or signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string | null>;
   /** Starts the process again with the same port, env and data file. */
@@ -87,6 +89,7 @@ export async function spawnServer(opts: SpawnOptions = {}): Promise<SpawnedServe
     dbPath,
     output: () => out,
     pid: () => child?.pid,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     stop,
     start,
   };

@@ -19,3 +19,50 @@ export type BusEvent =
   | { type: 'room_deleted'; roomId: string };
 
 export type BusEventType = BusEvent['type'];
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function isMessage(v: unknown): v is Message {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return (
+    isString(m.id) &&
+    isString(m.room_id) &&
+    isString(m.username) &&
+    isString(m.content) &&
+    isString(m.timestamp) &&
+    Number.isSafeInteger(m.seq) &&
+    (m.seq as number) > 0 &&
+    (m.client_id === undefined || isString(m.client_id))
+  );
+}
+
+/**
+ * Whether a value read off a shared transport (Redis) is a well-formed event. A
+ * malformed one would fail later, inside delivery and its asynchronous gap
+ * filling, where no caller is left to catch it; it is dropped here instead.
+ */
+export function isBusEvent(value: unknown): value is BusEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  if (!isString(e.roomId)) return false;
+  switch (e.type) {
+    case 'message':
+      return isMessage(e.message);
+    case 'typing':
+      return isString(e.username) && typeof e.isTyping === 'boolean';
+    case 'presence':
+      return (
+        (e.change === 'join' || e.change === 'leave') &&
+        isString(e.username) &&
+        isStringList(e.users)
+      );
+    case 'user_list':
+      return isStringList(e.users);
+    case 'room_deleted':
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,6 +1,6 @@
 import { createRedisClient, quitRedis, type Redis } from '../redis/redis-client.js';
 import type { Logger } from '../util/logger.js';
-import type { BusEvent } from './bus-events.js';
+import { type BusEvent, isBusEvent } from './bus-events.js';
 import type { BusHandler, MessageBus, Unsubscribe } from './message-bus.js';
 
 export interface RedisBusOptions {
@@ -182,14 +182,14 @@ export class RedisBus implements MessageBus {
   }
 
   private receive(channel: string, payload: string): void {
-    let envelope: Envelope;
+    let envelope: Partial<Envelope> | null;
     try {
-      envelope = JSON.parse(payload) as Envelope;
+      envelope = JSON.parse(payload) as Partial<Envelope> | null;
     } catch (error) {
       this.report('decode', error);
       return;
     }
-    if (envelope?.v !== 1 || typeof envelope.event?.roomId !== 'string') {
+    if (envelope?.v !== 1 || !isBusEvent(envelope.event)) {
       this.report('decode', new Error(`unknown envelope on ${channel}`));
       return;
     }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ErrorBody, FieldError } from '../../protocol/rest.js';
 import { ChatError } from '../errors.js';
@@ -72,4 +72,19 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ detail: 'Not Found', code: ErrorCode.NOT_FOUND } satisfies ErrorBody);
   });
+}
+
+/**
+ * Errors the router raises before any route or hook runs: a path with a malformed
+ * percent-escape (`/api/chat/rooms/%ZZ`) and an over-long path parameter. Fastify's
+ * own answer is a JSON 400/414 in another shape; this keeps `{"detail", "code"}`.
+ */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : 400;
+  const body: ErrorBody = {
+    detail: tooLong ? 'A path segment is too long' : 'The request path is not a valid URL',
+    code: ErrorCode.BAD_REQUEST,
+  };
+  reply.code(status).type('application/json').send(body);
 }
