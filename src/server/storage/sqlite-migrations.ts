@@ -1,7 +1,7 @@
 import type { Migration } from './migrations.js';
 
 /**
- * Numbered SQLite migrations; `PRAGMA user_version` records the last applied.
+ * Numbered SQLite migrations; the table parley_migrations records which are applied.
  * Append new ones; never edit an applied one. They run in version order.
  */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

@@ -88,13 +88,33 @@ export class SqliteStore implements ChatStore {
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
   }
 
+  /**
+   * Applies every migration not applied yet, in version order. Applied versions
+   * are a set (parley_migrations), not a high-water mark, so a migration merged
+   * later with a lower version still runs on a database that has newer ones.
+   */
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (const m of orderedMigrations(SQLITE_MIGRATIONS)) {
-      if (m.version <= current) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.pragma(`user_version = ${m.version}`);
+    const db = this.db;
+    db.exec('CREATE TABLE IF NOT EXISTS parley_migrations (version INTEGER PRIMARY KEY)');
+    const applied = new Set(
+      db.prepare<[], number>('SELECT version FROM parley_migrations').pluck().all(),
+    );
+    const record = db.prepare<[number]>('INSERT INTO parley_migrations (version) VALUES (?)');
+    // Older databases recorded only the highest version applied, in user_version.
+    const legacy = db.pragma('user_version', { simple: true }) as number;
+    const migrations = orderedMigrations(SQLITE_MIGRATIONS);
+    if (applied.size === 0 && legacy > 0) {
+      db.transaction(() => {
+        for (const m of migrations) if (m.version <= legacy) record.run(m.version);
+      })();
+      for (const m of migrations) if (m.version <= legacy) applied.add(m.version);
+    }
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        record.run(m.version);
+        db.pragma(`user_version = ${Math.max(m.version, legacy)}`);
       })();
     }
   }
