@@ -45,6 +45,11 @@ function main(): void {
   const config = configOrExit();
   const log = createLogger(config.logLevel, 'primary');
   const { workers, ports } = config.cluster;
+  // One worker accepts its connections itself. With round-robin the primary
+  // accepts them and hands each over; one accepted just as the worker dies is
+  // handed to the dead worker and never answered, so its client waits for its
+  // own timeout instead of reconnecting at once.
+  cluster.schedulingPolicy = workers === 1 ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({
     exec: join(dirname(fileURLToPath(import.meta.url)), 'main.js'),
   });
