@@ -1,6 +1,6 @@
-// Builds the server (dist/server/main.js, and cluster.js for `npm run start:cluster`,
-// which forks main.js once per worker) and the browser client (one minified bundle
-// plus static assets) into dist/.
+// Builds the server (dist/server/main.js, and cluster.js: the supervisor that
+// `npm start` and `npm run start:cluster` run, which forks main.js once per
+// worker) and the browser client (one minified bundle plus static assets) into dist/.
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { NODE_BUNDLE } from './build-options.mjs';

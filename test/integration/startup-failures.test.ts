@@ -4,18 +4,31 @@
 // worker (main.js) and under the supervisor (cluster.js, what `npm start` runs),
 // which must then exit too instead of restarting forever.
 //
+// And a disk that fills up while the server runs fails only the sends being
+// written (STORE_FAILED); the server stays up and a retry succeeds later.
+//
 // Read-only file systems and a full disk need a mount: the server runs in a
 // mount namespace of its own (`unshare -m`) on a tmpfs, so nothing is left
 // mounted. Permissions need a user that is not root: as root, the server runs as
 // `nobody`. Cases that cannot be set up here are skipped with a loud warning.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { allMessages, createRoom } from '../support/api.js';
 import { freePort } from '../support/free-port.js';
+import { eventually, TestClient } from '../support/ws-client.js';
 
 const ENTRIES = { worker: 'dist/server/main.js', supervisor: 'dist/server/cluster.js' } as const;
 type Entry = keyof typeof ENTRIES;
@@ -228,4 +241,89 @@ describe.each(['worker', 'supervisor'] as const)('the %s cannot start', (entry) 
     expect(out.code, out.stderr).toBe(73);
     expectOneLine(out, /the disk is full.*SQLITE_FULL/);
   });
+});
+
+describe.runIf(canMount)('a disk that fills up while the supervisor runs', () => {
+  it('fails only the sends being written (STORE_FAILED); the server stays up, a retry lands once', async () => {
+    const d = freshDir();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const node = [process.execPath, join(process.cwd(), ENTRIES.supervisor)];
+    const mounts = `mount -t tmpfs -o size=1m tmpfs ${d}`;
+    const child = spawn('unshare', ['-m', 'sh', '-c', `${mounts} && exec "$0" "$@"`, ...node], {
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        CHAT_DB_PATH: join(d, 'chat.db'),
+        CHAT_WS_RATE: '0',
+        CHAT_LOG_LEVEL: 'silent',
+      },
+      stdio: 'ignore',
+    });
+    const clients: TestClient[] = [];
+    try {
+      await eventually(
+        () =>
+          fetch(`${url}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        15_000,
+        'the server up',
+      );
+      const room = await createRoom(url);
+      const wsUrl = url.replace(/^http/, 'ws');
+      const alice = await TestClient.join(wsUrl, room.id, 'alice');
+      const bob = await TestClient.join(wsUrl, room.id, 'bob');
+      clients.push(alice, bob);
+      await alice.say('before', 'c-before');
+
+      // Fill the server's tmpfs, seen through its mount namespace.
+      const filler = `/proc/${child.pid}/root${d}/filler`;
+      try {
+        for (;;) appendFileSync(filler, Buffer.alloc(64 * 1024));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+      const big = 'x'.repeat(15_000);
+      const failed: string[] = [];
+      for (let i = 0; i < 200 && failed.length === 0; i++) {
+        const id = `c-${i}`;
+        alice.send({ type: 'message', content: big, client_id: id });
+        // The echo or the error, whichever comes (read from the record: a pending
+        // `next` for the other one would swallow a later frame).
+        const settled = () =>
+          alice.received.find(
+            (f) =>
+              (f.type === 'message' || f.type === 'error') &&
+              (f.data as { client_id?: string }).client_id === id,
+          );
+        await eventually(() => settled() !== undefined, 5_000, `an answer to ${id}`);
+        const frame = settled();
+        const outcome = frame?.type === 'error' ? frame.data.code : 'stored';
+        if (outcome !== 'stored') {
+          expect(outcome).toBe('STORE_FAILED');
+          failed.push(id);
+        }
+      }
+      expect(failed, 'a send failed on the full disk').toHaveLength(1);
+      expect((await fetch(`${url}/healthz`)).ok).toBe(true);
+      expect(bob.ws.readyState).toBe(bob.ws.OPEN);
+
+      // Room again: the same client_id is stored once and reaches everyone.
+      unlinkSync(filler);
+      const retried = await alice.say(big, failed[0]);
+      await bob.next('message', (m) => m.id === retried.id);
+      const stored = await allMessages(url, room.id);
+      expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+      expect(stored.filter((m) => m.client_id === failed[0])).toHaveLength(1);
+      expect(new Set(stored.map((m) => m.client_id)).size).toBe(stored.length);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
 });
