@@ -22,6 +22,8 @@ const msg = (seq: number): Message => ({
 
 interface Pair {
   conn: ChatConnection;
+  /** The server side of the socket. */
+  ws: WebSocket;
   received: ServerFrame[];
   client: WebSocket;
 }
@@ -56,7 +58,7 @@ async function pair(clientOptions: WebSocket.ClientOptions = {}): Promise<Pair> 
     client.terminate();
     wss.close();
   });
-  return { conn, received, client };
+  return { conn, ws, received, client };
 }
 
 const seqs = (frames: ServerFrame[]) =>
@@ -109,9 +111,10 @@ describe('ChatConnection', () => {
   it('drops a peer that does not answer pings, keeps one that does', async () => {
     const silent = await pair({ autoPong: false });
     const polite = await pair();
+    const answered = new Promise((r) => polite.ws.once('pong', r));
     expect(silent.conn.heartbeat()).toBe(true);
     expect(polite.conn.heartbeat()).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
+    await answered;
     expect(silent.conn.heartbeat()).toBe(false);
     expect(polite.conn.heartbeat()).toBe(true);
     await eventually(() => silent.client.readyState === WebSocket.CLOSED);
