@@ -183,7 +183,12 @@ describe('accounts: sign-up, login, me, logout', () => {
       ['GET', '/api/admin/users'],
       ['GET', '/api/auth/me'],
     ] as const) {
-      for (const headers of [{}, { cookie: forged }, { authorization: 'Bearer parley_forged' }]) {
+      const variants: Record<string, string>[] = [
+        {},
+        { cookie: forged },
+        { authorization: 'Bearer parley_forged' },
+      ];
+      for (const headers of variants) {
         const res = await fetch(`${server.url}${path}`, {
           method,
           headers: { 'content-type': 'application/json', origin: server.url, ...headers },
@@ -223,12 +228,13 @@ describe('accounts: CSRF guard', () => {
   afterAll(() => server.close());
 
   it('refuses a cookie-authenticated change from another origin, or with no origin at all', async () => {
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { origin: '' },
       { referer: 'https://evil.example/page' },
-    ]) {
+    ];
+    for (const headers of variants) {
       const res = await fetch(`${server.url}/api/chat/rooms`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: admin.cookie, ...headers },
