@@ -2,11 +2,13 @@
 // banner, the timeline, typing line and composer, and the members sidebar/drawer.
 import { CloseCode } from '../../../protocol/error-codes.js';
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
+import { AuthClose } from '../../accounts.js';
 import type { Api } from '../../api.js';
 import type { ConnectionState } from '../../chat-client.js';
 import { reconnectSchedule } from '../../reconnect-schedule.js';
 import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
+import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { onlineText } from '../format.js';
@@ -35,6 +37,16 @@ export interface RoomViewOptions {
   /** Resolves the room's current name, or null when it does not exist. */
   lookupName: () => Promise<string | null | undefined>;
   onChangeName: () => void;
+  /** The signed-in account (accounts mode); undefined in open mode. */
+  account?: AccountContext;
+  /** Shows a lock instead of the # (best known; from the last room list). */
+  privateRoom?: boolean;
+  /** The server ended our session (close 4003). */
+  onSessionEnded?: () => void;
+  /** We were removed from this private room (close 4011). */
+  onRemoved?: (roomName: string) => void;
+  /** The connection dropped: a chance to check the session is still valid. */
+  onConnectionLost?: () => void;
 }
 
 const NARROW = '(max-width: 860px)';
@@ -131,7 +143,14 @@ export class RoomView {
       h(
         'div',
         { class: 'room-heading' },
-        h('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
+        opts.privateRoom
+          ? h(
+              'span',
+              { class: 'room-hash', title: 'Private room', 'data-testid': 'room-private' },
+              icon('lock'),
+              h('span', { class: 'visually-hidden' }, 'Private room'),
+            )
+          : h('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
         h('div', { class: 'room-heading-text' }, this.title, this.meta),
       ),
       h(
@@ -139,7 +158,7 @@ export class RoomView {
         { class: 'topbar-actions' },
         this.status.pill,
         this.membersToggle,
-        userChip(opts.username, opts.onChangeName, true),
+        opts.account ? opts.account.menu(true) : userChip(opts.username, opts.onChangeName, true),
       ),
     );
 
@@ -265,6 +284,12 @@ export class RoomView {
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_DELETED) this.showGone('deleted');
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_NOT_FOUND)
       this.showGone('not_found');
+    if (state.kind === 'closed' && state.code === AuthClose.SESSION_ENDED)
+      this.opts.onSessionEnded?.();
+    if (state.kind === 'closed' && state.code === AuthClose.REMOVED_FROM_ROOM)
+      this.opts.onRemoved?.(this.roomName);
+    // A refused upgrade (HTTP 401) looks like any dropped connection from here.
+    if (state.kind === 'waiting') this.opts.onConnectionLost?.();
   }
 
   private showGone(kind: 'deleted' | 'not_found'): void {
