@@ -126,39 +126,39 @@ export class App {
     } else if (route.kind === 'room') {
       const roomId = route.roomId;
       const known = this.rooms.find((r) => r.id === roomId);
-      this.show(
-        new RoomView({
-          roomId,
-          roomName: known ? roomDisplayName(known, me) : undefined,
-          privateRoom: known ? isPrivate(known) : false,
-          username,
-          api: this.api,
-          store: this.store,
-          announcer: this.announcer,
-          wsUrl,
-          lookupName: async () => {
-            try {
-              const rooms: RoomInfo[] = await this.api.listRooms();
-              this.setRooms(rooms);
-              const room = rooms.find((r) => r.id === roomId);
-              return room ? roomDisplayName(room, me) : null;
-            } catch {
-              return undefined;
-            }
-          },
-          onChangeName: () => this.changeName(),
-          account,
-          onSessionEnded: () => this.auth.sessionEnded(),
-          onRemoved: (name) => {
-            const text = `You were removed from “${name}”.`;
-            toast(text, 'info');
-            this.announcer.say(text);
-            this.setRooms(this.rooms.filter((r) => r.id !== roomId));
-            location.hash = '#/';
-          },
-          onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
-        }),
-      );
+      const view: RoomView = new RoomView({
+        roomId,
+        roomName: known ? roomDisplayName(known, me) : undefined,
+        privateRoom: known ? isPrivate(known) : false,
+        username,
+        api: this.api,
+        store: this.store,
+        announcer: this.announcer,
+        wsUrl,
+        lookupName: async () => {
+          try {
+            const rooms: RoomInfo[] = await this.api.listRooms();
+            this.setRooms(rooms);
+            const room = rooms.find((r) => r.id === roomId);
+            if (room) view.setPrivate(isPrivate(room));
+            return room ? roomDisplayName(room, me) : null;
+          } catch {
+            return undefined;
+          }
+        },
+        onChangeName: () => this.changeName(),
+        account,
+        onSessionEnded: () => this.auth.sessionEnded(),
+        onRemoved: (name) => {
+          const text = `You were removed from “${name}”.`;
+          toast(text, 'info');
+          this.announcer.say(text);
+          this.setRooms(this.rooms.filter((r) => r.id !== roomId));
+          location.hash = '#/';
+        },
+        onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
+      });
+      this.show(view);
     } else {
       this.show(
         new LobbyView({

@@ -363,7 +363,7 @@ export class AccountView {
           h(
             'li',
             { class: 'settings-item', 'data-testid': 'token-item', 'data-name': t.name },
-            h('span', { class: 'settings-item-icon', 'aria-hidden': 'true' }, icon('at')),
+            h('span', { class: 'settings-item-icon', 'aria-hidden': 'true' }, icon('key')),
             h(
               'div',
               { class: 'settings-item-text' },

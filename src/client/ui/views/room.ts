@@ -60,6 +60,7 @@ export class RoomView {
   private readonly typing: TypingView;
   private readonly status: StatusView;
   private readonly title: HTMLElement;
+  private readonly hash: HTMLElement;
   private readonly onlineCount: HTMLElement;
   private readonly meta: HTMLElement;
   private readonly membersToggle: HTMLButtonElement;
@@ -106,6 +107,8 @@ export class RoomView {
     );
 
     this.title = h('h1', { class: 'room-name', 'data-testid': 'room-name' }, this.roomName);
+    this.hash = h('span', { class: 'room-hash' });
+    this.setPrivate(opts.privateRoom ?? false);
     this.meta = h('p', { class: 'room-meta', 'aria-hidden': 'true' });
     this.onlineCount = h('span', { class: 'online-count', 'data-testid': 'online-count' });
     this.membersToggle = h(
@@ -143,14 +146,7 @@ export class RoomView {
       h(
         'div',
         { class: 'room-heading' },
-        opts.privateRoom
-          ? h(
-              'span',
-              { class: 'room-hash', title: 'Private room', 'data-testid': 'room-private' },
-              icon('lock'),
-              h('span', { class: 'visually-hidden' }, 'Private room'),
-            )
-          : h('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
+        this.hash,
         h('div', { class: 'room-heading-text' }, this.title, this.meta),
       ),
       h(
@@ -360,6 +356,19 @@ export class RoomView {
       `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
+  }
+
+  /** A lock instead of the # for a private room (accounts mode). */
+  setPrivate(locked: boolean): void {
+    this.hash.dataset.private = String(locked);
+    this.hash.title = locked ? 'Private room' : '';
+    if (locked) {
+      this.hash.removeAttribute('aria-hidden');
+      setChildren(this.hash, icon('lock'), h('span', { class: 'visually-hidden' }, 'Private room'));
+    } else {
+      this.hash.setAttribute('aria-hidden', 'true');
+      setChildren(this.hash, '#');
+    }
   }
 
   private setRoomName(name: string): void {
