@@ -1,5 +1,6 @@
 // The one place that reads process.env. Every option is listed in CONFIG_TABLE
 // with its default and documentation; a test keeps the README table in step.
+// Long on purpose: one entry per setting, each with its documentation, read top to bottom.
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
