@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     },
     `Parley listening on ${url}`,
   );
+  if (config.auth.mode === 'open') {
+    app.log.warn(
+      'CHAT_AUTH=open: anyone who can reach this server can post under any name and delete any room. Set CHAT_AUTH=accounts for sign-in and permissions.',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
