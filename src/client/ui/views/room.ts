@@ -361,6 +361,8 @@ export class RoomView {
   /** A lock instead of the # for a private room (accounts mode). */
   setPrivate(locked: boolean): void {
     this.hash.dataset.private = String(locked);
+    if (locked) this.hash.dataset.testid = 'room-private';
+    else delete this.hash.dataset.testid;
     this.hash.title = locked ? 'Private room' : '';
     if (locked) {
       this.hash.removeAttribute('aria-hidden');
