@@ -64,12 +64,15 @@ export interface Invite {
 
 export type Visibility = 'public' | 'private';
 
-/** A room with the fields accounts mode adds (absent on an open-mode server). */
-export interface RoomInfo extends Room {
+/**
+ * A room with the fields accounts mode adds, optional: an older server, and the room
+ * list cached by an older client, have none of them.
+ */
+export type RoomInfo = Omit<Room, 'visibility' | 'owner_id' | 'kind'> & {
   visibility?: Visibility;
   owner_id?: string | null;
   kind?: 'room' | 'dm';
-}
+};
 
 /** Error codes of the accounts routes (also in protocol/error-codes.ts on the server side). */
 export const AuthCode = {

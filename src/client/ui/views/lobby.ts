@@ -1,6 +1,5 @@
 // The room list: create, join and delete rooms. Refreshes itself while visible.
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
-import type { Room } from '../../../protocol/rest.js';
 import { nameProblem, normalizeName } from '../../../protocol/text-rules.js';
 import type { RoomInfo, Visibility } from '../../accounts.js';
 import { type Api, ApiError } from '../../api.js';
@@ -22,9 +21,9 @@ export interface LobbyOptions {
   api: Api;
   announcer: Announcer;
   /** Rooms from the last visit, shown until the first answer arrives. */
-  cached: readonly Room[];
-  onRooms: (rooms: readonly Room[]) => void;
-  onOpen: (room: Room) => void;
+  cached: readonly RoomInfo[];
+  onRooms: (rooms: readonly RoomInfo[]) => void;
+  onOpen: (room: RoomInfo) => void;
   onDeleted: (roomId: string) => void;
   onChangeName: () => void;
   /** The signed-in account (accounts mode); undefined in open mode. */
@@ -287,7 +286,7 @@ export class LobbyView {
     this.input.focus();
   }
 
-  private render(rooms: readonly Room[]): void {
+  private render(rooms: readonly RoomInfo[]): void {
     // Newest first: a room you just made is at the top.
     this.rooms = [...rooms].sort((a, b) => b.created_at.localeCompare(a.created_at));
     this.count.textContent = String(this.rooms.length);
