@@ -167,6 +167,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     log,
     metrics,
+    ...(accountsMode ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);
 

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
+import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
 import { FrameThrottle } from './frame-throttle.js';
 import { type EncodedFrame, errorFrame, messageFrame, resyncFrame } from './server-frames.js';
@@ -64,6 +65,8 @@ export class ChatConnection {
   private corkedBytes = 0;
   /** The code this server closed the connection with, if it did. */
   closeCode: number | null = null;
+  /** Accounts mode: the account and the credential (session or token) it connected with. */
+  account: UserActor | null = null;
   /** Inbound rate limiting; null when unlimited. */
   private readonly inbound: FrameThrottle | null;
   /** No more inbound frames are processed (closing, shutting down). */

@@ -153,6 +153,14 @@ export class RoomHub {
         }
         return;
       }
+      case 'member_removed': {
+        for (const conn of [...room.connections]) {
+          if (conn.account?.userId === event.userId) {
+            conn.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
+          }
+        }
+        return;
+      }
     }
   }
 
