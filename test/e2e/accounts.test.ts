@@ -191,6 +191,35 @@ describeBrowser('web client: accounts mode', () => {
   );
 
   it(
+    'removed from a private room while in it: the room closes (4011) and the lobby says why',
+    async () => {
+      const { page: b } = await open('bob');
+      await signIn(b, 'bob');
+      await b.goto(roomPath(privateRoomId));
+      await waitConnected(b);
+
+      const { page: a } = await open('ada');
+      await signIn(a, 'ada');
+      const item = a.getByTestId('room-item').filter({ hasText: 'leadership' });
+      await item.getByTestId('room-members-btn').click();
+      const dialog = a.getByTestId('members-dialog');
+      await dialog
+        .getByTestId('room-members')
+        .getByTestId('person')
+        .filter({ hasText: 'bob' })
+        .getByTestId('remove-member')
+        .click();
+      await dialog.getByTestId('add-candidates').getByText('bob').waitFor();
+
+      await b.getByTestId('lobby').waitFor({ timeout: 10_000 });
+      await b.getByTestId('toasts').getByText('You were removed from “leadership”').waitFor();
+      await b.getByTestId('refresh-rooms').click();
+      await expect.poll(() => b.getByTestId('room-list').textContent()).not.toContain('leadership');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "deactivating an account sends its open tab to the sign-in screen; the last admin can't be demoted",
     async () => {
       const { page: c } = await open('cy');
