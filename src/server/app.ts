@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type BlobStore, createBlobStore } from './blobs/index.js';
 import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
+import { AttachmentService } from './domain/attachment-service.js';
 import { MessageService } from './domain/message-service.js';
+import { openRoomAccess, type RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
 import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
+import { registerFileRoutes } from './http/files-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { capIdleConnections } from './http/idle-connections.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
@@ -35,6 +39,9 @@ export interface AppDeps {
   store?: ChatStore;
   bus?: MessageBus;
   presence?: Presence;
+  blobs?: BlobStore;
+  /** Who may read a room's files; open mode: anyone, while the room exists. */
+  access?: RoomAccess;
   log?: Logger;
 }
 
@@ -43,6 +50,9 @@ export interface App {
   readonly store: ChatStore;
   readonly bus: MessageBus;
   readonly presence: Presence;
+  readonly blobs: BlobStore;
+  /** Uploads, downloads, and the sweep of abandoned uploads. */
+  readonly attachments: AttachmentService;
   readonly hub: RoomHub;
   readonly gateway: WsGateway;
   /** Deletes deleted rooms' messages in the background. */
@@ -69,18 +79,32 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = guardStore(deps.store ?? createStore(config, { onError: storeError }), storeError);
   const bus = deps.bus ?? createBus(config, { nodeId, log, onError: busError });
   const presence = deps.presence ?? createPresence(config, { nodeId, bus, log, onError: busError });
+  const blobs = deps.blobs ?? createBlobStore(config);
   await store.init();
+  // After the store: the postgres blob store's tables come with its migrations.
+  await blobs.init();
   await bus.init();
   await presence.init();
 
   const messages = new MessageService(store, bus, log);
   // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
   // work happens elsewhere; its slices only need to keep transactions short.
-  const purger = new RoomPurger(
+  const attachments = new AttachmentService(
     store,
+    blobs,
+    deps.access ?? openRoomAccess(store),
+    {
+      maxUploadBytes: config.limits.maxUploadBytes,
+      abandonMs: config.uploads.abandonMs,
+      sweepMs: config.uploads.sweepMs,
+    },
     log,
-    config.backends.store === 'postgres' ? { sliceMs: 200 } : {},
   );
+  attachments.start();
+  const purger = new RoomPurger(store, log, {
+    ...(config.backends.store === 'postgres' ? { sliceMs: 200 } : {}),
+    purgeFiles: (limit) => attachments.purgeDeletedRooms(limit),
+  });
   // Rooms deleted before a crash or restart may still hold messages.
   purger.kick();
   const rooms = new RoomService(store, bus, config.limits, purger);
@@ -118,6 +142,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerHealthRoutes(http, store, bus);
   registerMetricsRoutes(http, metrics, config.metrics);
   registerRoomRoutes(http, rooms, rateLimits);
+  await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 
@@ -138,6 +163,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     bus,
     presence,
+    blobs,
+    attachments,
     hub,
     gateway,
     purger,
@@ -158,7 +185,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         await presence.close();
         await bus.close();
         await purger.close();
+        await attachments.close();
         await store.close();
+        await blobs.close();
       })();
       return closing;
     },

@@ -4,12 +4,13 @@
 // them named components (`#/components/schemas/Room`), not `def-0`.
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { Attachment } from '../../protocol/attachments.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
 
 /** Every schema that responses refer to by `$id`. */
-const SHARED_SCHEMAS = [Room, Message, FieldError, ErrorBody, HealthStatus];
+const SHARED_SCHEMAS = [Room, Attachment, Message, FieldError, ErrorBody, HealthStatus];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */
 export function registerSharedSchemas(app: FastifyInstance): void {

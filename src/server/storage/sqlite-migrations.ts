@@ -64,4 +64,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rooms_created_at ON rooms (created_at);
     `,
   },
+  {
+    version: 40,
+    sql: `
+      -- uploaded files (their bytes are in the blob store, under the same id);
+      -- message_id is set when a message takes them. No foreign key to rooms: a
+      -- deleted room's row stays until its uploads (and blobs) are gone.
+      CREATE TABLE uploads (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        width      INTEGER,
+        height     INTEGER,
+        created_at TEXT NOT NULL,
+        message_id TEXT,
+        -- claimed by the sweep of abandoned uploads: no message may take it
+        deleting   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX uploads_room ON uploads (room_id);
+      CREATE INDEX uploads_unsent ON uploads (created_at) WHERE message_id IS NULL;
+      -- the attachments' metadata (JSON array), null for a message without files
+      ALTER TABLE messages ADD COLUMN attachments TEXT;
+    `,
+  },
 ];
