@@ -11,7 +11,7 @@ import { type ChatError, validationFailed } from '../errors.js';
 import { apiErrors, failure, invalid, ok, ref, roomNotFound } from './responses.js';
 
 const FileParams = Type.Object({
-  file_id: Type.String({ description: 'The upload id' }),
+  id: Type.String({ description: 'The upload id' }),
   name: Type.String({ description: 'The file name (for the URL only; the stored one is sent)' }),
 });
 
@@ -122,8 +122,8 @@ export async function registerFileRoutes(
     },
   );
 
-  app.get<{ Params: { file_id: string; name: string } }>(
-    '/api/chat/files/:file_id/:name',
+  app.get<{ Params: { id: string; name: string } }>(
+    '/api/chat/files/:id/:name',
     {
       schema: {
         summary: 'Download a file',
@@ -148,7 +148,7 @@ export async function registerFileRoutes(
       },
     },
     async (request, reply) => {
-      const id = request.params.file_id;
+      const id = request.params.id;
       if (!UPLOAD_ID_PATTERN.test(id)) throw fileNotFound();
       const { upload, stream } = await attachments.open(id, actorOf(request));
       const inline = INLINE_IMAGE_TYPES.has(upload.type);

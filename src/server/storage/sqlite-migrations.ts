@@ -89,4 +89,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN attachments TEXT;
     `,
   },
+  {
+    version: 41,
+    sql: `
+      -- PostgreSQL's 41 makes the tables of its blob store; SQLite deployments keep
+      -- files in a folder (fs-blob-store.ts), so there is nothing to do here. Kept so
+      -- both lists carry the same versions.
+      SELECT 1;
+    `,
+  },
 ];
