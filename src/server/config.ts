@@ -1,5 +1,6 @@
 // The one place that reads process.env. Every option is listed in CONFIG_TABLE
 // with its default and documentation; a test keeps the README table in step.
+// Long on purpose: one entry per setting, each with its documentation, read top to bottom.
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
@@ -120,7 +121,7 @@ export const ConfigSchema = Type.Object({
     /** How often a process refreshes its heartbeat and sweeps dead processes. */
     presenceHeartbeatMs: Int,
   }),
-  /** `npm run start:cluster` (src/server/cluster.ts) only. */
+  /** The supervisor (src/server/cluster.ts: `npm start`, `npm run start:cluster`) only. */
   cluster: Type.Object({
     workers: Int,
     /** `shared`: every worker on PORT (node:cluster balances); `spread`: worker i on PORT+i. */
@@ -490,15 +491,15 @@ export const CONFIG_TABLE: readonly Option[] = [
     env: 'CHAT_CLUSTER_WORKERS',
     path: 'cluster.workers',
     kind: 'int',
-    default: '3',
-    doc: 'Server processes started by `npm run start:cluster` (more than one needs `DATABASE_URL` and `REDIS_URL`)',
+    default: '1',
+    doc: 'Server processes started by `npm start` and `npm run start:cluster` (more than one needs `DATABASE_URL` and `REDIS_URL`)',
   },
   {
     env: 'CHAT_CLUSTER_PORTS',
     path: 'cluster.ports',
     kind: { oneOf: ['shared', 'spread'] },
     default: 'shared',
-    doc: '`start:cluster` only. `shared`: every worker listens on `PORT` (node:cluster balances connections); `spread`: worker i listens on `PORT`+i (for a load balancer such as nginx)',
+    doc: 'The supervisor (`npm start`, `start:cluster`) only. `shared`: every worker listens on `PORT` (node:cluster balances connections); `spread`: worker i listens on `PORT`+i (for a load balancer such as nginx)',
   },
 ];
 

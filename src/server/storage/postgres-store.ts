@@ -1,3 +1,6 @@
+// ChatStore on PostgreSQL. Over 300 lines because it is one class per backend
+// (as SqliteStore): every operation's SQL sits next to its row mapping, and the
+// shared contract suite (test/contracts/store-contract.ts) holds the two together.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';

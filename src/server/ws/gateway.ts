@@ -2,10 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
-import { EPOCH_PATTERN, type ResyncReason, type ServerFrame } from '../../protocol/frames.js';
+import { EPOCH_PATTERN } from '../../protocol/frames.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { Config } from '../config.js';
 import type { MessageService } from '../domain/message-service.js';
+import { planResume } from '../domain/resume.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import type { Metrics } from '../metrics.js';
 import type { ChatStore } from '../storage/chat-store.js';
@@ -16,6 +17,7 @@ import { createDispatcher, type FrameHandler } from './dispatch.js';
 import { originAllowed } from './origin.js';
 import type { RoomHub } from './room-hub.js';
 import { userListFrame } from './server-frames.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -50,9 +52,6 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   );
 }
 
-const encodeMessage = (data: Extract<ServerFrame, { type: 'message' }>['data']): string =>
-  JSON.stringify({ type: 'message', data });
-
 /**
  * The WebSocket endpoint `/ws/chat/{room_id}`: upgrade checks, joining a room
  * (with resume), presence, heartbeats and shutdown.
@@ -64,6 +63,7 @@ export class WsGateway {
   /** Connections with inbound frames waiting for the rate limit (possibly closed already). */
   private readonly backlogged = new Set<ChatConnection>();
   private readonly handleFrame: FrameHandler;
+  private readonly coalescer = new WriteCoalescer();
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
 
@@ -146,7 +146,7 @@ export class WsGateway {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.onOpen(ws, req, roomId, url.searchParams).catch((error: unknown) => {
+      this.onOpen(ws, socket, req, roomId, url.searchParams).catch((error: unknown) => {
         this.deps.log.error({ err: error }, 'websocket setup failed');
         refuse(ws, CloseCode.INTERNAL_ERROR, 'Internal error');
       });
@@ -155,6 +155,7 @@ export class WsGateway {
 
   private async onOpen(
     ws: WebSocket,
+    socket: Duplex,
     req: IncomingMessage,
     roomId: string,
     params: URLSearchParams,
@@ -227,17 +228,18 @@ export class WsGateway {
           else this.backlogged.delete(connection);
         },
       },
+      { socket, coalescer: this.coalescer },
     );
     conn = c;
-    ws.on('message', (data, isBinary) => c.receive(data, isBinary));
-    ws.on('pong', () => {
-      c.isAlive = true;
-    });
     // Registered, and subscribed on the bus, before reading the store, so nothing
-    // committed meanwhile is missed; live messages are held until the replay is out.
-    if (sinceRaw !== null) c.beginReplay();
+    // committed meanwhile is missed; live messages are held until the resume is out.
+    if (sinceRaw !== null) c.holdForResume();
     await hub.add(c);
-    if (sinceRaw !== null) await this.replay(c, Number(sinceRaw), epoch);
+    if (sinceRaw !== null) {
+      this.deps.metrics?.resumes.inc();
+      const position = { since: Number(sinceRaw), epoch };
+      c.resume(await planResume(store, roomId, position, config.limits.replayLimit));
+    }
     if (!c.isOpen) return;
 
     const change = await presence.join(roomId, username);
@@ -253,74 +255,12 @@ export class WsGateway {
     log.debug({ room: roomId, username }, 'joined');
   }
 
-  /**
-   * Sends every stored message after `since`, then whatever arrived live meanwhile;
-   * or `resync` when the position cannot be replayed. Either way the connection ends
-   * up at a seq the room has reached, so live messages flow (a client is never deaf).
-   */
-  private async replay(conn: ChatConnection, since: number, epoch: string | null): Promise<void> {
-    const { store, config } = this.deps;
-    this.deps.metrics?.resumes.inc();
-    // A position from another epoch names messages of a history that was replaced.
-    const current = epoch === null ? null : await store.epoch();
-    if (epoch !== null && epoch !== current) {
-      await this.resync(conn, since, 'epoch', current);
-      return;
-    }
-    const missed = await store.messagesAfter(conn.roomId, since, config.limits.replayLimit + 1);
-    if (missed.length > config.limits.replayLimit) {
-      await this.resync(conn, since, 'replay_limit', current);
-      return;
-    }
-    if (missed.length === 0 && since > 0) {
-      // Nothing after `since`: up to date, unless the room never got that far (restored,
-      // or commits lost in a power loss); waiting for seqs above `since` would be deafness.
-      const latest = (await store.latestSeq(conn.roomId)) ?? 0;
-      if (since > latest) {
-        await this.resync(conn, since, 'ahead', current, latest);
-        return;
-      }
-    }
-    conn.lastSeq = since;
-    for (const message of missed) {
-      conn.sendRaw(encodeMessage(message));
-      conn.lastSeq = message.seq;
-    }
-    conn.endReplay();
-  }
-
-  /** Tells the client to reload history, and carries on from the room's newest seq. */
-  private async resync(
-    conn: ChatConnection,
-    since: number,
-    reason: ResyncReason,
-    knownEpoch: string | null,
-    knownLatest?: number,
-  ): Promise<void> {
-    const { store } = this.deps;
-    const latest = knownLatest ?? (await store.latestSeq(conn.roomId)) ?? 0;
-    const epoch = knownEpoch ?? (await store.epoch());
-    // Held live messages at or below `latest` are skipped: the reload has them.
-    conn.lastSeq = latest;
-    const missed = reason === 'replay_limit' ? latest - since : latest;
-    conn.send({ type: 'resync', data: { latest_seq: latest, missed, epoch, reason } });
-    conn.endReplay();
-  }
-
-  /**
-   * Drops peers that did not answer the previous ping (A4 README heartbeat). A
-   * peer whose reading the rate limit held back is spared: its pong may sit
-   * unread behind its own frames (throttling ends, or closes it, in bounded time).
-   */
+  /** Pings every connection; those that did not answer the previous ping are dropped. */
   private checkHeartbeats(): void {
     for (const conn of this.deps.hub.connections()) {
-      if (!conn.readingHeldSinceCheck() && !conn.isAlive) {
+      if (!conn.heartbeat()) {
         this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
-        conn.ws.terminate();
-        continue;
       }
-      conn.isAlive = false;
-      conn.ws.ping();
     }
   }
 

@@ -183,9 +183,7 @@ export class RoomHub {
     const frame = messageFrame(message);
     let delivered = 0;
     for (const conn of room.connections) {
-      const before = conn.lastSeq;
-      conn.deliverMessage(message.seq, frame);
-      if (conn.lastSeq !== before) delivered++;
+      if (conn.deliverMessage(message.seq, frame)) delivered++;
     }
     this.opts.metrics?.messagesDelivered.inc(delivered);
   }
