@@ -1,6 +1,6 @@
-// Attachments as messages carry them, shared by server and web client: the
-// metadata shape, the file URL, and how a message's `content` names its files
-// for clients that know nothing of attachments (README "Attachments").
+// Attachments as messages carry them: the schema (for validation and the API
+// documents). The pure helpers live in attachment-text.ts, which the web client
+// imports without the schema library (README "Attachments").
 import { type Static, Type } from '@sinclair/typebox';
 
 export const Attachment = Type.Object(
@@ -35,56 +35,13 @@ export const Attachment = Type.Object(
 );
 export type Attachment = Static<typeof Attachment>;
 
-/** Upload ids (and blob ids): 32 lowercase hex digits, made by the server. */
-export const UPLOAD_ID_PATTERN = /^[0-9a-f]{32}$/;
-
-/** Media types shown inline (as images); everything else is a download. */
-export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-]);
-
-export const attachmentUrl = (id: string, name: string): string =>
-  `/api/chat/files/${id}/${encodeURIComponent(name)}`;
-
-/** `532 B`, `14.2 KB`, `2.1 MB` (powers of 1000, one decimal). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 'B';
-  for (const u of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = u;
-  }
-  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${unit}`;
-}
-
-/** The line that names one file in `content`: `📎 name (size) url`. */
-export const attachmentLine = (a: Attachment): string =>
-  `📎 ${a.name} (${formatBytes(a.size)}) ${a.url}`;
-
-/**
- * The stored `content` of a message with files: the text, then one line per file;
- * just the lines when there is no text. An original client shows it as is.
- */
-export function composeContent(text: string, attachments: readonly Attachment[]): string {
-  if (attachments.length === 0) return text;
-  const lines = attachments.map(attachmentLine).join('\n');
-  return text === '' ? lines : `${text}\n${lines}`;
-}
-
-/** The text part of a composed `content` (what the sender typed); the inverse of composeContent. */
-export function messageText(
-  content: string,
-  attachments: readonly Attachment[] | undefined,
-): string {
-  if (!attachments || attachments.length === 0) return content;
-  const lines = attachments.map(attachmentLine).join('\n');
-  if (content === lines) return '';
-  if (content.endsWith(`\n${lines}`)) return content.slice(0, -(lines.length + 1));
-  return content;
-}
+export {
+  type AttachmentInfo,
+  attachmentLine,
+  attachmentUrl,
+  composeContent,
+  formatBytes,
+  INLINE_IMAGE_TYPES,
+  messageText,
+  UPLOAD_ID_PATTERN,
+} from './attachment-text.js';

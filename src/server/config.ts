@@ -246,7 +246,7 @@ export const CONFIG_TABLE: readonly Option[] = [
     env: 'CHAT_MAX_ATTACHMENTS',
     path: 'limits.maxAttachments',
     kind: 'int',
-    default: '10',
+    default: String(DEFAULT_LIMITS.maxAttachments),
     doc: 'Files in one message',
   },
   {

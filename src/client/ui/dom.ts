@@ -74,6 +74,11 @@ const ICONS = {
   retry: ['M4 4v6h6', 'M5.5 15a7 7 0 1 0 1.6-7.3L4 10'],
   chat: ['M4 5h16v11H9l-5 4V5z'],
   edit: ['M4 20h4L19 9l-4-4L4 16v4z', 'M13.5 6.5l4 4'],
+  clip: [
+    'M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8',
+  ],
+  file: ['M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5z', 'M14 3v5h5'],
+  download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
 } as const;
 export type IconName = keyof typeof ICONS;
 

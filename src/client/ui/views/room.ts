@@ -9,6 +9,7 @@ import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
+import { acceptDroppedFiles } from '../drop-files.js';
 import { onlineText } from '../format.js';
 import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
@@ -84,8 +85,10 @@ export class RoomView {
     this.typing = new TypingView();
     this.composer = new ComposerView({
       roomName: this.roomName,
+      roomId: opts.roomId,
       maxLength: DEFAULT_LIMITS.maxContentLength,
-      onSend: (text) => s.send(text),
+      maxAttachments: DEFAULT_LIMITS.maxAttachments,
+      onSend: (text, files) => s.send(text, files),
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
     });
@@ -146,6 +149,7 @@ export class RoomView {
 
     this.footer = h('div', { class: 'room-footer' }, this.typing.el, this.composer.el);
     const conversation = h('div', { class: 'conversation' }, this.timeline.el, this.footer);
+    acceptDroppedFiles(conversation, (files) => this.composer.addFiles(files));
     this.body = h('div', { class: 'room-body' }, conversation, this.members.el, this.backdrop);
     this.el = h(
       'div',
