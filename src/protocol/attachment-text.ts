@@ -34,7 +34,8 @@ export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = 'B';
   for (const u of units) {
-    if (value < 1000) break;
+    // 999.5 would round to "1000": the next unit reads better.
+    if (value < 999.5) break;
     value /= 1000;
     unit = u;
   }

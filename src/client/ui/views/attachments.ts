@@ -53,6 +53,9 @@ function imageEl(a: AttachmentInfo): HTMLElement {
     class: 'att-img',
     'data-testid': 'attachment-img',
   });
+  // The exact ratio, not the rounded attributes' (set through the CSSOM, which the
+  // CSP allows): the box is the same before and after the image arrives.
+  img.style.aspectRatio = `${a.width} / ${a.height}`;
   return h(
     'button',
     {
