@@ -151,6 +151,31 @@ describe('upload', () => {
     await stillServing();
   });
 
+  it('keeps nothing of an upload the client abandons midway', async () => {
+    const room = await createRoom(server.url);
+    const before = await blobCount(server);
+    await new Promise<void>((resolve) => {
+      const head = multipartBody('cut.bin', Buffer.alloc(0)).toString('latin1');
+      const [start] = head.split('\r\n--');
+      const req = httpRequest(`${server.url}/api/chat/rooms/${room.id}/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=----parley-test-boundary-7f3a' },
+      });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write(Buffer.from(start ?? '', 'latin1'));
+      req.write(Buffer.alloc(100 * 1024, 5), () => setTimeout(() => req.destroy(), 50));
+    });
+    await eventually(
+      async () => (await blobCount(server)) === before,
+      5_000,
+      'the partial blob to go',
+    );
+    await stillServing();
+    // and the room takes the next upload as usual
+    expect((await upload(server.url, room.id, 'next.txt', Buffer.from('ok'))).size).toBe(2);
+  });
+
   it('refuses a body that is not multipart, or has no file, with 422', async () => {
     const room = await createRoom(server.url);
     const json = await fetch(`${server.url}/api/chat/rooms/${room.id}/uploads`, {

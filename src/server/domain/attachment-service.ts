@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type Attachment, attachmentUrl } from '../../protocol/attachments.js';
+import { type Attachment, attachmentUrl, formatBytes } from '../../protocol/attachments.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type BlobStore, BlobTooLargeError } from '../blobs/blob-store.js';
 import { MAX_FILENAME_LENGTH, sanitizeFilename } from '../blobs/filename.js';
@@ -79,7 +79,7 @@ export class AttachmentService {
       if (error instanceof BlobTooLargeError) {
         throw new ChatError(
           ErrorCode.PAYLOAD_TOO_LARGE,
-          `File is larger than ${this.opts.maxUploadBytes} bytes`,
+          `File is larger than the limit of ${formatBytes(this.opts.maxUploadBytes)} (${this.opts.maxUploadBytes} bytes)`,
           413,
         );
       }

@@ -7,7 +7,7 @@ import { RoomParams } from '../../protocol/rest.js';
 import { contentDisposition } from '../blobs/filename.js';
 import { type AttachmentService, fileNotFound } from '../domain/attachment-service.js';
 import type { Actor } from '../domain/room-access.js';
-import { type ChatError, validationFailed } from '../errors.js';
+import { ChatError, validationFailed } from '../errors.js';
 import { apiErrors, failure, invalid, ok, ref, roomNotFound } from './responses.js';
 
 const FileParams = Type.Object({
@@ -16,7 +16,10 @@ const FileParams = Type.Object({
 });
 
 const uploadTooLarge = failure('The file is larger than `CHAT_MAX_UPLOAD_BYTES`', [
-  { code: ErrorCode.PAYLOAD_TOO_LARGE, detail: 'File is larger than 26214400 bytes' },
+  {
+    code: ErrorCode.PAYLOAD_TOO_LARGE,
+    detail: 'File is larger than the limit of 26.2 MB (26214400 bytes)',
+  },
 ]);
 
 const fileMissing = failure('No such file, or its room is deleted or not readable', [
@@ -116,6 +119,10 @@ export async function registerFileRoutes(
         // goes out at once. The rest of the body is read and discarded (Node does so
         // after the response), bounded by CHAT_HTTP_REQUEST_TIMEOUT_MS: closing the
         // connection instead would make browsers report a network error, not the 413.
+        if (request.raw.destroyed && !(error instanceof ChatError)) {
+          // The client went away mid-upload (nothing was kept): not a server error.
+          throw new ChatError(ErrorCode.BAD_REQUEST, 'The upload was cut short', 400);
+        }
         throw badMultipart(error) ?? error;
       }
       return reply.code(201).send(attachment);
