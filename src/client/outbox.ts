@@ -2,6 +2,7 @@
 // localStorage (one key per room), so a reload or a crash does not lose them, and
 // each carries a client_id the server uses as an idempotency key: sending one twice
 // (after a reconnect, or from two tabs) stores it once.
+import type { AttachmentInfo } from '../protocol/attachment-text.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from './storage.js';
 
 export type OutboxStatus = 'pending' | 'failed';
@@ -11,6 +12,8 @@ export interface OutboxItem {
   /** Who wrote it: a user who changes name does not send the old name's messages. */
   username: string;
   content: string;
+  /** Files uploaded already, sent with the message (their ids); absent without files. */
+  attachments?: AttachmentInfo[];
   /** ISO 8601, when it was written. */
   created_at: string;
   status: OutboxStatus;
@@ -39,7 +42,16 @@ function isItem(v: unknown): v is OutboxItem {
     typeof o.username === 'string' &&
     typeof o.content === 'string' &&
     typeof o.created_at === 'string' &&
-    (o.status === 'pending' || o.status === 'failed')
+    (o.status === 'pending' || o.status === 'failed') &&
+    (o.attachments === undefined ||
+      (Array.isArray(o.attachments) &&
+        o.attachments.every(
+          (a: unknown) =>
+            typeof a === 'object' &&
+            a !== null &&
+            typeof (a as AttachmentInfo).id === 'string' &&
+            typeof (a as AttachmentInfo).url === 'string',
+        )))
   );
 }
 
@@ -74,7 +86,7 @@ export class Outbox {
     return this.get(clientId) !== undefined;
   }
 
-  add(content: string, now = new Date()): OutboxItem {
+  add(content: string, now = new Date(), attachments: readonly AttachmentInfo[] = []): OutboxItem {
     const item: OutboxItem = {
       client_id: newClientId(),
       username: this.username,
@@ -82,6 +94,7 @@ export class Outbox {
       created_at: now.toISOString(),
       status: 'pending',
     };
+    if (attachments.length > 0) item.attachments = [...attachments];
     this.all.push(item);
     this.save();
     return item;

@@ -3,6 +3,7 @@
 // when no echo comes, sending what is pending once connected, retry and discard,
 // and the failures the server reports (an error frame naming a message, or a 1009
 // close after one too big for it).
+import type { AttachmentInfo } from '../protocol/attachment-text.js';
 import { CloseCode, ErrorCode } from '../protocol/error-codes.js';
 import type { ClientFrame, ServerEvents } from '../protocol/frames.js';
 import type { Message } from '../protocol/rest.js';
@@ -17,6 +18,7 @@ const MESSAGE_ERRORS: ReadonlySet<string> = new Set([
   ErrorCode.STORE_FAILED,
   ErrorCode.RATE_LIMITED,
   ErrorCode.INVALID_FRAME,
+  ErrorCode.ATTACHMENT_INVALID,
 ]);
 
 /** Why a message failed, for the person (kept on the outbox item). */
@@ -30,6 +32,8 @@ export function failureText(code: string, fallback: string): string {
       return "The server couldn't save it";
     case ErrorCode.INVALID_CONTENT:
       return 'The server rejected it';
+    case ErrorCode.ATTACHMENT_INVALID:
+      return 'An attached file is no longer available';
     default:
       return fallback || 'Not sent';
   }
@@ -63,8 +67,8 @@ export class OutgoingMessages {
   }
 
   /** Puts checked, normalized content in the outbox (shown as pending at once) and sends it if connected. */
-  queue(content: string): void {
-    const item = this.opts.outbox.add(content);
+  queue(content: string, attachments: readonly AttachmentInfo[] = []): void {
+    const item = this.opts.outbox.add(content, new Date(), attachments);
     this.opts.emit('timeline', { reason: 'pending', own: true });
     this.transmit(item);
   }
@@ -157,6 +161,7 @@ export class OutgoingMessages {
       type: 'message',
       content: item.content,
       client_id: item.client_id,
+      ...(item.attachments ? { attachments: item.attachments.map((a) => a.id) } : {}),
     });
     if (!sent) return;
     const timer = setTimeout(() => {

@@ -2,6 +2,7 @@
 // to the room's history (REST, merged with live messages into one gap-free
 // timeline), our outgoing messages, the join/leave notices and online list, and
 // typing. Views subscribe to its events (room-events.ts).
+import type { AttachmentInfo } from '../protocol/attachment-text.js';
 import { CloseCode } from '../protocol/error-codes.js';
 import type { ServerEvents } from '../protocol/frames.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
@@ -200,13 +201,17 @@ export class RoomSession {
    * Queues a message (shown as pending at once) and sends it if connected. Returns
    * the reason it was refused, or null.
    */
-  send(text: string): ContentProblem | null {
+  send(text: string, attachments: readonly AttachmentInfo[] = []): ContentProblem | null {
     // As the server will store it, so the pending copy matches the echo.
     const content = normalizeContent(text).trim();
-    const problem = contentProblem(content, this.maxContentLength);
+    // Files alone make a message; their text may be empty.
+    const problem =
+      attachments.length > 0 && content === ''
+        ? null
+        : contentProblem(content, this.maxContentLength);
     if (problem) return problem;
     this.setTyping(false);
-    this.outgoingMessages.queue(content);
+    this.outgoingMessages.queue(content, attachments);
     // Writing while given up is a clear sign the person wants to be connected.
     this.wakeIfGaveUp();
     return null;

@@ -30,6 +30,12 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     ws: false,
   },
   NOT_FOUND: { meaning: 'No route for this method and path', http: [404], ws: false },
+  FILE_NOT_FOUND: {
+    meaning:
+      'No such file, or its room was deleted or may not be read by the caller (the same answer for each, so ids cannot be probed)',
+    http: [404],
+    ws: false,
+  },
   FORBIDDEN: {
     meaning:
       "`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token; in accounts mode, an action reserved to the room's owner or an admin, or an admin route called by a member",
@@ -69,7 +75,8 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     ws: false,
   },
   PAYLOAD_TOO_LARGE: {
-    meaning: 'The request body is larger than `CHAT_MAX_BODY_BYTES`',
+    meaning:
+      'The request body is larger than `CHAT_MAX_BODY_BYTES`, or an uploaded file larger than `CHAT_MAX_UPLOAD_BYTES` (nothing of it is kept)',
     http: [413],
     ws: false,
   },
@@ -106,6 +113,12 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   },
   CONTENT_TOO_LONG: {
     meaning: '`content` is longer than `CHAT_MAX_CONTENT_LENGTH` characters',
+    http: [],
+    ws: true,
+  },
+  ATTACHMENT_INVALID: {
+    meaning:
+      'An id in `attachments` is malformed or repeated, names no upload of this room (unknown, expired, deleted) or one already sent with another message',
     http: [],
     ws: true,
   },

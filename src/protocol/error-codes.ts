@@ -9,6 +9,8 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
   NOT_FOUND: 'NOT_FOUND',
+  /** A file (attachment) that does not exist or may not be read. */
+  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
   /** Not allowed: `/metrics` without the token, or (accounts mode) an action reserved to the room's owner or an admin. */
@@ -32,6 +34,8 @@ export const ErrorCode = {
   UNKNOWN_TYPE: 'UNKNOWN_TYPE',
   INVALID_CONTENT: 'INVALID_CONTENT',
   CONTENT_TOO_LONG: 'CONTENT_TOO_LONG',
+  /** An attachment id of a message frame is unknown, of another room, expired or already sent. */
+  ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
   STORE_FAILED: 'STORE_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -12,8 +12,14 @@ export const MessageFrame = Type.Object(
     type: Type.Literal('message'),
     content: Type.String({
       description:
-        'Not blank; at most `CHAT_MAX_CONTENT_LENGTH` characters; no control characters but tab and newline',
+        'Not blank (it may be empty when `attachments` has files); at most `CHAT_MAX_CONTENT_LENGTH` characters; no control characters but tab and newline',
     }),
+    attachments: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'Upload ids (from `POST /api/chat/rooms/{room_id}/uploads` to this room, not yet sent), at most `CHAT_MAX_ATTACHMENTS`, no repeats',
+      }),
+    ),
     client_id: Type.Optional(
       Type.String({
         minLength: 1,

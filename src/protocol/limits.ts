@@ -9,4 +9,6 @@ export const DEFAULT_LIMITS = {
   defaultHistoryLimit: 100,
   /** A client-generated idempotency key. */
   maxClientIdLength: 64,
+  /** Files in one message. */
+  maxAttachments: 10,
 } as const;

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { Attachment } from './attachments.js';
 import { ErrorCode } from './error-codes.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
@@ -48,6 +49,12 @@ export const Message = Type.Object(
     seq: Type.Integer({ minimum: 1, description: 'Per-room sequence number, strictly increasing' }),
     client_id: Type.Optional(
       Type.String({ description: 'Idempotency key sent by the client, echoed back' }),
+    ),
+    attachments: Type.Optional(
+      Type.Array(Type.Unsafe<Attachment>(Type.Ref('Attachment')), {
+        description:
+          'Files sent with the message (only when there are some). `content` names each one on a line of its own, `📎 name (size) url`, for clients that ignore this field',
+      }),
     ),
   },
   {

@@ -1,6 +1,7 @@
 // Compiled validators for inbound frames. Server-side only in practice: the
 // TypeBox compiler generates code at run time, which a strict CSP forbids in the browser.
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { UPLOAD_ID_PATTERN } from './attachments.js';
 import { ErrorCode } from './error-codes.js';
 import {
   type ClientFrame,
@@ -14,6 +15,8 @@ import { contentProblem, nameProblem, normalizeContent } from './text-rules.js';
 export interface FrameLimits {
   maxContentLength: number;
   maxClientIdLength: number;
+  /** Upload ids in one message. */
+  maxAttachments: number;
 }
 
 export type ParseResult =
@@ -67,7 +70,29 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
   if (frame.type === 'message') {
     // Stored, echoed and length-checked with LF line endings (README "Text rules").
     frame.content = normalizeContent(frame.content);
-    const problem = contentProblem(frame.content, limits.maxContentLength);
+    const files = frame.attachments;
+    if (files !== undefined) {
+      if (files.length > limits.maxAttachments) {
+        return failWithId(
+          ErrorCode.INVALID_FRAME,
+          `At most ${limits.maxAttachments} attachments per message`,
+        );
+      }
+      if (
+        new Set(files).size !== files.length ||
+        !files.every((id) => UPLOAD_ID_PATTERN.test(id))
+      ) {
+        return failWithId(
+          ErrorCode.ATTACHMENT_INVALID,
+          '`attachments` must be distinct upload ids',
+        );
+      }
+      if (files.length === 0) delete frame.attachments;
+    }
+    // A message of files alone has no text; its content is the files' lines.
+    const textless = frame.attachments !== undefined && frame.content.trim() === '';
+    if (textless) frame.content = '';
+    const problem = textless ? null : contentProblem(frame.content, limits.maxContentLength);
     if (problem === 'too_long') {
       return failWithId(
         ErrorCode.CONTENT_TOO_LONG,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type BlobStore, createBlobStore } from './blobs/index.js';
 import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { AccountService } from './domain/accounts.js';
+import { AttachmentService } from './domain/attachment-service.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
@@ -15,6 +17,7 @@ import { registerAuthModeRoute, registerAuthRoutes } from './http/auth-routes.js
 import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
 import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
+import { registerFileRoutes } from './http/files-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerIdentity } from './http/identity.js';
 import { capIdleConnections } from './http/idle-connections.js';
@@ -44,6 +47,7 @@ export interface AppDeps {
   accounts?: AccountStore;
   bus?: MessageBus;
   presence?: Presence;
+  blobs?: BlobStore;
   log?: Logger;
 }
 
@@ -55,6 +59,9 @@ export interface App {
   readonly accounts: AccountService;
   readonly bus: MessageBus;
   readonly presence: Presence;
+  readonly blobs: BlobStore;
+  /** Uploads, downloads, and the sweep of abandoned uploads. */
+  readonly attachments: AttachmentService;
   readonly hub: RoomHub;
   readonly gateway: WsGateway;
   /** Deletes deleted rooms' messages in the background. */
@@ -82,28 +89,42 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = guardStore(deps.store ?? (built as ChatStore), storeError);
   const bus = deps.bus ?? createBus(config, { nodeId, log, onError: busError });
   const presence = deps.presence ?? createPresence(config, { nodeId, bus, log, onError: busError });
+  const blobs = deps.blobs ?? createBlobStore(config);
   await store.init();
   const rawAccounts = deps.accounts ?? built?.accountStore();
   if (!rawAccounts && config.auth.mode === 'accounts') {
     throw new Error('CHAT_AUTH=accounts needs a store that keeps accounts');
   }
   const accountStore = rawAccounts && guardStore(rawAccounts, storeError);
+  // After the store: the postgres blob store's tables come with its migrations.
+  await blobs.init();
   await bus.init();
   await presence.init();
 
   const messages = new MessageService(store, bus, log);
-  // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
-  // work happens elsewhere; its slices only need to keep transactions short.
-  const purger = new RoomPurger(
-    store,
-    log,
-    config.backends.store === 'postgres' ? { sliceMs: 200 } : {},
-  );
-  // Rooms deleted before a crash or restart may still hold messages.
-  purger.kick();
   const accountsMode = config.auth.mode === 'accounts';
   // Open mode asks no membership questions: every room is everyone's.
   const access = new RoomAccess(store, accountsMode ? accountStore : undefined);
+  const attachments = new AttachmentService(
+    store,
+    blobs,
+    access,
+    {
+      maxUploadBytes: config.limits.maxUploadBytes,
+      abandonMs: config.uploads.abandonMs,
+      sweepMs: config.uploads.sweepMs,
+    },
+    log,
+  );
+  attachments.start();
+  // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
+  // work happens elsewhere; its slices only need to keep transactions short.
+  const purger = new RoomPurger(store, log, {
+    ...(config.backends.store === 'postgres' ? { sliceMs: 200 } : {}),
+    purgeFiles: (limit) => attachments.purgeDeletedRooms(limit),
+  });
+  // Rooms deleted before a crash or restart may still hold messages.
+  purger.kick();
   const rooms = new RoomService(
     store,
     bus,
@@ -150,6 +171,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerMetricsRoutes(http, metrics, config.metrics);
   registerRoomRoutes(http, rooms, rateLimits, accountsMode);
   registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
+  await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   registerAuthModeRoute(http, accounts);
   if (accountsMode) {
     registerAuthRoutes(http, accounts, config);
@@ -179,6 +201,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     accounts,
     bus,
     presence,
+    blobs,
+    attachments,
     hub,
     gateway,
     purger,
@@ -199,7 +223,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         await presence.close();
         await bus.close();
         await purger.close();
+        await attachments.close();
         await store.close();
+        await blobs.close();
       })();
       return closing;
     },

@@ -38,6 +38,18 @@ export const ConfigSchema = Type.Object({
     maxBodyBytes: Int,
     /** Most messages replayed on resume before the server asks the client to resync. */
     replayLimit: Int,
+    /** Largest uploaded file in bytes, enforced while it streams in. */
+    maxUploadBytes: Int,
+    /** Upload ids in one message. */
+    maxAttachments: Int,
+  }),
+  uploads: Type.Object({
+    /** Folder of the `fs` blob store; empty: `blobs` beside the SQLite file. */
+    dir: Type.String(),
+    /** An upload not sent with a message within this is deleted. */
+    abandonMs: Int,
+    /** How often abandoned uploads are looked for. */
+    sweepMs: Int,
   }),
   ws: Type.Object({
     /** Token bucket per connection: frames per second, and burst size. 0 disables. */
@@ -99,6 +111,7 @@ export const ConfigSchema = Type.Object({
     store: OneOf('sqlite', 'postgres'),
     bus: OneOf('local', 'redis'),
     presence: OneOf('local', 'redis'),
+    blobs: OneOf('fs', 'postgres'),
   }),
   /** PostgreSQL URL (`postgres://user@host:5432/db`), for the `postgres` store. */
   databaseUrl: Type.String(),
@@ -233,6 +246,48 @@ export const CONFIG_TABLE: readonly Option[] = [
     kind: 'int',
     default: '65536',
     doc: 'Largest HTTP request body; larger gets 413',
+  },
+  {
+    env: 'CHAT_MAX_UPLOAD_BYTES',
+    path: 'limits.maxUploadBytes',
+    kind: 'int',
+    default: '26214400',
+    doc: 'Largest uploaded file (25 MiB); checked while it streams in: past it the upload is cut off, nothing is kept, and the answer is 413',
+  },
+  {
+    env: 'CHAT_MAX_ATTACHMENTS',
+    path: 'limits.maxAttachments',
+    kind: 'int',
+    default: String(DEFAULT_LIMITS.maxAttachments),
+    doc: 'Files in one message',
+  },
+  {
+    env: 'CHAT_BLOB_STORE',
+    path: 'backends.blobs',
+    kind: { oneOf: ['auto', 'fs', 'postgres'] },
+    default: 'auto',
+    doc: 'Where uploaded files are kept: `fs` (a folder, `CHAT_BLOB_DIR`) or `postgres` (`DATABASE_URL`, shared by every process); `auto` is `postgres` when the store is',
+  },
+  {
+    env: 'CHAT_BLOB_DIR',
+    path: 'uploads.dir',
+    kind: 'string',
+    default: '',
+    doc: 'Folder of the `fs` blob store; empty: `blobs` beside `CHAT_DB_PATH` (a temporary folder for `:memory:`). Several processes may share it only on a shared filesystem',
+  },
+  {
+    env: 'CHAT_UPLOAD_ABANDON_MS',
+    path: 'uploads.abandonMs',
+    kind: 'int',
+    default: '86400000',
+    doc: 'An upload not sent with a message within this (24 h) is deleted',
+  },
+  {
+    env: 'CHAT_UPLOAD_SWEEP_MS',
+    path: 'uploads.sweepMs',
+    kind: 'int',
+    default: '600000',
+    doc: 'How often each process looks for abandoned uploads (10 min)',
   },
   {
     env: 'CHAT_REPLAY_LIMIT',
@@ -555,6 +610,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   }
   const cfg = out;
   if (cfg.limits.maxFrameBytes < 1024) problems.push('CHAT_MAX_FRAME_BYTES must be at least 1024');
+  if (cfg.uploads.sweepMs < 10) problems.push('CHAT_UPLOAD_SWEEP_MS must be at least 10');
+  if (cfg.backends.blobs === 'postgres' && cfg.databaseUrl === '') {
+    problems.push('CHAT_BLOB_STORE=postgres needs DATABASE_URL');
+  }
   problems.push(...httpProblems(cfg), ...scaleOutProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
@@ -566,6 +625,7 @@ function resolveBackends(out: Record<string, unknown>): void {
   if (backends.store === 'auto') backends.store = out.databaseUrl === '' ? 'sqlite' : 'postgres';
   if (backends.bus === 'auto') backends.bus = out.redisUrl === '' ? 'local' : 'redis';
   if (backends.presence === 'auto') backends.presence = out.redisUrl === '' ? 'local' : 'redis';
+  if (backends.blobs === 'auto') backends.blobs = backends.store === 'postgres' ? 'postgres' : 'fs';
 }
 
 /** The environment variable behind a schema path such as `/limits/maxFrameBytes`. */
@@ -635,10 +695,12 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   });
   const config = merge(base, overrides);
   const redis = config.redisUrl === '' ? 'local' : 'redis';
+  const store = overrides.backends?.store ?? (config.databaseUrl === '' ? 'sqlite' : 'postgres');
   config.backends = {
-    store: config.databaseUrl === '' ? 'sqlite' : 'postgres',
+    store,
     bus: redis,
     presence: redis,
+    blobs: store === 'postgres' ? 'postgres' : 'fs',
     ...overrides.backends,
   };
   return config;

@@ -2,7 +2,12 @@
 // store.postgres.test.ts, so the backends cannot drift apart.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/rest.js';
-import type { AppendResult, ChatStore, NewMessage } from '../../src/server/storage/chat-store.js';
+import type {
+  AppendResult,
+  ChatStore,
+  NewMessage,
+  NewUpload,
+} from '../../src/server/storage/chat-store.js';
 
 /** Builds an initialized, empty store; the contract closes it after each test. */
 export type MakeStore = () => Promise<ChatStore>;
@@ -352,6 +357,131 @@ export function storeContract(name: string, makeStore: MakeStore, reopen: Reopen
 
       it('answers ping', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('uploads', () => {
+      const hex = (n: number) => n.toString(16).padStart(32, '0');
+      const newUpload = (
+        id: number,
+        roomId: string,
+        extra: Partial<NewUpload> = {},
+      ): NewUpload => ({
+        id: hex(id),
+        roomId,
+        name: `f${id}.png`,
+        type: 'image/png',
+        size: 1000 + id,
+        width: 4,
+        height: 3,
+        ...extra,
+      });
+
+      it('records an upload of a live room and reads it back; none for unknown or deleted rooms', async () => {
+        const room = await store.createRoom('files');
+        expect(await store.createUpload(newUpload(1, room.id))).toBe(true);
+        const got = await store.getUpload(hex(1));
+        expect(got).toMatchObject({ ...newUpload(1, room.id), messageId: null });
+        expect(got?.createdAt).toMatch(ISO);
+        expect(
+          await store.createUpload(
+            newUpload(2, room.id, { width: undefined, height: undefined, type: 'text/plain' }),
+          ),
+        ).toBe(true);
+        expect(await store.getUpload(hex(2))).not.toHaveProperty('width');
+        expect(await store.createUpload(newUpload(3, 'no-such-room'))).toBe(false);
+        expect(await store.getUpload(hex(3))).toBeNull();
+        expect(await store.getUpload('nope\u0000')).toBeNull();
+        await store.deleteRoom(room.id);
+        expect(await store.createUpload(newUpload(4, room.id))).toBe(false);
+        expect(await store.getUpload(hex(1))).toBeNull();
+      });
+
+      it('attaches unsent uploads of the room to a message, once, composing its content', async () => {
+        const room = await store.createRoom('files');
+        const other = await store.createRoom('other');
+        for (const n of [1, 2]) await store.createUpload(newUpload(n, room.id));
+        await store.createUpload(newUpload(3, other.id));
+        const [first, second, foreign, dup, unknown] = await store.appendMessages([
+          { roomId: room.id, username: 'alice', content: 'hi', attachments: [hex(1)] },
+          { roomId: room.id, username: 'alice', content: '', attachments: [hex(1)] },
+          { roomId: room.id, username: 'alice', content: 'x', attachments: [hex(3)] },
+          { roomId: room.id, username: 'alice', content: 'x', attachments: [hex(2), hex(2)] },
+          { roomId: room.id, username: 'alice', content: 'x', attachments: [hex(9)] },
+        ]);
+        const message = stored(first);
+        const attachment = {
+          id: hex(1),
+          name: 'f1.png',
+          type: 'image/png',
+          size: 1001,
+          width: 4,
+          height: 3,
+          url: `/api/chat/files/${hex(1)}/f1.png`,
+        };
+        expect(message.attachments).toEqual([attachment]);
+        expect(message.content).toBe(`hi\n📎 f1.png (1.0 KB) ${attachment.url}`);
+        for (const r of [second, foreign, dup, unknown]) {
+          expect(r).toEqual({ ok: false, reason: 'attachment_invalid' });
+        }
+        expect((await store.getUpload(hex(1)))?.messageId).toBe(message.id);
+        expect((await store.getUpload(hex(2)))?.messageId).toBeNull();
+        // refused sends took no seq; reads carry the attachments
+        const later = await send(room.id, 'plain');
+        expect(later.seq).toBe(2);
+        expect(later).not.toHaveProperty('attachments');
+        expect(await store.recentMessages(room.id, 10)).toEqual([message, later]);
+        expect(await store.messagesAfter(room.id, 0, 10)).toEqual([message, later]);
+        // a retry by client_id returns the stored message, files and all
+        const keyed = await send(room.id, 'k', { clientId: 'c', attachments: [hex(2)] });
+        const retry = (
+          await store.appendMessages([
+            {
+              roomId: room.id,
+              username: 'alice',
+              content: 'k',
+              clientId: 'c',
+              attachments: [hex(2)],
+            },
+          ])
+        )[0];
+        expect(retry).toEqual({ ok: true, message: keyed, duplicate: true });
+      });
+
+      it('sweeps only unsent uploads older than the cutoff, and an upload being swept cannot be sent', async () => {
+        const room = await store.createRoom('files');
+        for (const n of [1, 2, 3]) await store.createUpload(newUpload(n, room.id));
+        await send(room.id, 'sent', { attachments: [hex(1)] });
+        expect(await store.claimAbandonedUploads('2000-01-01T00:00:00.000Z', 10)).toEqual([]);
+        const future = new Date(Date.now() + 60_000).toISOString();
+        const claimed = await store.claimAbandonedUploads(future, 10);
+        expect(claimed.sort()).toEqual([hex(2), hex(3)]);
+        expect(await store.getUpload(hex(2))).toBeNull();
+        expect(
+          await store.appendMessages([
+            { roomId: room.id, username: 'a', content: 'x', attachments: [hex(2)] },
+          ]),
+        ).toEqual([{ ok: false, reason: 'attachment_invalid' }]);
+        // claimed but not forgotten (a crash between): claimed again next time
+        expect((await store.claimAbandonedUploads(future, 10)).sort()).toEqual([hex(2), hex(3)]);
+        expect(await store.forgetUploads(claimed)).toBe(2);
+        expect(await store.claimAbandonedUploads(future, 10)).toEqual([]);
+        expect(await store.getUpload(hex(1))).not.toBeNull();
+      });
+
+      it('keeps a deleted room’s row until its uploads are forgotten, then purges it', async () => {
+        const room = await store.createRoom('files');
+        const kept = await store.createRoom('kept');
+        await store.createUpload(newUpload(1, room.id));
+        await store.createUpload(newUpload(2, kept.id));
+        await send(room.id, 'one', { attachments: [hex(1)] });
+        await store.deleteRoom(room.id);
+        await purgeAll(store, 10);
+        expect(await store.deletedRoomUploads(10)).toEqual([hex(1)]);
+        expect(await store.forgetUploads([hex(1)])).toBe(1);
+        expect(await store.deletedRoomUploads(10)).toEqual([]);
+        expect(await purgeAll(store, 10)).toBe(1); // the room row
+        expect(await store.getUpload(hex(2))).not.toBeNull();
       });
     });
 

@@ -45,15 +45,23 @@ describe('config', () => {
 
 describe('config: backends', () => {
   it('follows the URLs by default (auto)', () => {
-    expect(loadConfig({}).backends).toEqual({ store: 'sqlite', bus: 'local', presence: 'local' });
+    expect(loadConfig({}).backends).toEqual({
+      store: 'sqlite',
+      bus: 'local',
+      presence: 'local',
+      blobs: 'fs',
+    });
     expect(
       loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h:6379' }).backends,
-    ).toEqual({ store: 'postgres', bus: 'redis', presence: 'redis' });
+    ).toEqual({ store: 'postgres', bus: 'redis', presence: 'redis', blobs: 'postgres' });
   });
 
   it('takes explicit settings', () => {
     const cfg = loadConfig({ REDIS_URL: 'redis://h:6379', CHAT_PRESENCE: 'local' });
-    expect(cfg.backends).toEqual({ store: 'sqlite', bus: 'redis', presence: 'local' });
+    expect(cfg.backends).toEqual({ store: 'sqlite', bus: 'redis', presence: 'local', blobs: 'fs' });
+    // files in a folder beside PostgreSQL (a shared filesystem, by choice)
+    const fsBlobs = loadConfig({ DATABASE_URL: 'postgres://h/db', CHAT_BLOB_STORE: 'fs' });
+    expect(fsBlobs.backends.blobs).toBe('fs');
   });
 
   it.each([
@@ -61,6 +69,9 @@ describe('config: backends', () => {
     [{ CHAT_BUS: 'redis' }, /REDIS_URL/],
     [{ REDIS_URL: 'redis://h:6379', CHAT_BUS: 'local', CHAT_PRESENCE: 'redis' }, /CHAT_BUS=redis/],
     [{ CHAT_STORE: 'mysql' }, /CHAT_STORE/],
+    [{ CHAT_BLOB_STORE: 'postgres' }, /CHAT_BLOB_STORE=postgres needs DATABASE_URL/],
+    [{ CHAT_BLOB_STORE: 's3' }, /CHAT_BLOB_STORE/],
+    [{ CHAT_UPLOAD_SWEEP_MS: '0' }, /CHAT_UPLOAD_SWEEP_MS/],
     [{ PORT: '70000' }, /PORT/],
   ])('refuses a combination that cannot work: %o', (env, problem) => {
     expect(() => loadConfig(env)).toThrow(problem);

@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
 import { contentProblem, nameProblem } from '../../src/protocol/text-rules.js';
 import { parseClientFrame } from '../../src/protocol/validate.js';
 
-const limits = { maxContentLength: 10, maxClientIdLength: 8 };
+const limits = { maxContentLength: 10, maxClientIdLength: 8, maxAttachments: 3 };
 const parse = (value: unknown) =>
   parseClientFrame(typeof value === 'string' ? value : JSON.stringify(value), limits);
 

@@ -45,7 +45,10 @@ function isMessage(v: unknown): v is Message {
     isString(m.timestamp) &&
     Number.isSafeInteger(m.seq) &&
     (m.seq as number) > 0 &&
-    (m.client_id === undefined || isString(m.client_id))
+    (m.client_id === undefined || isString(m.client_id)) &&
+    (m.attachments === undefined ||
+      (Array.isArray(m.attachments) &&
+        m.attachments.every((a) => typeof a === 'object' && a !== null && isString(a.url))))
   );
 }
 

@@ -16,6 +16,12 @@ export interface RoomPurgerOptions {
   maxRows?: number;
   /** Wait before trying again after a failed slice (the database may be down). @default 5000 */
   retryMs?: number;
+  /**
+   * Deletes up to `limit` files of deleted rooms (blobs, then their rows) and
+   * resolves with how many; runs before each slice of messages, because a room's
+   * row stays until its files are gone (AttachmentService.purgeDeletedRooms).
+   */
+  purgeFiles?: (limit: number) => Promise<number>;
 }
 
 /**
@@ -28,7 +34,8 @@ export interface RoomPurgerOptions {
  * Started at boot too: a purge cut short by a crash or restart goes on from there.
  */
 export class RoomPurger {
-  private readonly opts: Required<RoomPurgerOptions>;
+  private readonly opts: Required<Omit<RoomPurgerOptions, 'purgeFiles'>>;
+  private readonly purgeFiles: ((limit: number) => Promise<number>) | undefined;
   private rows: number;
   private running: Promise<void> | null = null;
   /** Set when a deletion arrives while a run is finishing: run once more. */
@@ -49,6 +56,7 @@ export class RoomPurger {
       retryMs: 5_000,
       ...opts,
     };
+    this.purgeFiles = opts.purgeFiles;
     this.rows = this.opts.startRows;
   }
 
@@ -87,7 +95,8 @@ export class RoomPurger {
       await nextTurn();
       while (!this.stopped) {
         const started = performance.now();
-        const removed = await this.store.purgeSlice(this.rows);
+        const files = this.purgeFiles ? await this.purgeFiles(this.rows) : 0;
+        const removed = files + (await this.store.purgeSlice(this.rows));
         if (removed === 0) break;
         total += removed;
         this.adapt(performance.now() - started);

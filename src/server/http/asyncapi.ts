@@ -2,6 +2,7 @@
 // the same TypeBox schemas the server validates client frames with, and the error
 // and close codes from src/protocol/error-codes.ts with their documentation.
 import type { TSchema } from '@sinclair/typebox';
+import { Attachment } from '../../protocol/attachments.js';
 import { closeCodeEntries, errorCodeEntries } from '../../protocol/code-docs.js';
 import {
   type ClientFrame,
@@ -192,7 +193,7 @@ function buildDocument(): Json {
       },
     },
     components: {
-      schemas: { Message: withoutId(Message) },
+      schemas: { Attachment: withoutId(Attachment), Message: withoutId(Message) },
       messages,
     },
     'x-error-codes': errorCodes,

@@ -5,6 +5,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AdminUser, User, UserRef } from '../../protocol/accounts.js';
+import { Attachment } from '../../protocol/attachments.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
@@ -12,6 +13,7 @@ import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protoc
 /** Every schema that responses refer to by `$id`. */
 const SHARED_SCHEMAS = [
   Room,
+  Attachment,
   Message,
   FieldError,
   ErrorBody,

@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 
+/** Where uploaded files are served (files-routes.ts). */
+export const FILES_PREFIX = '/api/chat/files/';
+
+/** Files never run anything, never load anything, and are a sandboxed origin if opened. */
+export const FILE_CSP = "default-src 'none'; sandbox";
+
 const HOST_SAFE = /^[A-Za-z0-9.\-:[\]]+$/;
 
 /**
@@ -17,6 +23,12 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     if (request.url.startsWith('/docs')) return;
+    if (request.url.startsWith(FILES_PREFIX)) {
+      // Uploaded files: nothing in them may run, load or frame anything.
+      reply.header('Content-Security-Policy', FILE_CSP);
+      reply.header('X-Frame-Options', 'DENY');
+      return;
+    }
     const host = request.headers.host;
     // 'self' covers same-origin ws: in current browsers; the explicit form helps older Safari.
     const ws = host && HOST_SAFE.test(host) ? ` ws://${host} wss://${host}` : '';

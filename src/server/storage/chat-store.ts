@@ -18,6 +18,30 @@ export interface NewMessage {
    * with the same key in the room returns the first message.
    */
   clientId?: string;
+  /**
+   * Upload ids to attach: each must be an upload of this room not sent yet, else
+   * the append fails with `attachment_invalid` (and nothing is stored). The stored
+   * content gets one line per file after the text (composeContent).
+   */
+  attachments?: readonly string[];
+}
+
+/** A file uploaded to a room, waiting to be sent with a message or sent already. */
+export interface NewUpload {
+  /** The blob id: uploads and their blobs share ids. */
+  id: string;
+  roomId: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+}
+
+export interface StoredUpload extends NewUpload {
+  createdAt: string;
+  /** The message it was sent with; null while unsent. */
+  messageId: string | null;
 }
 
 /** A position in the room list (creation order): just after the room with these keys. */
@@ -35,7 +59,8 @@ export interface RoomPage {
 
 export type AppendResult =
   | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; reason: 'room_not_found' };
+  | { ok: false; reason: 'room_not_found' }
+  | { ok: false; reason: 'attachment_invalid' };
 
 /**
  * Durable storage for rooms and messages: the source of truth. Every method is
@@ -96,6 +121,20 @@ export interface ChatStore {
   epoch(): Promise<string>;
   /** Sets a new random epoch (after a restore) and returns it. */
   renewEpoch(): Promise<string>;
+  /** Records an uploaded file; false when the room is unknown or deleted. */
+  createUpload(upload: NewUpload): Promise<boolean>;
+  /** An upload of a live room, or null (unknown, room deleted, being swept). */
+  getUpload(uploadId: string): Promise<StoredUpload | null>;
+  /** Up to `limit` ids of uploads whose room is deleted: their blobs go, then forgetUploads(). */
+  deletedRoomUploads(limit: number): Promise<string[]>;
+  /**
+   * Marks unsent uploads created before `createdBefore` (ISO) as being swept, so no
+   * message can take them any more, and returns up to `limit` ids of marked uploads
+   * (those marked by an earlier, interrupted sweep too).
+   */
+  claimAbandonedUploads(createdBefore: string, limit: number): Promise<string[]>;
+  /** Deletes these upload rows (after their blobs); resolves with how many were there. */
+  forgetUploads(uploadIds: readonly string[]): Promise<number>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -135,4 +135,47 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         WHERE dm_key IS NOT NULL AND deleted_at IS NULL;
     `,
   },
+  {
+    version: 40,
+    sql: `
+      -- uploaded files (their bytes are in the blob store, under the same id);
+      -- message_id is set when a message takes them. No foreign key to rooms: a
+      -- deleted room's row stays until its uploads (and blobs) are gone.
+      CREATE TABLE uploads (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        size       BIGINT NOT NULL,
+        width      INTEGER,
+        height     INTEGER,
+        created_at TIMESTAMPTZ NOT NULL,
+        message_id TEXT,
+        -- claimed by the sweep of abandoned uploads: no message may take it
+        deleting   BOOLEAN NOT NULL DEFAULT false
+      );
+      CREATE INDEX uploads_room ON uploads (room_id);
+      CREATE INDEX uploads_unsent ON uploads (created_at) WHERE message_id IS NULL;
+      -- the attachments' metadata (JSON array), null for a message without files
+      ALTER TABLE messages ADD COLUMN attachments TEXT;
+    `,
+  },
+  {
+    version: 41,
+    sql: `
+      -- the postgres blob store (postgres-blob-store.ts): a blob and its bytes in
+      -- 256 KiB chunks, written in one transaction
+      CREATE TABLE blobs (
+        id         TEXT PRIMARY KEY,
+        size       BIGINT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+      CREATE TABLE blob_chunks (
+        blob_id TEXT NOT NULL REFERENCES blobs (id) ON DELETE CASCADE,
+        n       INTEGER NOT NULL,
+        data    BYTEA NOT NULL,
+        PRIMARY KEY (blob_id, n)
+      );
+    `,
+  },
 ];

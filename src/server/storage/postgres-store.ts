@@ -3,6 +3,7 @@
 // shared contract suite (test/contracts/store-contract.ts) holds the two together.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { AccountStore } from './account-store.js';
 import type {
@@ -10,8 +11,10 @@ import type {
   ChatStore,
   NewMessage,
   NewRoomOptions,
+  NewUpload,
   RoomCursor,
   RoomPage,
+  StoredUpload,
 } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
@@ -42,9 +45,57 @@ interface MessageRow {
   content: string;
   timestamp: Date;
   client_id: string | null;
+  attachments: string | null;
 }
 
-const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+interface UploadRow {
+  id: string;
+  room_id: string;
+  name: string;
+  type: string;
+  // BIGINT arrives as a string
+  size: string;
+  width: number | null;
+  height: number | null;
+  created_at: Date;
+  message_id: string | null;
+}
+
+const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
+const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
+
+function toUpload(row: UploadRow): StoredUpload {
+  const u: StoredUpload = {
+    id: row.id,
+    roomId: row.room_id,
+    name: row.name,
+    type: row.type,
+    size: Number(row.size),
+    createdAt: row.created_at.toISOString(),
+    messageId: row.message_id,
+  };
+  if (row.width !== null && row.height !== null) {
+    u.width = row.width;
+    u.height = row.height;
+  }
+  return u;
+}
+
+/** An upload as a message carries it. */
+function uploadAttachment(row: UploadRow): Attachment {
+  const a: Attachment = {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    size: Number(row.size),
+    url: attachmentUrl(row.id, row.name),
+  };
+  if (row.width !== null && row.height !== null) {
+    a.width = row.width;
+    a.height = row.height;
+  }
+  return a;
+}
 // Hides the messages of a room marked deleted but not purged yet (a one-time
 // filter in the plan, not per row).
 const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND deleted_at IS NOT NULL)';
@@ -70,6 +121,7 @@ function toMessage(row: MessageRow): Message {
     seq: Number(row.seq),
   };
   if (row.client_id !== null) message.client_id = row.client_id;
+  if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
   return message;
 }
 
@@ -357,8 +409,13 @@ export class PostgresStore implements ChatStore {
         );
         removed += gone.rowCount ?? 0;
         if (removed >= max) break;
-        // Fewer messages than asked for: none are left, so the row can go.
-        const dropped = await client.query('DELETE FROM rooms WHERE id = $1', [roomId]);
+        // Fewer messages than asked for: none are left, so the row can go, unless
+        // uploads remain (their blobs go first, through RoomPurger).
+        const dropped = await client.query(
+          `DELETE FROM rooms WHERE id = $1
+           AND NOT EXISTS (SELECT 1 FROM uploads WHERE room_id = $1)`,
+          [roomId],
+        );
         if (!dropped.rowCount) break;
         removed += dropped.rowCount;
       }
@@ -399,6 +456,21 @@ export class PostgresStore implements ChatStore {
         }
       }
 
+      // The unsent uploads the batch attaches, locked against the abandoned-upload
+      // sweep and against another batch taking them (in id order: no deadlock).
+      const wanted = batch.flatMap((m) => (lastSeq.has(m.roomId) ? (m.attachments ?? []) : []));
+      const uploads = new Map<string, UploadRow>();
+      if (wanted.length > 0) {
+        const found = await client.query<UploadRow>(
+          `SELECT ${UPLOAD_COLUMNS} FROM uploads
+           WHERE id = ANY($1::text[]) AND message_id IS NULL AND NOT deleting
+           ORDER BY id FOR UPDATE`,
+          [[...new Set(wanted)]],
+        );
+        for (const row of found.rows) uploads.set(row.id, row);
+      }
+      const taken = new Map<string, string>();
+
       const results: AppendResult[] = [];
       const fresh: Message[] = [];
       for (const item of batch) {
@@ -414,14 +486,30 @@ export class PostgresStore implements ChatStore {
             continue;
           }
         }
+        let files: Attachment[] | null = null;
+        if (item.attachments && item.attachments.length > 0) {
+          const rows = item.attachments.map((id) => uploads.get(id));
+          const usable =
+            new Set(item.attachments).size === item.attachments.length &&
+            rows.every((r) => r !== undefined && r.room_id === item.roomId && !taken.has(r.id));
+          if (!usable) {
+            results.push({ ok: false, reason: 'attachment_invalid' });
+            continue;
+          }
+          files = (rows as UploadRow[]).map(uploadAttachment);
+        }
         const message: Message = {
           id: randomUUID(),
           room_id: item.roomId,
           username: item.username,
-          content: item.content,
+          content: files ? composeContent(item.content, files) : item.content,
           timestamp: new Date().toISOString(),
           seq: last + 1,
         };
+        if (files) {
+          message.attachments = files;
+          for (const f of files) taken.set(f.id, message.id);
+        }
         lastSeq.set(item.roomId, message.seq);
         if (item.clientId !== undefined) {
           message.client_id = item.clientId;
@@ -436,7 +524,7 @@ export class PostgresStore implements ChatStore {
       await client.query(
         `INSERT INTO messages (${MESSAGE_COLUMNS})
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                              $6::timestamptz[], $7::text[])`,
+                              $6::timestamptz[], $7::text[], $8::text[])`,
         [
           fresh.map((m) => m.id),
           fresh.map((m) => m.room_id),
@@ -445,8 +533,16 @@ export class PostgresStore implements ChatStore {
           fresh.map((m) => m.content),
           fresh.map((m) => m.timestamp),
           fresh.map((m) => m.client_id ?? null),
+          fresh.map((m) => (m.attachments ? JSON.stringify(m.attachments) : null)),
         ],
       );
+      if (taken.size > 0) {
+        await client.query(
+          `UPDATE uploads SET message_id = v.mid
+           FROM unnest($1::text[], $2::text[]) AS v (id, mid) WHERE uploads.id = v.id`,
+          [[...taken.keys()], [...taken.values()]],
+        );
+      }
       const touched = [...new Set(fresh.map((m) => m.room_id))];
       await client.query(
         `UPDATE rooms SET last_seq = v.seq
@@ -508,6 +604,75 @@ export class PostgresStore implements ChatStore {
       [epoch],
     );
     return epoch;
+  }
+
+  async createUpload(upload: NewUpload): Promise<boolean> {
+    if (!storable(upload.roomId)) return false;
+    const rows = await this.query<{ id: string }>(
+      'createUpload',
+      `INSERT INTO uploads (id, room_id, name, type, size, width, height, created_at)
+       SELECT $1, id, $3, $4, $5, $6, $7, now() FROM rooms WHERE id = $2 AND deleted_at IS NULL
+       RETURNING id`,
+      [
+        upload.id,
+        upload.roomId,
+        upload.name,
+        upload.type,
+        upload.size,
+        upload.width ?? null,
+        upload.height ?? null,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  async getUpload(uploadId: string): Promise<StoredUpload | null> {
+    if (!storable(uploadId)) return null;
+    const rows = await this.query<UploadRow>(
+      'getUpload',
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads u
+       WHERE id = $1 AND NOT deleting
+       AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.room_id AND r.deleted_at IS NULL)`,
+      [uploadId],
+    );
+    return rows[0] ? toUpload(rows[0]) : null;
+  }
+
+  async deletedRoomUploads(limit: number): Promise<string[]> {
+    const rows = await this.query<{ id: string }>(
+      'deletedRoomUploads',
+      `SELECT u.id FROM rooms r JOIN uploads u ON u.room_id = r.id
+       WHERE r.deleted_at IS NOT NULL LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async claimAbandonedUploads(createdBefore: string, limit: number): Promise<string[]> {
+    return this.transaction('claimAbandonedUploads', async (client) => {
+      // SKIP LOCKED: an upload a message is taking right now is not abandoned.
+      await client.query(
+        `UPDATE uploads SET deleting = true WHERE id IN (SELECT id FROM uploads
+           WHERE message_id IS NULL AND NOT deleting AND created_at < $1
+           LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [createdBefore, limit],
+      );
+      const claimed = await client.query<{ id: string }>(
+        'SELECT id FROM uploads WHERE message_id IS NULL AND deleting LIMIT $1',
+        [limit],
+      );
+      return claimed.rows.map((r) => r.id);
+    });
+  }
+
+  async forgetUploads(uploadIds: readonly string[]): Promise<number> {
+    if (uploadIds.length === 0) return 0;
+    const rows = await this.query<{ id: string }>(
+      'forgetUploads',
+      'DELETE FROM uploads WHERE id = ANY($1::text[]) RETURNING id',
+      [uploadIds],
+    );
+    return rows.length;
   }
 
   async ping(): Promise<void> {

@@ -128,4 +128,38 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         WHERE dm_key IS NOT NULL AND deleted_at IS NULL;
     `,
   },
+  {
+    version: 40,
+    sql: `
+      -- uploaded files (their bytes are in the blob store, under the same id);
+      -- message_id is set when a message takes them. No foreign key to rooms: a
+      -- deleted room's row stays until its uploads (and blobs) are gone.
+      CREATE TABLE uploads (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        width      INTEGER,
+        height     INTEGER,
+        created_at TEXT NOT NULL,
+        message_id TEXT,
+        -- claimed by the sweep of abandoned uploads: no message may take it
+        deleting   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX uploads_room ON uploads (room_id);
+      CREATE INDEX uploads_unsent ON uploads (created_at) WHERE message_id IS NULL;
+      -- the attachments' metadata (JSON array), null for a message without files
+      ALTER TABLE messages ADD COLUMN attachments TEXT;
+    `,
+  },
+  {
+    version: 41,
+    sql: `
+      -- PostgreSQL's 41 makes the tables of its blob store; SQLite deployments keep
+      -- files in a folder (fs-blob-store.ts), so there is nothing to do here. Kept so
+      -- both lists carry the same versions.
+      SELECT 1;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { AccountStore } from './account-store.js';
 import type {
@@ -9,8 +10,10 @@ import type {
   ChatStore,
   NewMessage,
   NewRoomOptions,
+  NewUpload,
   RoomCursor,
   RoomPage,
+  StoredUpload,
 } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -24,9 +27,24 @@ interface MessageRow {
   content: string;
   timestamp: string;
   client_id: string | null;
+  attachments: string | null;
 }
 
-const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+interface UploadRow {
+  id: string;
+  room_id: string;
+  name: string;
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  created_at: string;
+  message_id: string | null;
+}
+
+const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
+
+const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
 const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
 // Accounts mode: public rooms, and private ones the viewer is a member of; every
 // room when @viewer is NULL (open mode).
@@ -55,7 +73,41 @@ function toMessage(row: MessageRow): Message {
     seq: row.seq,
   };
   if (row.client_id !== null) message.client_id = row.client_id;
+  if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
   return message;
+}
+
+/** An upload as a message carries it. */
+export function uploadAttachment(row: UploadRow): Attachment {
+  const a: Attachment = {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    size: row.size,
+    url: attachmentUrl(row.id, row.name),
+  };
+  if (row.width !== null && row.height !== null) {
+    a.width = row.width;
+    a.height = row.height;
+  }
+  return a;
+}
+
+function toUpload(row: UploadRow): StoredUpload {
+  const u: StoredUpload = {
+    id: row.id,
+    roomId: row.room_id,
+    name: row.name,
+    type: row.type,
+    size: row.size,
+    createdAt: row.created_at,
+    messageId: row.message_id,
+  };
+  if (row.width !== null && row.height !== null) {
+    u.width = row.width;
+    u.height = row.height;
+  }
+  return u;
 }
 
 /** A row of MESSAGE_COLUMNS in raw mode. */
@@ -67,6 +119,7 @@ type MessageTuple = [
   content: string,
   timestamp: string,
   client_id: string | null,
+  attachments: string | null,
 ];
 
 function tupleToMessage(row: MessageTuple): Message {
@@ -79,6 +132,7 @@ function tupleToMessage(row: MessageTuple): Message {
     seq: row[2],
   };
   if (row[6] !== null) message.client_id = row[6];
+  if (row[7] !== null) message.attachments = JSON.parse(row[7]) as Attachment[];
   return message;
 }
 
@@ -95,6 +149,8 @@ export class SqliteStore implements ChatStore {
   private purgeTx!: (limit: number) => number;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
+  private claimTx!: (createdBefore: string, limit: number) => string[];
+  private forgetTx!: (ids: readonly string[]) => number;
 
   constructor(private readonly opts: SqliteStoreOptions) {}
 
@@ -118,6 +174,13 @@ export class SqliteStore implements ChatStore {
         for (const userId of members) this.stmts.insertMember.run(room.id, userId, room.created_at);
         return true;
       },
+    );
+    this.claimTx = this.db.transaction((createdBefore: string, limit: number) => {
+      this.stmts.markAbandoned.run(createdBefore, limit);
+      return this.stmts.claimedUploads.all(limit);
+    });
+    this.forgetTx = this.db.transaction((ids: readonly string[]) =>
+      ids.reduce((n, id) => n + this.stmts.forgetUpload.run(id).changes, 0),
     );
   }
 
@@ -217,10 +280,44 @@ export class SqliteStore implements ChatStore {
       purgeMessages: db.prepare<[string, number]>(
         'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE room_id = ? LIMIT ?)',
       ),
-      dropRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL'),
-      insertMessage: db.prepare(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      // Not while uploads remain: their blobs are deleted first (RoomPurger).
+      dropRoom: db.prepare<[string, string]>(
+        `DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM uploads WHERE room_id = ?)`,
       ),
+      insertMessage: db.prepare(
+        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertUpload: db.prepare(
+        `INSERT INTO uploads (id, room_id, name, type, size, width, height, created_at)
+         SELECT ?, id, ?, ?, ?, ?, ?, ? FROM rooms WHERE id = ? AND deleted_at IS NULL`,
+      ),
+      getUpload: db.prepare<[string], UploadRow>(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads u
+         WHERE id = ? AND deleting = 0
+         AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.room_id AND r.deleted_at IS NULL)`,
+      ),
+      attachable: db.prepare<[string, string], UploadRow>(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads
+         WHERE id = ? AND room_id = ? AND message_id IS NULL AND deleting = 0`,
+      ),
+      attach: db.prepare<[string, string]>('UPDATE uploads SET message_id = ? WHERE id = ?'),
+      deletedRoomUploads: db
+        .prepare<[number], string>(
+          `SELECT u.id FROM rooms r JOIN uploads u ON u.room_id = r.id
+           WHERE r.deleted_at IS NOT NULL LIMIT ?`,
+        )
+        .pluck(),
+      markAbandoned: db.prepare<[string, number]>(
+        `UPDATE uploads SET deleting = 1 WHERE id IN (SELECT id FROM uploads
+           WHERE message_id IS NULL AND deleting = 0 AND created_at < ? LIMIT ?)`,
+      ),
+      claimedUploads: db
+        .prepare<[number], string>(
+          'SELECT id FROM uploads WHERE message_id IS NULL AND deleting = 1 LIMIT ?',
+        )
+        .pluck(),
+      forgetUpload: db.prepare<[string]>('DELETE FROM uploads WHERE id = ?'),
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
         .prepare<[string, number, string, number], MessageTuple>(
@@ -243,13 +340,25 @@ export class SqliteStore implements ChatStore {
       const existing = this.stmts.byClientId.get(item.roomId, item.username, clientId, item.roomId);
       if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
     }
+    let files: Attachment[] | null = null;
+    if (item.attachments && item.attachments.length > 0) {
+      if (new Set(item.attachments).size !== item.attachments.length) {
+        return { ok: false, reason: 'attachment_invalid' };
+      }
+      files = [];
+      for (const id of item.attachments) {
+        const upload = this.stmts.attachable.get(id, item.roomId);
+        if (!upload) return { ok: false, reason: 'attachment_invalid' };
+        files.push(uploadAttachment(upload));
+      }
+    }
     const row = this.stmts.nextSeq.get(item.roomId);
     if (!row) return { ok: false, reason: 'room_not_found' };
     const message: Message = {
       id: randomUUID(),
       room_id: item.roomId,
       username: item.username,
-      content: item.content,
+      content: files ? composeContent(item.content, files) : item.content,
       timestamp: new Date().toISOString(),
       seq: row.last_seq,
     };
@@ -261,8 +370,13 @@ export class SqliteStore implements ChatStore {
       message.content,
       message.timestamp,
       clientId,
+      files ? JSON.stringify(files) : null,
     );
     if (clientId !== null) message.client_id = clientId;
+    if (files) {
+      for (const file of files) this.stmts.attach.run(message.id, file.id);
+      message.attachments = files;
+    }
     return { ok: true, message, duplicate: false };
   }
 
@@ -345,7 +459,7 @@ export class SqliteStore implements ChatStore {
       if (removed >= limit) break;
       // Fewer messages than asked for: none are left, so the row can go (its
       // cascade finds nothing).
-      const dropped = this.stmts.dropRoom.run(room.id).changes;
+      const dropped = this.stmts.dropRoom.run(room.id, room.id).changes;
       if (dropped === 0) break;
       removed += dropped;
     }
@@ -382,6 +496,37 @@ export class SqliteStore implements ChatStore {
     const epoch = randomBytes(8).toString('hex');
     this.stmts.setEpoch.run(epoch);
     return epoch;
+  }
+
+  async createUpload(upload: NewUpload): Promise<boolean> {
+    const result = this.stmts.insertUpload.run(
+      upload.id,
+      upload.name,
+      upload.type,
+      upload.size,
+      upload.width ?? null,
+      upload.height ?? null,
+      new Date().toISOString(),
+      upload.roomId,
+    );
+    return result.changes > 0;
+  }
+
+  async getUpload(uploadId: string): Promise<StoredUpload | null> {
+    const row = this.stmts.getUpload.get(uploadId);
+    return row ? toUpload(row) : null;
+  }
+
+  async deletedRoomUploads(limit: number): Promise<string[]> {
+    return this.stmts.deletedRoomUploads.all(limit);
+  }
+
+  async claimAbandonedUploads(createdBefore: string, limit: number): Promise<string[]> {
+    return this.claimTx(createdBefore, limit);
+  }
+
+  async forgetUploads(uploadIds: readonly string[]): Promise<number> {
+    return uploadIds.length === 0 ? 0 : this.forgetTx(uploadIds);
   }
 
   async ping(): Promise<void> {

@@ -62,12 +62,19 @@ export function createDispatcher({
             username: conn.username,
             content: frame.content,
             clientId: frame.client_id,
+            ...(frame.attachments ? { attachments: frame.attachments } : {}),
           })
           .then(
             (result) => {
               let stored = 0;
               try {
-                if (!result.ok)
+                if (!result.ok && result.reason === 'attachment_invalid')
+                  conn.sendError(
+                    ErrorCode.ATTACHMENT_INVALID,
+                    'An attachment is not an unsent upload of this room',
+                    frame.client_id,
+                  );
+                else if (!result.ok)
                   conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
                 // A retried send: the room heard it the first time; confirm to the sender only.
                 else if (result.duplicate) conn.sendRaw(messageFrame(result.message));

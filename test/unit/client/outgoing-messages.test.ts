@@ -54,6 +54,35 @@ describe('OutgoingMessages', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  it('sends the ids of a message’s files, keeps the files across a reload, and fails it when a file is gone', () => {
+    const store = memoryStorage();
+    const { wire, out, outbox } = setup(store);
+    const file = {
+      id: '0123456789abcdef0123456789abcdef',
+      name: 'a.png',
+      type: 'image/png',
+      size: 10,
+      width: 2,
+      height: 1,
+      url: '/api/chat/files/0123456789abcdef0123456789abcdef/a.png',
+    };
+    out.queue('', [file]);
+    out.queue('no files');
+    const [first, second] = wire.frames;
+    expect(first).toMatchObject({ type: 'message', content: '', attachments: [file.id] });
+    expect(second).not.toHaveProperty('attachments');
+    // a reload finds the files with the message
+    expect(new Outbox(store, 'r', 'alice').items()[0]?.attachments).toEqual([file]);
+    const clientId = (first as { client_id: string }).client_id;
+    expect(
+      out.serverError({ code: 'ATTACHMENT_INVALID', message: 'gone', client_id: clientId }),
+    ).toBe(true);
+    expect(outbox.get(clientId)).toMatchObject({
+      status: 'failed',
+      error: failureText('ATTACHMENT_INVALID', ''),
+    });
+  });
+
   it('shows a queued message as pending at once and sends it when connected', () => {
     const { wire, emitted, out, sentContents } = setup();
     out.queue('hello');

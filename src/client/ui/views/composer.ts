@@ -1,12 +1,19 @@
 // The message box: Enter sends, Shift+Enter adds a line, typing state is reported
-// (throttled by the session), and the box grows with its content.
+// (throttled by the session), and the box grows with its content. Files are
+// attached by the button, by pasting, or by dropping them (see addFiles), upload
+// at once, and go with the next message.
+import type { AttachmentInfo } from '../../../protocol/attachment-text.js';
 import type { ContentProblem } from '../../../protocol/text-rules.js';
 import { h, icon, uid } from '../dom.js';
+import { AttachmentTray } from './attachment-tray.js';
 
 export interface ComposerOptions {
   roomName: string;
+  roomId: string;
   maxLength: number;
-  onSend: (text: string) => ContentProblem | null;
+  /** Most files in one message. */
+  maxAttachments: number;
+  onSend: (text: string, attachments: AttachmentInfo[]) => ContentProblem | null;
   onTyping: (active: boolean) => void;
   onEscape: () => void;
 }
@@ -30,6 +37,11 @@ export class ComposerView {
   private readonly error: HTMLElement;
   private readonly counter: HTMLElement;
   private readonly sendBtn: HTMLButtonElement;
+  private readonly attachBtn: HTMLButtonElement;
+  private readonly fileInput: HTMLInputElement;
+  private readonly tray: AttachmentTray;
+  /** Polite announcements about files (uploaded, failed, removed). */
+  private readonly fileStatus: HTMLElement;
 
   constructor(private readonly opts: ComposerOptions) {
     const inputId = uid('composer');
@@ -47,8 +59,44 @@ export class ComposerView {
         keydown: (ev) => this.onKeyDown(ev),
         input: () => this.onInput(),
         blur: () => this.opts.onTyping(false),
+        paste: (ev) => this.onPaste(ev),
       },
     });
+    this.fileStatus = h('span', { class: 'visually-hidden', 'aria-live': 'polite' });
+    this.tray = new AttachmentTray({
+      roomId: opts.roomId,
+      max: opts.maxAttachments,
+      onChange: (announce) => {
+        if (announce) this.fileStatus.textContent = announce;
+        if (this.error.textContent && !this.tray.busy) this.showError('');
+        this.refresh();
+      },
+    });
+    this.fileInput = h('input', {
+      type: 'file',
+      multiple: true,
+      hidden: true,
+      tabindex: '-1',
+      'data-testid': 'file-input',
+      on: {
+        change: () => {
+          this.addFiles([...(this.fileInput.files ?? [])]);
+          this.fileInput.value = '';
+        },
+      },
+    });
+    this.attachBtn = h(
+      'button',
+      {
+        type: 'button',
+        class: 'attach-btn',
+        'aria-label': 'Attach files',
+        title: 'Attach files (or paste, or drop them here)',
+        'data-testid': 'attach-button',
+        on: { click: () => this.fileInput.click() },
+      },
+      icon('clip'),
+    );
     this.sendBtn = h(
       'button',
       {
@@ -74,7 +122,9 @@ export class ComposerView {
         },
       },
       h('label', { for: inputId, class: 'visually-hidden' }, `Message ${opts.roomName}`),
-      h('div', { class: 'composer-box' }, this.input, this.sendBtn),
+      this.tray.el,
+      h('div', { class: 'composer-box' }, this.attachBtn, this.fileInput, this.input, this.sendBtn),
+      this.fileStatus,
       h(
         'div',
         { class: 'composer-foot' },
@@ -108,16 +158,39 @@ export class ComposerView {
   setDisabled(disabled: boolean): void {
     this.input.disabled = disabled;
     this.sendBtn.disabled = disabled;
+    this.attachBtn.disabled = disabled;
     if (disabled) this.opts.onTyping(false);
   }
 
+  /** Attaches files (from the button, a paste, or a drop anywhere on the room). */
+  addFiles(files: readonly File[]): void {
+    if (files.length === 0 || this.input.disabled) return;
+    this.tray.add(files);
+    this.input.focus();
+  }
+
+  private onPaste(ev: ClipboardEvent): void {
+    const data = ev.clipboardData;
+    const files = data ? [...data.files] : [];
+    if (files.length === 0) return;
+    // A screenshot: attach it. Text copied beside a file (a web page) still pastes.
+    if (!data?.types.includes('text/plain')) ev.preventDefault();
+    this.addFiles(files);
+  }
+
   private submit(): void {
-    const problem = this.opts.onSend(this.input.value);
+    if (this.tray.busy) {
+      this.showError('Wait for the files to finish uploading, or cancel them.');
+      return;
+    }
+    const files = this.tray.files;
+    const problem = this.opts.onSend(this.input.value, files);
     if (problem) {
       this.showError(problemText(problem, this.opts.maxLength));
       return;
     }
     this.input.value = '';
+    this.tray.clear();
     this.showError('');
     this.refresh();
     this.input.focus();
@@ -149,7 +222,8 @@ export class ComposerView {
     const near = len > max * 0.9;
     this.counter.textContent = near ? `${len.toLocaleString()} / ${max.toLocaleString()}` : '';
     this.counter.classList.toggle('over', len > max);
-    this.sendBtn.classList.toggle('ready', this.input.value.trim() !== '');
+    const files = this.tray?.files.length ?? 0;
+    this.sendBtn.classList.toggle('ready', this.input.value.trim() !== '' || files > 0);
   }
 
   private showError(text: string): void {

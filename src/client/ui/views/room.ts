@@ -11,6 +11,7 @@ import type { KeyValueStore } from '../../storage.js';
 import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
+import { acceptDroppedFiles } from '../drop-files.js';
 import { onlineText } from '../format.js';
 import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
@@ -97,8 +98,10 @@ export class RoomView {
     this.typing = new TypingView();
     this.composer = new ComposerView({
       roomName: this.roomName,
+      roomId: opts.roomId,
       maxLength: DEFAULT_LIMITS.maxContentLength,
-      onSend: (text) => s.send(text),
+      maxAttachments: DEFAULT_LIMITS.maxAttachments,
+      onSend: (text, files) => s.send(text, files),
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
     });
@@ -161,6 +164,7 @@ export class RoomView {
 
     this.footer = h('div', { class: 'room-footer' }, this.typing.el, this.composer.el);
     const conversation = h('div', { class: 'conversation' }, this.timeline.el, this.footer);
+    acceptDroppedFiles(conversation, (files) => this.composer.addFiles(files));
     this.body = h('div', { class: 'room-body' }, conversation, this.members.el, this.backdrop);
     this.el = h(
       'div',

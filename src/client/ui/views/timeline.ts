@@ -1,11 +1,13 @@
 // The message log: confirmed messages (by seq), inline join/leave notices, and our
 // pending or failed messages at the end. Scrolling stays pinned to the bottom only
 // when the reader was already there; otherwise a "new messages" button appears.
+import { messageText } from '../../../protocol/attachment-text.js';
 import type { Message } from '../../../protocol/rest.js';
 import type { OutboxItem } from '../../outbox.js';
 import type { Notice, RoomSession, TimelineChange } from '../../room-session.js';
-import { h, icon, type Keyed, reconcile, setChildren } from '../dom.js';
+import { type Child, h, icon, type Keyed, reconcile, setChildren } from '../dom.js';
 import { dayKey, dayLabel, formatFull, formatTime, parseTimestamp } from '../format.js';
+import { attachmentList, pendingAttachmentList } from './attachments.js';
 import { avatar } from './avatar.js';
 
 /** Two messages of one author closer than this share one header. */
@@ -351,9 +353,21 @@ function messageEl(m: Message, at: Date, own: boolean, cont: boolean): Element {
             own ? h('span', { class: 'badge' }, 'you') : null,
             timeEl(at),
           ),
-      h('div', { class: 'msg-content', 'data-testid': 'message-content' }, m.content),
+      messageBody(m),
     ),
   );
+}
+
+/** The text (without the lines naming files, which are for clients without attachments) and the files. */
+function messageBody(m: Message): Child {
+  if (!m.attachments || m.attachments.length === 0) {
+    return h('div', { class: 'msg-content', 'data-testid': 'message-content' }, m.content);
+  }
+  const text = messageText(m.content, m.attachments);
+  return [
+    text === '' ? null : h('div', { class: 'msg-content', 'data-testid': 'message-content' }, text),
+    attachmentList(m.attachments),
+  ];
 }
 
 type PendingPhase = 'sending' | 'queued' | 'offline' | 'failed';
@@ -392,7 +406,10 @@ function pendingEl(
             h('span', { class: 'badge' }, 'you'),
             timeEl(at),
           ),
-      h('div', { class: 'msg-content', 'data-testid': 'message-content' }, p.content),
+      p.content === ''
+        ? null
+        : h('div', { class: 'msg-content', 'data-testid': 'message-content' }, p.content),
+      p.attachments ? pendingAttachmentList(p.attachments) : null,
       h(
         'div',
         { class: 'msg-status' },
