@@ -8,6 +8,7 @@ import { MessageService } from './domain/message-service.js';
 import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
+import { type ReadableRooms, SearchService } from './domain/search-service.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
 import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
@@ -17,6 +18,7 @@ import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
 import { registerRoomRoutes } from './http/rooms-routes.js';
+import { registerSearchRoutes } from './http/search-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   bus?: MessageBus;
   presence?: Presence;
   log?: Logger;
+  /** Which rooms a searcher may read; every room by default (no accounts). */
+  readableRooms?: ReadableRooms;
 }
 
 export interface App {
@@ -118,6 +122,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerHealthRoutes(http, store, bus);
   registerMetricsRoutes(http, metrics, config.metrics);
   registerRoomRoutes(http, rooms, rateLimits);
+  registerSearchRoutes(http, new SearchService(store, deps.readableRooms));
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 

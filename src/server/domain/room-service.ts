@@ -72,7 +72,23 @@ export class RoomService {
     return { rooms: page.rooms, next: page.next ? encodeRoomCursor(page.next) : null };
   }
 
-  async history(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
+  /**
+   * A page of a room's history, oldest first: the newest `limit` messages (before
+   * `before`), the first `limit` after `after`, or a window around `around`.
+   */
+  async history(
+    roomId: string,
+    limit: number,
+    at: { before?: number; after?: number; around?: number } = {},
+  ): Promise<Message[]> {
+    const given = (['before', 'after', 'around'] as const).filter((k) => at[k] !== undefined);
+    if (given.length > 1) {
+      throw validationFailed(
+        ['query', given[1] as string],
+        `Give at most one of before, after and around, not ${given.join(' and ')}`,
+        'value_error',
+      );
+    }
     if (limit > this.limits.maxHistoryLimit) {
       throw validationFailed(
         ['query', 'limit'],
@@ -81,7 +97,16 @@ export class RoomService {
       );
     }
     if (!(await this.store.getRoom(roomId))) throw roomNotFound(roomId);
-    return this.store.recentMessages(roomId, limit, beforeSeq);
+    if (at.after !== undefined) return this.store.messagesAfter(roomId, at.after, limit);
+    if (at.around !== undefined) {
+      const older = Math.floor(limit / 2);
+      const [before, from] = await Promise.all([
+        older > 0 ? this.store.recentMessages(roomId, older, at.around) : [],
+        this.store.messagesAfter(roomId, at.around - 1, limit - older),
+      ]);
+      return [...before, ...from];
+    }
+    return this.store.recentMessages(roomId, limit, at.before);
   }
 
   /** The history epoch, for clients to resume with (see ChatStore.epoch). */

@@ -7,9 +7,18 @@ import type { FastifyInstance } from 'fastify';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
+import { SearchResponse, SearchResult } from '../../protocol/search.js';
 
 /** Every schema that responses refer to by `$id`. */
-const SHARED_SCHEMAS = [Room, Message, FieldError, ErrorBody, HealthStatus];
+const SHARED_SCHEMAS = [
+  Room,
+  Message,
+  FieldError,
+  ErrorBody,
+  HealthStatus,
+  SearchResult,
+  SearchResponse,
+];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */
 export function registerSharedSchemas(app: FastifyInstance): void {
