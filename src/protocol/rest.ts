@@ -94,7 +94,7 @@ export const HistoryQuery = Type.Object({
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       description:
-        'Instead: a window of `limit` messages around this `seq`: up to `limit/2` (rounded down) before it, the rest from it on (a search result in its context). At most one of `before`, `after`, `around`',
+        'Instead: a window of `limit` messages around this `seq`: `limit/2` (rounded down) before it and the rest from it on, the other side filling in near either end of the room (a search result in its context). At most one of `before`, `after`, `around`',
     }),
   ),
 });

@@ -99,12 +99,14 @@ export class RoomService {
     if (!(await this.store.getRoom(roomId))) throw roomNotFound(roomId);
     if (at.after !== undefined) return this.store.messagesAfter(roomId, at.after, limit);
     if (at.around !== undefined) {
-      const older = Math.floor(limit / 2);
+      // Half before, half from it on; near either end of the room, the other side
+      // fills the window.
       const [before, from] = await Promise.all([
-        older > 0 ? this.store.recentMessages(roomId, older, at.around) : [],
-        this.store.messagesAfter(roomId, at.around - 1, limit - older),
+        this.store.recentMessages(roomId, limit, at.around),
+        this.store.messagesAfter(roomId, at.around - 1, limit),
       ]);
-      return [...before, ...from];
+      const older = Math.min(before.length, Math.max(Math.floor(limit / 2), limit - from.length));
+      return [...before.slice(before.length - older), ...from.slice(0, limit - older)];
     }
     return this.store.recentMessages(roomId, limit, at.before);
   }
