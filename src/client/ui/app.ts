@@ -10,6 +10,7 @@ import { Announcer } from './announcer.js';
 import { LobbyView } from './views/lobby.js';
 import { NamePickerView } from './views/name-picker.js';
 import { RoomView } from './views/room.js';
+import { SearchDialog } from './views/search.js';
 
 interface View {
   readonly el: HTMLElement;
@@ -18,13 +19,21 @@ interface View {
   destroy(): void;
 }
 
-export type Route = { kind: 'lobby' } | { kind: 'room'; roomId: string };
+export type Route = { kind: 'lobby' } | { kind: 'room'; roomId: string; atSeq?: number };
+
+/** The address of a room opened at one message (a search result). */
+export const messageHash = (roomId: string, seq: number): string =>
+  `#/room/${encodeURIComponent(roomId)}/m/${seq}`;
 
 export function parseRoute(hash: string): Route {
-  const m = /^#\/room\/([^/?#]+)/.exec(hash);
+  const m = /^#\/room\/([^/?#]+)(?:\/m\/([1-9]\d{0,15}))?/.exec(hash);
   if (m?.[1]) {
     try {
-      return { kind: 'room', roomId: decodeURIComponent(m[1]) };
+      const roomId = decodeURIComponent(m[1]);
+      const seq = m[2] === undefined ? undefined : Number(m[2]);
+      return seq !== undefined && Number.isSafeInteger(seq)
+        ? { kind: 'room', roomId, atSeq: seq }
+        : { kind: 'room', roomId };
     } catch {
       return { kind: 'lobby' };
     }
@@ -51,6 +60,15 @@ export class App {
   private rooms: Room[];
   private readonly api = new Api();
   private readonly announcer: Announcer;
+  private readonly search = new SearchDialog({
+    api: this.api,
+    onChoose: (r) => {
+      const hash = messageHash(r.room.id, r.message.seq);
+      // The same result chosen twice still opens it again.
+      if (location.hash === hash) this.route();
+      else location.hash = hash;
+    },
+  });
 
   constructor(
     private readonly root: HTMLElement,
@@ -67,6 +85,7 @@ export class App {
 
   start(): void {
     window.addEventListener('hashchange', () => this.route());
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
     this.route();
   }
 
@@ -98,6 +117,8 @@ export class App {
             }
           },
           onChangeName: () => this.changeName(),
+          atSeq: route.atSeq,
+          onSearch: () => this.search.open(),
         }),
       );
     } else {
@@ -119,8 +140,22 @@ export class App {
             }
           },
           onChangeName: () => this.changeName(),
+          onSearch: () => this.search.open(),
         }),
       );
+    }
+  }
+
+  /** Ctrl/Cmd+K anywhere, or "/" outside text fields, opens search (once a name is chosen). */
+  private onKey(ev: KeyboardEvent): void {
+    if (!this.username || ev.defaultPrevented || ev.altKey) return;
+    const mod = ev.ctrlKey || ev.metaKey;
+    const el = ev.target instanceof HTMLElement ? ev.target : null;
+    const typing =
+      el !== null && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    if ((mod && ev.key.toLowerCase() === 'k') || (!mod && ev.key === '/' && !typing)) {
+      ev.preventDefault();
+      this.search.open();
     }
   }
 

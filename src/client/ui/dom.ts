@@ -73,6 +73,7 @@ const ICONS = {
   down: ['M12 5v14', 'M6 13l6 6 6-6'],
   retry: ['M4 4v6h6', 'M5.5 15a7 7 0 1 0 1.6-7.3L4 10'],
   chat: ['M4 5h16v11H9l-5 4V5z'],
+  search: ['M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13z', 'M15.5 15.5L20 20'],
   edit: ['M4 20h4L19 9l-4-4L4 16v4z', 'M13.5 6.5l4 4'],
 } as const;
 export type IconName = keyof typeof ICONS;

@@ -22,6 +22,8 @@ export interface LobbyOptions {
   onOpen: (room: Room) => void;
   onDeleted: (roomId: string) => void;
   onChangeName: () => void;
+  /** Opens the search dialog. */
+  onSearch?: () => void;
 }
 
 const REFRESH_MS = 10_000;
@@ -119,6 +121,20 @@ export class LobbyView {
         h(
           'div',
           { class: 'topbar-actions' },
+          opts.onSearch
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'icon-btn search-open',
+                  'aria-label': 'Search messages (Ctrl+K)',
+                  title: 'Search messages (Ctrl+K or /)',
+                  'data-testid': 'search-open',
+                  on: { click: () => opts.onSearch?.() },
+                },
+                icon('search'),
+              )
+            : null,
           this.pill,
           userChip(opts.username, opts.onChangeName),
         ),
