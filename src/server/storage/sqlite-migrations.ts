@@ -94,4 +94,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 31,
+    // PostgreSQL indexes existing messages here; SQLite's migration 30 already did.
+    sql: 'SELECT 1',
+  },
 ];
