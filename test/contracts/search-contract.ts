@@ -3,6 +3,7 @@
 // both backends answer every query here the same way.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OPEN_ACTOR } from '../../src/server/domain/actor.js';
 import { type ReadableRooms, SearchService } from '../../src/server/domain/search-service.js';
 import { ChatError } from '../../src/server/errors.js';
 import type { ChatStore } from '../../src/server/storage/chat-store.js';
@@ -96,20 +97,20 @@ export function searchContract(name: string, makeStore: MakeStore): void {
     afterEach(() => store.close());
 
     const contents = async (q: string, limit = 50) =>
-      (await service.search({}, q, limit)).results.map((r) => r.message.content);
+      (await service.search(OPEN_ACTOR, q, limit)).results.map((r) => r.message.content);
 
     it.each(EXPECTED)('%s', async (q, hits) => {
       expect(await contents(q)).toEqual(hits.map((i) => CORPUS[i]?.[2]));
     });
 
     it.each(REFUSED)('refuses %j with a 422 field error', async (q) => {
-      const error = await service.search({}, q).catch((e: unknown) => e);
+      const error = await service.search(OPEN_ACTOR, q).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChatError);
       expect(error).toMatchObject({ status: 422, fields: [{ loc: ['query', 'q'] }] });
     });
 
     it('returns each hit with its room and highlights, and pages newest first', async () => {
-      const page = await service.search({}, 'the', 1);
+      const page = await service.search(OPEN_ACTOR, 'the', 1);
       expect(page.results[0]).toMatchObject({
         message: { content: CORPUS[9]?.[2], username: 'alice' },
         room: { id: rooms.get('General'), name: 'General' },
@@ -118,7 +119,7 @@ export function searchContract(name: string, makeStore: MakeStore): void {
       const walked: string[] = [];
       let next: string | null = null;
       do {
-        const p = await service.search({}, 'the', 1, next ?? undefined);
+        const p = await service.search(OPEN_ACTOR, 'the', 1, next ?? undefined);
         walked.push(...p.results.map((r) => r.message.content));
         next = p.next;
       } while (next);
@@ -187,7 +188,7 @@ export function searchContract(name: string, makeStore: MakeStore): void {
         fc.asyncProperty(fc.array(piece, { maxLength: 10 }), async (parts) => {
           const q = parts.join('');
           try {
-            await service.search({}, q, 5);
+            await service.search(OPEN_ACTOR, q, 5);
           } catch (error) {
             expect(error).toBeInstanceOf(ChatError);
             expect((error as ChatError).status).toBe(422);
@@ -196,7 +197,7 @@ export function searchContract(name: string, makeStore: MakeStore): void {
         { numRuns: 150 },
       );
       const long = 'word '.repeat(99);
-      await expect(service.search({}, long)).rejects.toMatchObject({ status: 422 });
+      await expect(service.search(OPEN_ACTOR, long)).rejects.toMatchObject({ status: 422 });
     });
   });
 }

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, Room } from '../../src/protocol/rest.js';
 import type { SearchResponse } from '../../src/protocol/search.js';
+import { team } from '../support/accounts.js';
 import { createRoom, history } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 
@@ -121,5 +122,36 @@ describe('history around a message', () => {
     const res = await fetch(`${server.url}/api/chat/rooms/${big.id}/messages${query}`);
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('search with accounts', () => {
+  let acc: TestServer;
+  beforeAll(async () => {
+    acc = await startServer({ auth: { mode: 'accounts' } });
+  });
+  afterAll(() => acc.close());
+
+  it('finds messages of public rooms and of private rooms one is a member of, never of others', async () => {
+    const [, owner, member, outsider] = await team(acc.url, 'owner', 'member', 'outsider');
+    if (!owner || !member || !outsider) throw new Error('no team');
+    const hidden = await owner.createRoom('hideout', 'private');
+    const lobby = await owner.createRoom('lobby');
+    await owner.addMember(hidden.id, member.user.id);
+    expect((await owner.post(hidden.id, 'treasure map under the floor')).status).toBe(201);
+    expect((await owner.post(lobby.id, 'treasure hunt tonight')).status).toBe(201);
+    const found = async (s: typeof owner, q: string) =>
+      (await s.json<SearchResponse>(`/api/chat/search?q=${encodeURIComponent(q)}`)).results.map(
+        (r) => r.message.content,
+      );
+    expect(await found(member, 'treasure')).toEqual([
+      'treasure hunt tonight',
+      'treasure map under the floor',
+    ]);
+    expect(await found(outsider, 'treasure')).toEqual(['treasure hunt tonight']);
+    expect(await found(outsider, 'in:hideout treasure')).toEqual([]);
+    expect(await found(outsider, 'from:owner')).toEqual(['treasure hunt tonight']);
+    // without an account: 401
+    expect((await fetch(`${acc.url}/api/chat/search?q=treasure`)).status).toBe(401);
   });
 });

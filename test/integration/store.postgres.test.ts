@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migrations.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
+import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
@@ -34,6 +35,7 @@ describe.runIf(run)('PostgreSQL store', () => {
     },
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
+  accountStoreContract('PostgreSQL', () => freshStore());
 
   searchContract('PostgreSQL', () => freshStore());
 

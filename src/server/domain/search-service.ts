@@ -2,21 +2,26 @@ import type { SearchResponse } from '../../protocol/search.js';
 import { highlightRanges, parseSearchQuery } from '../../protocol/search-query.js';
 import { validationFailed } from '../errors.js';
 import type { ChatStore } from '../storage/chat-store.js';
-
-/** Who is searching. Without accounts everyone is anonymous; accounts will fill this in. */
-export interface SearchActor {
-  readonly username?: string;
-}
+import type { Actor } from './actor.js';
 
 /**
  * The rooms `actor` may read: their ids, or 'all' for every room (the open mode,
- * where every room is public). The only privacy decision search makes, so wiring
- * private rooms in is a matter of passing another function here.
+ * where every room is public). The only privacy decision search makes.
  */
-export type ReadableRooms = (actor: SearchActor) => Promise<readonly string[] | 'all'>;
+export type ReadableRooms = (actor: Actor) => Promise<readonly string[] | 'all'>;
 
-/** Every room is readable by everyone: Parley without accounts. */
+/** Every room is readable by everyone: Parley without accounts (and tests). */
 export const everyRoom: ReadableRooms = async () => 'all';
+
+/**
+ * The rooms the room list shows the actor (room-access.ts's `see`): in open mode
+ * all; for an account, the public rooms and the private rooms and DMs it is a
+ * member of.
+ */
+export const visibleRooms =
+  (store: ChatStore): ReadableRooms =>
+  async (actor) =>
+    actor.kind === 'open' ? 'all' : (await store.listRooms(actor.userId)).map((r) => r.id);
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 export const MAX_SEARCH_LIMIT = 100;
@@ -31,7 +36,7 @@ export class SearchService {
   ) {}
 
   async search(
-    actor: SearchActor,
+    actor: Actor,
     text: string,
     limit = DEFAULT_SEARCH_LIMIT,
     before?: string,

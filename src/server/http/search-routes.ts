@@ -1,18 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SearchQueryString, SearchResponse } from '../../protocol/search.js';
-import type { SearchActor, SearchService } from '../domain/search-service.js';
-import { apiErrors, invalid, ok, ref } from './responses.js';
-
-/** Who sent the request; anonymous until accounts exist. */
-export type ActorOf = (request: FastifyRequest) => SearchActor;
-
-const anonymous: ActorOf = () => ({});
+import type { SearchService } from '../domain/search-service.js';
+import { apiErrors, authErrors, invalid, ok, ref } from './responses.js';
+import { actorOf } from './rooms-routes.js';
 
 /** `GET /api/chat/search`: full-text search over the rooms the caller may read. */
 export function registerSearchRoutes(
   app: FastifyInstance,
   search: SearchService,
-  actorOf: ActorOf = anonymous,
+  accountsMode = false,
 ): void {
   app.get<{ Querystring: SearchQueryString }>(
     '/api/chat/search',
@@ -35,6 +31,7 @@ export function registerSearchRoutes(
             'before: needs a date written YYYY-MM-DD, not "yesterday"',
             'invalid_date',
           ),
+          ...(accountsMode ? authErrors : {}),
           ...apiErrors,
         },
       },

@@ -11,6 +11,7 @@ import type { KeyValueStore } from '../../storage.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { onlineText } from '../format.js';
+import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
 import { ContextView } from './context.js';
 import { MembersView } from './members.js';
@@ -256,8 +257,9 @@ export class RoomView {
       }),
       s.on('older', () => this.timeline.renderHead()),
       s.on('problem', (text) => toast(text)),
-      s.on('announce', (text) => a.say(text)),
       s.on('deleted', () => this.showGone('deleted')),
+      // After the view's own listeners, so the room is shown gone before it is said.
+      announceRoom(s, a),
     );
 
     const onMq = () => {
