@@ -4,6 +4,7 @@
 // transaction. Sending a million messages over WebSocket would take minutes.
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { indexText } from '../src/protocol/search-text.js';
 import { SqliteStore } from '../src/server/storage/sqlite-store.js';
 
 export interface Prefilled {
@@ -24,6 +25,10 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
+  // The search index's trigger calls it (SqliteStore registers it the same way).
+  db.function('parley_index_text', { deterministic: true }, (c: unknown) =>
+    typeof c === 'string' ? indexText(c) : '',
+  );
   const roomId = randomUUID();
   const start = Date.parse('2024-01-01T00:00:00.000Z');
   const insertRoom = db.prepare(

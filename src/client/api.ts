@@ -4,6 +4,7 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import { EPOCH_HEADER } from '../protocol/frames.js';
 import type { Message, Room } from '../protocol/rest.js';
+import type { SearchResponse } from '../protocol/search.js';
 
 export class ApiError extends Error {
   constructor(
@@ -98,15 +99,28 @@ export class Api {
   }
 
   /** Like `messages`, with the history epoch the seqs belong to (null if the server gave none). */
-  async messagePage(roomId: string, opts: { limit?: number; before?: number } = {}): Promise<Page> {
+  async messagePage(
+    roomId: string,
+    opts: { limit?: number; before?: number; after?: number; around?: number } = {},
+  ): Promise<Page> {
     const q = new URLSearchParams();
     q.set('limit', String(opts.limit ?? 100));
     if (opts.before !== undefined) q.set('before', String(opts.before));
+    if (opts.after !== undefined) q.set('after', String(opts.after));
+    if (opts.around !== undefined) q.set('around', String(opts.around));
     const { data, headers } = await this.exchange<Message[]>(
       'GET',
       `/api/chat/rooms/${encodeURIComponent(roomId)}/messages?${q.toString()}`,
     );
     return { messages: data, epoch: headers.get(EPOCH_HEADER) };
+  }
+
+  /** One page of search results, newest first (`before`: the previous page's `next`). */
+  search(q: string, opts: { limit?: number; before?: string } = {}): Promise<SearchResponse> {
+    const params = new URLSearchParams({ q });
+    if (opts.limit !== undefined) params.set('limit', String(opts.limit));
+    if (opts.before !== undefined) params.set('before', opts.before);
+    return this.request<SearchResponse>('GET', `/api/chat/search?${params.toString()}`);
   }
 
   /** One JSON call; for the routes other modules wrap (see accounts.ts). */

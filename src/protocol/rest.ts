@@ -108,6 +108,22 @@ export const HistoryQuery = Type.Object({
       description: 'Only messages with a smaller `seq` (paging back)',
     }),
   ),
+  after: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description:
+        'Instead: the first `limit` messages with a larger `seq` (paging forward from a window opened with `around`)',
+    }),
+  ),
+  around: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description:
+        'Instead: a window of `limit` messages around this `seq`: `limit/2` (rounded down) before it and the rest from it on, the other side filling in near either end of the room (a search result in its context). At most one of `before`, `after`, `around`',
+    }),
+  ),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
 

@@ -12,6 +12,7 @@ import { RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
+import { type ReadableRooms, SearchService, visibleRooms } from './domain/search-service.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAuthModeRoute, registerAuthRoutes } from './http/auth-routes.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -26,6 +27,7 @@ import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
 import { registerMessagePostRoute, registerRoomRoutes } from './http/rooms-routes.js';
+import { registerSearchRoutes } from './http/search-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
@@ -49,6 +51,8 @@ export interface AppDeps {
   presence?: Presence;
   blobs?: BlobStore;
   log?: Logger;
+  /** Which rooms a searcher may read; by default the rooms the room list shows them. */
+  readableRooms?: ReadableRooms;
 }
 
 export interface App {
@@ -170,6 +174,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerHealthRoutes(http, store, bus);
   registerMetricsRoutes(http, metrics, config.metrics);
   registerRoomRoutes(http, rooms, rateLimits, accountsMode);
+  registerSearchRoutes(
+    http,
+    new SearchService(store, deps.readableRooms ?? visibleRooms(store)),
+    accountsMode,
+  );
   registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
   await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   registerAuthModeRoute(http, accounts);

@@ -57,7 +57,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('backup and restore of the SQLite store', () => {
+// Each case runs several child processes one after another: slow on a loaded machine.
+describe('backup and restore of the SQLite store', { timeout: 60_000 }, () => {
   it('backs up under load, restores into a stopped server, and clients learn history changed', async () => {
     server = await spawnServer({ env: { CHAT_WS_RATE: '0' } });
     const s = server;

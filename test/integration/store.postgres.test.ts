@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migrations.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
+import { searchContract } from '../contracts/search-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
 
@@ -35,6 +36,8 @@ describe.runIf(run)('PostgreSQL store', () => {
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
   accountStoreContract('PostgreSQL', () => freshStore());
+
+  searchContract('PostgreSQL', () => freshStore());
 
   it('migrates once when several processes start together, and again is a no-op', async () => {
     const schema = testSchema();
@@ -104,6 +107,15 @@ describe.runIf(run)('PostgreSQL store', () => {
     expect((await store.recentMessages('r1', 10)).map((m) => m.content)).toEqual([
       'before the upgrade',
     ]);
+    // the migration indexed the messages already there
+    const found = await store.searchMessages({
+      include: [['upgrade']],
+      exclude: [],
+      from: [],
+      roomNames: [],
+      limit: 10,
+    });
+    expect(found.map((h) => h.message.content)).toEqual(['before the upgrade']);
     const [retry, other] = await store.appendMessages([
       { roomId: 'r1', username: 'alice', content: 'retry', clientId: 'cid' },
       { roomId: 'r1', username: 'bob', content: 'bob reuses the id', clientId: 'cid' },

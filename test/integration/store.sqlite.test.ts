@@ -7,6 +7,7 @@ import type { ChatStore } from '../../src/server/storage/chat-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
+import { searchContract } from '../contracts/search-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 
 // A file per store (not :memory:), so a store can be closed and opened again.
@@ -28,6 +29,7 @@ storeContract(
   (closed) => open(paths.get(closed) as string),
 );
 
+searchContract('SQLite', () => open(join(dir, `search-${++n}.db`)));
 accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
 
 describe('SQLite migrations', () => {
@@ -51,6 +53,15 @@ describe('SQLite migrations', () => {
       expect((await store.recentMessages('r1', 10)).map((m) => m.content)).toEqual([
         'before the upgrade',
       ]);
+      // the migration indexed the messages already there
+      const found = await store.searchMessages({
+        include: [['upgrade']],
+        exclude: [],
+        from: [],
+        roomNames: [],
+        limit: 10,
+      });
+      expect(found.map((h) => h.message.content)).toEqual(['before the upgrade']);
       const [retry, other] = await store.appendMessages([
         { roomId: 'r1', username: 'alice', content: 'retry', clientId: 'cid' },
         { roomId: 'r1', username: 'bob', content: 'bob reuses the id', clientId: 'cid' },

@@ -16,6 +16,7 @@ import { AdminView } from './views/admin.js';
 import { LobbyView } from './views/lobby.js';
 import { NamePickerView } from './views/name-picker.js';
 import { RoomView } from './views/room.js';
+import { SearchDialog } from './views/search.js';
 import { toast } from './views/toast.js';
 import { userMenu } from './views/user-menu.js';
 
@@ -28,17 +29,25 @@ interface View {
 
 export type Route =
   | { kind: 'lobby' }
-  | { kind: 'room'; roomId: string }
+  | { kind: 'room'; roomId: string; atSeq?: number }
   | { kind: 'account' }
   | { kind: 'admin' };
+
+/** The address of a room opened at one message (a search result). */
+export const messageHash = (roomId: string, seq: number): string =>
+  `#/room/${encodeURIComponent(roomId)}/m/${seq}`;
 
 export function parseRoute(hash: string): Route {
   if (/^#\/account\/?$/.test(hash)) return { kind: 'account' };
   if (/^#\/admin\/?$/.test(hash)) return { kind: 'admin' };
-  const m = /^#\/room\/([^/?#]+)/.exec(hash);
+  const m = /^#\/room\/([^/?#]+)(?:\/m\/([1-9]\d{0,15}))?/.exec(hash);
   if (m?.[1]) {
     try {
-      return { kind: 'room', roomId: decodeURIComponent(m[1]) };
+      const roomId = decodeURIComponent(m[1]);
+      const seq = m[2] === undefined ? undefined : Number(m[2]);
+      return seq !== undefined && Number.isSafeInteger(seq)
+        ? { kind: 'room', roomId, atSeq: seq }
+        : { kind: 'room', roomId };
     } catch {
       return { kind: 'lobby' };
     }
@@ -66,6 +75,15 @@ export class App {
   private readonly api = new Api();
   private readonly announcer: Announcer;
   private readonly auth: AuthFlow;
+  private readonly search = new SearchDialog({
+    api: this.api,
+    onChoose: (r) => {
+      const hash = messageHash(r.room.id, r.message.seq);
+      // The same result chosen twice still opens it again.
+      if (location.hash === hash) this.route();
+      else location.hash = hash;
+    },
+  });
 
   constructor(
     private readonly root: HTMLElement,
@@ -90,6 +108,7 @@ export class App {
 
   start(): void {
     window.addEventListener('hashchange', () => this.route());
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
     void this.auth.start().then(() => this.route());
   }
 
@@ -157,6 +176,8 @@ export class App {
           location.hash = '#/';
         },
         onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
+        atSeq: route.atSeq,
+        onSearch: () => this.search.open(),
       });
       this.show(view);
     } else {
@@ -179,8 +200,26 @@ export class App {
           },
           onChangeName: () => this.changeName(),
           account,
+          onSearch: () => this.search.open(),
         }),
       );
+    }
+  }
+
+  /**
+   * Ctrl/Cmd+K anywhere, or "/" outside text fields, opens search, once someone is
+   * signed in (accounts) or has a name (open mode).
+   */
+  private onKey(ev: KeyboardEvent): void {
+    if (ev.defaultPrevented || ev.altKey || !this.auth.ready) return;
+    if (this.auth.accounts ? !this.auth.user : !this.username) return;
+    const mod = ev.ctrlKey || ev.metaKey;
+    const el = ev.target instanceof HTMLElement ? ev.target : null;
+    const typing =
+      el !== null && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    if ((mod && ev.key.toLowerCase() === 'k') || (!mod && ev.key === '/' && !typing)) {
+      ev.preventDefault();
+      this.search.open();
     }
   }
 

@@ -175,12 +175,24 @@ export class RoomService {
     return this.accounts;
   }
 
+  /**
+   * A page of a room's history, oldest first: the newest `limit` messages (before
+   * `before`), the first `limit` after `after`, or a window around `around`.
+   */
   async history(
     actor: Actor,
     roomId: string,
     limit: number,
-    beforeSeq?: number,
+    at: { before?: number; after?: number; around?: number } = {},
   ): Promise<Message[]> {
+    const given = (['before', 'after', 'around'] as const).filter((k) => at[k] !== undefined);
+    if (given.length > 1) {
+      throw validationFailed(
+        ['query', given[1] as string],
+        `Give at most one of before, after and around, not ${given.join(' and ')}`,
+        'value_error',
+      );
+    }
     if (limit > this.limits.maxHistoryLimit) {
       throw validationFailed(
         ['query', 'limit'],
@@ -189,7 +201,18 @@ export class RoomService {
       );
     }
     await this.access.require(actor, roomId, 'see');
-    return this.store.recentMessages(roomId, limit, beforeSeq);
+    if (at.after !== undefined) return this.store.messagesAfter(roomId, at.after, limit);
+    if (at.around !== undefined) {
+      // Half before, half from it on; near either end of the room, the other side
+      // fills the window.
+      const [before, from] = await Promise.all([
+        this.store.recentMessages(roomId, limit, at.around),
+        this.store.messagesAfter(roomId, at.around - 1, limit),
+      ]);
+      const older = Math.min(before.length, Math.max(Math.floor(limit / 2), limit - from.length));
+      return [...before.slice(before.length - older), ...from.slice(0, limit - older)];
+    }
+    return this.store.recentMessages(roomId, limit, at.before);
   }
 
   /** The history epoch, for clients to resume with (see ChatStore.epoch). */

@@ -9,6 +9,7 @@ import { Attachment } from '../../protocol/attachments.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
+import { SearchResponse, SearchResult } from '../../protocol/search.js';
 
 /** Every schema that responses refer to by `$id`. */
 const SHARED_SCHEMAS = [
@@ -21,6 +22,8 @@ const SHARED_SCHEMAS = [
   User,
   AdminUser,
   UserRef,
+  SearchResult,
+  SearchResponse,
 ];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */

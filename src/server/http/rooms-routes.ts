@@ -149,7 +149,7 @@ export function registerRoomRoutes(
           200: ok('The messages, oldest first (ascending `seq`)', Type.Array(ref(Message))),
           404: roomNotFound,
           422: invalid(
-            'Invalid `limit` or `before`',
+            'Invalid `limit`, `before`, `after` or `around`, or more than one of the last three',
             ['query', 'limit'],
             'must be >= 1',
             'minimum',
@@ -163,12 +163,12 @@ export function registerRoomRoutes(
       // Read before the page: a page is never labelled with a newer epoch than its
       // data (at worst an older one, which costs the client one extra reload).
       const epoch = await rooms.epoch();
-      const page = await rooms.history(
-        actorOf(request),
-        request.params.room_id,
-        request.query.limit,
-        request.query.before,
-      );
+      const { limit, before, after, around } = request.query;
+      const page = await rooms.history(actorOf(request), request.params.room_id, limit, {
+        before,
+        after,
+        around,
+      });
       reply.header(EPOCH_HEADER, epoch);
       return page;
     },

@@ -57,6 +57,36 @@ export interface RoomPage {
   next: RoomCursor | null;
 }
 
+/** A search, already parsed (protocol/search-query.ts) and scoped to rooms. */
+export interface SearchParams {
+  /** Phrases of normalized tokens that must all occur (may be empty when filters are given). */
+  include: readonly (readonly string[])[];
+  /** Phrases that must not occur. */
+  exclude: readonly (readonly string[])[];
+  /** Sent by any of these usernames (exact); empty: anyone. */
+  from: readonly string[];
+  /** In any room of these names (exact); empty: any room. */
+  roomNames: readonly string[];
+  /**
+   * The rooms the searcher may read; undefined: every room. Deleted rooms are never
+   * searched either way. This is the privacy boundary: a room not listed is never returned.
+   */
+  roomIds?: readonly string[];
+  /** ISO instants: timestamp >= after, timestamp < before. */
+  after?: string;
+  before?: string;
+  limit: number;
+  /** Only hits older than this position (from a previous page's last hit). */
+  beforePos?: number;
+}
+
+export interface SearchHit {
+  message: Message;
+  room: { id: string; name: string };
+  /** The message's place in storage order, for paging (newest first). */
+  pos: number;
+}
+
 export type AppendResult =
   | { ok: true; message: Message; duplicate: boolean }
   | { ok: false; reason: 'room_not_found' }
@@ -111,6 +141,12 @@ export interface ChatStore {
   recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]>;
   /** Up to `limit` messages with `seq > afterSeq`, oldest first (resume). */
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /**
+   * Messages matching a search, newest (most recently stored) first. The index is
+   * updated in the transaction that stores a message, so a committed message is
+   * findable at once, and a purged one is not.
+   */
+  searchMessages(params: SearchParams): Promise<SearchHit[]>;
   /** The room's newest seq (0 when empty), or null for an unknown room. */
   latestSeq(roomId: string): Promise<number | null>;
   /**

@@ -6,6 +6,9 @@ import type { Migration } from './migrations.js';
  * order. The schema mirrors sqlite-migrations.ts, and the store contract tests
  * keep the two equivalent.
  */
+/** The migration that indexes the messages stored before search existed. */
+export const SEARCH_BACKFILL_VERSION = 31;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -177,5 +180,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (blob_id, n)
       );
     `,
+  },
+  {
+    version: 30,
+    sql: `
+      -- full-text search (README "Search"): each message's tokens (protocol/
+      -- search-text.ts, computed by the server, the same as SQLite's index) as a
+      -- tsvector of the 'simple' configuration: no stemming and no stop words, so
+      -- every language is matched alike. Written in the transaction that stores
+      -- the message; existing rows are filled by migration 31.
+      ALTER TABLE messages ADD COLUMN search_vector tsvector;
+      CREATE INDEX messages_search ON messages USING GIN (search_vector);
+      -- storage order, newest first for search results and their paging
+      ALTER TABLE messages ADD COLUMN pos BIGINT GENERATED ALWAYS AS IDENTITY;
+      CREATE UNIQUE INDEX messages_pos ON messages (pos);
+    `,
+  },
+  {
+    version: SEARCH_BACKFILL_VERSION,
+    // The work is done by PostgresStore.backfillSearch (the tokenizer is
+    // TypeScript), in this migration's transaction.
+    sql: 'SELECT 1',
   },
 ];

@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
+import { indexText } from '../../protocol/search-text.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -14,11 +15,14 @@ import type {
   NewUpload,
   RoomCursor,
   RoomPage,
+  SearchHit,
+  SearchParams,
   StoredUpload,
 } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { POSTGRES_MIGRATIONS, SEARCH_BACKFILL_VERSION } from './postgres-migrations.js';
+import { tsQuery } from './search-sql.js';
 
 interface RoomRow {
   id: string;
@@ -125,6 +129,25 @@ function toMessage(row: MessageRow): Message {
   return message;
 }
 
+/** Indexes the messages stored before search existed, a batch at a time (migration 31). */
+async function backfillSearch(client: pg.PoolClient): Promise<void> {
+  let last = 0;
+  for (;;) {
+    const batch = await client.query<{ pos: string; content: string }>(
+      'SELECT pos, content FROM messages WHERE pos > $1 ORDER BY pos LIMIT 5000',
+      [last],
+    );
+    const rows = batch.rows;
+    if (rows.length === 0) return;
+    await client.query(
+      `UPDATE messages SET search_vector = to_tsvector('simple', v.body)
+       FROM unnest($1::bigint[], $2::text[]) AS v (pos, body) WHERE messages.pos = v.pos`,
+      [rows.map((r) => r.pos), rows.map((r) => indexText(r.content))],
+    );
+    last = Number(rows[rows.length - 1]?.pos);
+  }
+}
+
 /** PostgreSQL text cannot hold NUL; an id containing one cannot name a stored room. */
 const storable = (id: string): boolean => !id.includes('\u0000');
 
@@ -201,6 +224,7 @@ export class PostgresStore implements ChatStore {
           await client.query('BEGIN');
           try {
             await client.query(m.sql);
+            if (m.version === SEARCH_BACKFILL_VERSION) await backfillSearch(client);
             await client.query(
               `INSERT INTO "${this.schema}".parley_migrations (version) VALUES ($1)`,
               [m.version],
@@ -522,9 +546,12 @@ export class PostgresStore implements ChatStore {
       if (fresh.length === 0) return results;
 
       await client.query(
-        `INSERT INTO messages (${MESSAGE_COLUMNS})
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                              $6::timestamptz[], $7::text[], $8::text[])`,
+        `INSERT INTO messages (${MESSAGE_COLUMNS}, search_vector)
+         SELECT id, room_id, seq, username, content, timestamp, client_id, attachments,
+                to_tsvector('simple', body)
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+                     $6::timestamptz[], $7::text[], $8::text[], $9::text[])
+           AS v (id, room_id, seq, username, content, timestamp, client_id, attachments, body)`,
         [
           fresh.map((m) => m.id),
           fresh.map((m) => m.room_id),
@@ -534,6 +561,8 @@ export class PostgresStore implements ChatStore {
           fresh.map((m) => m.timestamp),
           fresh.map((m) => m.client_id ?? null),
           fresh.map((m) => (m.attachments ? JSON.stringify(m.attachments) : null)),
+          // the search index, in this transaction (search-text.ts)
+          fresh.map((m) => indexText(m.content)),
         ],
       );
       if (taken.size > 0) {
@@ -574,6 +603,44 @@ export class PostgresStore implements ChatStore {
       [roomId, afterSeq, limit],
     );
     return rows.map(toMessage);
+  }
+
+  async searchMessages(p: SearchParams): Promise<SearchHit[]> {
+    const where: string[] = ['r.deleted_at IS NULL'];
+    const args: unknown[] = [];
+    const arg = (value: unknown): string => {
+      args.push(value);
+      return `$${args.length}`;
+    };
+    const include = tsQuery(p.include);
+    const exclude = tsQuery(p.exclude, '|');
+    if (include) {
+      const q = exclude ? `(${include}) & !(${exclude})` : include;
+      where.push(`m.search_vector @@ to_tsquery('simple', ${arg(q)})`);
+    } else if (exclude) {
+      where.push(`NOT (m.search_vector @@ to_tsquery('simple', ${arg(exclude)}))`);
+    }
+    // Text that holds a NUL cannot be stored, so it names nothing that is.
+    const texts = (values: readonly string[]) => values.filter(storable);
+    if (p.roomIds !== undefined) where.push(`m.room_id = ANY(${arg(texts(p.roomIds))}::text[])`);
+    if (p.from.length > 0) where.push(`m.username = ANY(${arg(texts(p.from))}::text[])`);
+    if (p.roomNames.length > 0) where.push(`r.name = ANY(${arg(texts(p.roomNames))}::text[])`);
+    if (p.after !== undefined) where.push(`m.timestamp >= ${arg(p.after)}::timestamptz`);
+    if (p.before !== undefined) where.push(`m.timestamp < ${arg(p.before)}::timestamptz`);
+    if (p.beforePos !== undefined) where.push(`m.pos < ${arg(p.beforePos)}::bigint`);
+    const rows = await this.query<MessageRow & { pos: string; room_name: string }>(
+      'searchMessages',
+      `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
+              m.pos, r.name AS room_name
+       FROM messages m JOIN rooms r ON r.id = m.room_id
+       WHERE ${where.join(' AND ')} ORDER BY m.pos DESC LIMIT ${arg(p.limit)}`,
+      args,
+    );
+    return rows.map((row) => ({
+      message: toMessage(row),
+      room: { id: row.room_id, name: row.room_name },
+      pos: Number(row.pos),
+    }));
   }
 
   async latestSeq(roomId: string): Promise<number | null> {

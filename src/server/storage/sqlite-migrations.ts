@@ -162,4 +162,39 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       SELECT 1;
     `,
   },
+  {
+    version: 30,
+    sql: `
+      -- full-text search (README "Search"): a contentless FTS5 index over messages,
+      -- keyed by the message's rowid. It indexes parley_index_text(content), the
+      -- tokens of protocol/search-text.ts one space apart (a function the store
+      -- registers on its connection), and splits on spaces only, so SQLite and
+      -- PostgreSQL index the same tokens.
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body,
+        content = '',
+        contentless_delete = 1,
+        tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* C*'"
+      );
+      -- existing messages are indexed here, in the migration's transaction
+      INSERT INTO messages_fts (rowid, body)
+        SELECT rowid, parley_index_text(content) FROM messages;
+      -- kept in step in the transaction that stores, edits or deletes a message
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, parley_index_text(new.content));
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rowid;
+        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, parley_index_text(new.content));
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rowid;
+      END;
+    `,
+  },
+  {
+    version: 31,
+    // PostgreSQL indexes existing messages here; SQLite's migration 30 already did.
+    sql: 'SELECT 1',
+  },
 ];

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
+import { indexText } from '../../protocol/search-text.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -13,9 +14,12 @@ import type {
   NewUpload,
   RoomCursor,
   RoomPage,
+  SearchHit,
+  SearchParams,
   StoredUpload,
 } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
+import { ftsMatch } from './search-sql.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
@@ -161,6 +165,10 @@ export class SqliteStore implements ChatStore {
     this.db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // The search index's tokenizer (migration 30's triggers call it on every write).
+    this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
+      typeof content === 'string' ? indexText(content) : '',
+    );
     this.migrate();
     this.stmts = this.prepare();
     this.appendTx = this.db.transaction((batch: readonly NewMessage[]) =>
@@ -479,6 +487,59 @@ export class SqliteStore implements ChatStore {
 
   async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
     return this.stmts.after.all(roomId, afterSeq, roomId, limit).map(tupleToMessage);
+  }
+
+  async searchMessages(p: SearchParams): Promise<SearchHit[]> {
+    const where: string[] = ['r.deleted_at IS NULL'];
+    const args: unknown[] = [];
+    let from = 'messages m';
+    let order = 'm.rowid';
+    const include = ftsMatch(p.include);
+    const exclude = ftsMatch(p.exclude, 'OR');
+    if (include) {
+      // The index drives: its rowids come newest first without a sort.
+      from = 'messages_fts f JOIN messages m ON m.rowid = f.rowid';
+      order = 'f.rowid';
+      where.push('messages_fts MATCH ?');
+      args.push(exclude ? `(${include}) NOT (${exclude})` : include);
+    } else if (exclude) {
+      where.push('m.rowid NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
+      args.push(exclude);
+    }
+    const list = (column: string, values: readonly string[] | undefined) => {
+      if (values === undefined) return;
+      where.push(`${column} IN (SELECT value FROM json_each(?))`);
+      args.push(JSON.stringify(values));
+    };
+    list('m.room_id', p.roomIds);
+    if (p.from.length > 0) list('m.username', p.from);
+    if (p.roomNames.length > 0) list('r.name', p.roomNames);
+    if (p.after !== undefined) {
+      where.push('m.timestamp >= ?');
+      args.push(p.after);
+    }
+    if (p.before !== undefined) {
+      where.push('m.timestamp < ?');
+      args.push(p.before);
+    }
+    if (p.beforePos !== undefined) {
+      where.push(`${order} < ?`);
+      args.push(p.beforePos);
+    }
+    args.push(p.limit);
+    const rows = this.db
+      .prepare<unknown[], MessageRow & { pos: number; room_name: string }>(
+        `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
+                m.rowid AS pos, r.name AS room_name
+         FROM ${from} JOIN rooms r ON r.id = m.room_id
+         WHERE ${where.join(' AND ')} ORDER BY ${order} DESC LIMIT ?`,
+      )
+      .all(...args);
+    return rows.map((row) => ({
+      message: toMessage(row),
+      room: { id: row.room_id, name: row.room_name },
+      pos: row.pos,
+    }));
   }
 
   async latestSeq(roomId: string): Promise<number | null> {

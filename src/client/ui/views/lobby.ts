@@ -26,6 +26,8 @@ export interface LobbyOptions {
   onOpen: (room: RoomInfo) => void;
   onDeleted: (roomId: string) => void;
   onChangeName: () => void;
+  /** Opens the search dialog. */
+  onSearch?: () => void;
   /** The signed-in account (accounts mode); undefined in open mode. */
   account?: AccountContext;
 }
@@ -127,6 +129,20 @@ export class LobbyView {
         h(
           'div',
           { class: 'topbar-actions' },
+          opts.onSearch
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'icon-btn search-open',
+                  'aria-label': 'Search messages (Ctrl+K)',
+                  title: 'Search messages (Ctrl+K or /)',
+                  'data-testid': 'search-open',
+                  on: { click: () => opts.onSearch?.() },
+                },
+                icon('search'),
+              )
+            : null,
           this.pill,
           opts.account ? opts.account.menu(false) : userChip(opts.username, opts.onChangeName),
         ),

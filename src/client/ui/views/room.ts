@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
 import { AuthClose } from '../../accounts.js';
 import type { Api } from '../../api.js';
 import type { ConnectionState } from '../../chat-client.js';
+import { ContextWindow } from '../../context-window.js';
 import { reconnectSchedule } from '../../reconnect-schedule.js';
 import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
@@ -15,6 +16,7 @@ import { acceptDroppedFiles } from '../drop-files.js';
 import { onlineText } from '../format.js';
 import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
+import { ContextView } from './context.js';
 import { MembersView } from './members.js';
 import { StatusView } from './status.js';
 import { TimelineView } from './timeline.js';
@@ -39,6 +41,10 @@ export interface RoomViewOptions {
   /** Resolves the room's current name, or null when it does not exist. */
   lookupName: () => Promise<string | null | undefined>;
   onChangeName: () => void;
+  /** Open the room at this message (a search result) instead of at the newest. */
+  atSeq?: number;
+  /** Opens the search dialog. */
+  onSearch?: () => void;
   /** The signed-in account (accounts mode); undefined in open mode. */
   account?: AccountContext;
   /** Shows a lock instead of the # (best known; from the last room list). */
@@ -77,6 +83,8 @@ export class RoomView {
   private count: number | null = null;
   private everOpen = false;
   private readonly cleanups: (() => void)[] = [];
+  /** While the room is open at a search result: its window and view. */
+  private context: { win: ContextWindow; view: ContextView } | null = null;
 
   constructor(private readonly opts: RoomViewOptions) {
     this.roomName = opts.roomName ?? 'Room';
@@ -101,7 +109,11 @@ export class RoomView {
       roomId: opts.roomId,
       maxLength: DEFAULT_LIMITS.maxContentLength,
       maxAttachments: DEFAULT_LIMITS.maxAttachments,
-      onSend: (text, files) => s.send(text, files),
+      onSend: (text, files) => {
+        // Sending belongs to the present: show where the message goes.
+        this.showPresent();
+        return s.send(text, files);
+      },
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
     });
@@ -156,6 +168,20 @@ export class RoomView {
       h(
         'div',
         { class: 'topbar-actions' },
+        opts.onSearch
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'icon-btn search-open',
+                'aria-label': 'Search messages (Ctrl+K)',
+                title: 'Search messages (Ctrl+K or /)',
+                'data-testid': 'search-open',
+                on: { click: () => opts.onSearch?.() },
+              },
+              icon('search'),
+            )
+          : null,
         this.status.pill,
         this.membersToggle,
         opts.account ? opts.account.menu(true) : userChip(opts.username, opts.onChangeName, true),
@@ -163,7 +189,18 @@ export class RoomView {
     );
 
     this.footer = h('div', { class: 'room-footer' }, this.typing.el, this.composer.el);
-    const conversation = h('div', { class: 'conversation' }, this.timeline.el, this.footer);
+    if (opts.atSeq !== undefined) {
+      const win = new ContextWindow(opts.api, opts.roomId, opts.atSeq);
+      const view = new ContextView(win, opts.username, this.roomName, () => this.showPresent());
+      win.on('problem', (text) => toast(text));
+      this.context = { win, view };
+    }
+    const conversation = h(
+      'div',
+      { class: 'conversation' },
+      this.context ? this.context.view.el : this.timeline.el,
+      this.footer,
+    );
     acceptDroppedFiles(conversation, (files) => this.composer.addFiles(files));
     this.body = h('div', { class: 'room-body' }, conversation, this.members.el, this.backdrop);
     this.el = h(
@@ -185,6 +222,7 @@ export class RoomView {
 
   start(): void {
     this.session.start();
+    void this.context?.win.load();
     void this.opts.lookupName().then((name) => {
       if (name) this.setRoomName(name);
     });
@@ -195,11 +233,24 @@ export class RoomView {
   }
 
   destroy(): void {
+    this.context?.win.stop();
     for (const c of this.cleanups) c();
     this.session.stop();
     this.status.destroy();
     this.timeline.destroy();
     document.title = 'Parley';
+  }
+
+  /** Leaves the search result for the live conversation (the session ran all along). */
+  private showPresent(): void {
+    const ctx = this.context;
+    if (!ctx) return;
+    this.context = null;
+    ctx.win.stop();
+    ctx.view.el.replaceWith(this.timeline.el);
+    this.timeline.scrollToBottom(false);
+    // The address names the room again, without routing (which would reconnect).
+    history.replaceState(null, '', `#/room/${encodeURIComponent(this.opts.roomId)}`);
   }
 
   private wire(): void {

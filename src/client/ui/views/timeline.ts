@@ -294,7 +294,7 @@ export class TimelineView {
   }
 }
 
-function dayDivider(label: string): Element {
+export function dayDivider(label: string): Element {
   return h(
     'div',
     { class: 'day-divider', role: 'separator', 'aria-label': label },
@@ -320,7 +320,7 @@ function noticeEl(n: Notice): Element {
   );
 }
 
-function messageEl(m: Message, at: Date, own: boolean, cont: boolean): Element {
+export function messageEl(m: Message, at: Date, own: boolean, cont: boolean): Element {
   return h(
     'div',
     {
