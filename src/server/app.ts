@@ -60,7 +60,8 @@ export interface App {
   readonly store: ChatStore;
   /** Accounts, sessions, memberships (undefined only for a given store without accounts). */
   readonly accountStore: AccountStore | undefined;
-  readonly accounts: AccountService;
+  /** Sign-up, sessions, tokens, admin (accounts mode); null in open mode. */
+  readonly accounts: AccountService | null;
   readonly bus: MessageBus;
   readonly presence: Presence;
   readonly blobs: BlobStore;
@@ -137,8 +138,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     access,
     accountsMode ? accountStore : undefined,
   );
-  // The service exists in open mode too (it answers GET /api/auth/mode); its store calls are accounts-only.
-  const accounts = new AccountService(accountStore ?? ({} as AccountStore), bus, config, log);
+  // Open mode has no accounts: nobody signs in, every room is everyone's.
+  const accounts =
+    accountsMode && accountStore ? new AccountService(accountStore, bus, config, log) : null;
   const roomPresence = new RoomPresence(presence, bus, log);
   const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
@@ -182,7 +184,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
   await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   registerAuthModeRoute(http, accounts);
-  if (accountsMode) {
+  if (accounts) {
     registerAuthRoutes(http, accounts, config);
     registerAdminRoutes(http, accounts);
     registerMembershipRoutes(http, rooms);
@@ -198,7 +200,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     log,
     metrics,
-    ...(accountsMode ? { auth: { accounts, access, bus } } : {}),
+    ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);
 

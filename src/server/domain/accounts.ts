@@ -85,10 +85,8 @@ export class AccountService {
     if (config.auth.mode === 'accounts') this.dummyHash = hashPassword(newSecret());
   }
 
+  /** Accounts mode's state for `GET /api/auth/mode` (open mode has no AccountService). */
   async mode(): Promise<AuthMode> {
-    if (this.config.auth.mode === 'open') {
-      return { mode: 'open', first_run: false, signup_open: false };
-    }
     const [users, open] = await Promise.all([this.store.countUsers(), this.store.signupOpen()]);
     return { mode: 'accounts', first_run: users === 0, signup_open: open };
   }

@@ -53,7 +53,10 @@ const adminOnly = refused('Admins only', [{ code: ErrorCode.FORBIDDEN, detail: '
 const tag = { tags: ['accounts'] };
 
 /** `GET /api/auth/mode`, in both modes: which screens the web client shows. */
-export function registerAuthModeRoute(app: FastifyInstance, accounts: AccountService): void {
+/** Open mode has no AccountService: every room is everyone's, and nobody signs in. */
+const OPEN_MODE: AuthMode = { mode: 'open', first_run: false, signup_open: false };
+
+export function registerAuthModeRoute(app: FastifyInstance, accounts: AccountService | null): void {
   app.get(
     '/api/auth/mode',
     {
@@ -63,7 +66,7 @@ export function registerAuthModeRoute(app: FastifyInstance, accounts: AccountSer
         response: { 200: ok('The mode', AuthMode), ...apiErrors },
       },
     },
-    () => accounts.mode(),
+    async () => (accounts ? accounts.mode() : OPEN_MODE),
   );
 }
 

@@ -136,10 +136,10 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 export function registerIdentity(
   app: FastifyInstance,
   config: Config,
-  accounts: AccountService,
+  accounts: AccountService | null,
 ): void {
   app.decorateRequest('actor', null);
-  if (config.auth.mode === 'open') {
+  if (accounts === null) {
     app.addHook('onRequest', async (request) => {
       request.actor = OPEN_ACTOR;
     });

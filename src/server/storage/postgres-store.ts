@@ -129,20 +129,37 @@ function toMessage(row: MessageRow): Message {
   return message;
 }
 
+/**
+ * A query run by a migration: tables of any size are rewritten, so the pool's
+ * client-side timeout (meant for chat traffic) is lifted. node-pg reads
+ * `query_timeout` per query (0 would mean "the pool's"); its types omit it.
+ */
+function migrationQuery(text: string, values?: unknown[]): pg.QueryConfig {
+  const config: pg.QueryConfig & { query_timeout: number } = {
+    text,
+    ...(values ? { values } : {}),
+    query_timeout: 6 * 60 * 60 * 1000,
+  };
+  return config;
+}
+
 /** Indexes the messages stored before search existed, a batch at a time (migration 31). */
 async function backfillSearch(client: pg.PoolClient): Promise<void> {
   let last = 0;
   for (;;) {
     const batch = await client.query<{ pos: string; content: string }>(
-      'SELECT pos, content FROM messages WHERE pos > $1 ORDER BY pos LIMIT 5000',
-      [last],
+      migrationQuery('SELECT pos, content FROM messages WHERE pos > $1 ORDER BY pos LIMIT 5000', [
+        last,
+      ]),
     );
     const rows = batch.rows;
     if (rows.length === 0) return;
     await client.query(
-      `UPDATE messages SET search_vector = to_tsvector('simple', v.body)
-       FROM unnest($1::bigint[], $2::text[]) AS v (pos, body) WHERE messages.pos = v.pos`,
-      [rows.map((r) => r.pos), rows.map((r) => indexText(r.content))],
+      migrationQuery(
+        `UPDATE messages SET search_vector = to_tsvector('simple', v.body)
+         FROM unnest($1::bigint[], $2::text[]) AS v (pos, body) WHERE messages.pos = v.pos`,
+        [rows.map((r) => r.pos), rows.map((r) => indexText(r.content))],
+      ),
     );
     last = Number(rows[rows.length - 1]?.pos);
   }
@@ -223,7 +240,9 @@ export class PostgresStore implements ChatStore {
           if (applied.has(m.version)) continue;
           await client.query('BEGIN');
           try {
-            await client.query(m.sql);
+            // A migration rewrites tables of any size: no timeout (the pool's is for chat traffic).
+            await client.query('SET LOCAL statement_timeout = 0');
+            await client.query(migrationQuery(m.sql));
             if (m.version === SEARCH_BACKFILL_VERSION) await backfillSearch(client);
             await client.query(
               `INSERT INTO "${this.schema}".parley_migrations (version) VALUES ($1)`,
