@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Attachment, INLINE_IMAGE_TYPES, UPLOAD_ID_PATTERN } from '../../protocol/attachments.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { RoomParams } from '../../protocol/rest.js';

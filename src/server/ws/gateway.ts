@@ -2,13 +2,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
-import { EPOCH_PATTERN } from '../../protocol/frames.js';
-import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
-import { ACCOUNTS_TOPIC, type BusEvent } from '../bus/bus-events.js';
-import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import type { AccountService } from '../domain/accounts.js';
-import { type Actor, OPEN_ACTOR, type UserActor } from '../domain/actor.js';
+import { type Actor, OPEN_ACTOR } from '../domain/actor.js';
 import type { MessageService } from '../domain/message-service.js';
 import { planResume } from '../domain/resume.js';
 import type { RoomAccess } from '../domain/room-access.js';
@@ -18,8 +15,10 @@ import type { Metrics } from '../metrics.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { decodePathSegment, parseRequestTarget } from '../util/safe-parse.js';
+import { AccountSockets } from './account-sockets.js';
 import { ChatConnection } from './connection.js';
 import { createDispatcher, type FrameHandler } from './dispatch.js';
+import { parseJoinParams } from './join-params.js';
 import { originAllowed } from './origin.js';
 import type { RoomHub } from './room-hub.js';
 import { userListFrame } from './server-frames.js';
@@ -39,8 +38,6 @@ export interface GatewayDeps {
 
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
 const SHUTDOWN_GRACE_MS = 3_000;
-/** How often an open socket's session is re-checked in the store (and kept alive), at most. */
-const CREDENTIAL_CHECK_MS = 60_000;
 
 /** The peer's address, or the first X-Forwarded-For hop behind a trusted proxy. */
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -76,9 +73,8 @@ export class WsGateway {
   private readonly coalescer = new WriteCoalescer();
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
-  private readonly unsubscribeAccounts: Unsubscribe = () => {};
-  /** When each credential of an open socket was last confirmed in the store. */
-  private readonly credentialChecked = new Map<string, number>();
+  /** Accounts mode: closes the sockets of credentials that ended. */
+  private readonly accountSockets: AccountSockets | null = null;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
@@ -98,21 +94,9 @@ export class WsGateway {
     this.heartbeat = setInterval(() => this.checkHeartbeats(), config.ws.heartbeatMs);
     this.heartbeat.unref();
     if (deps.auth) {
-      // Revocations from any process: the sockets opened with them close at once.
-      this.unsubscribeAccounts = deps.auth.bus.subscribe(ACCOUNTS_TOPIC, (event) =>
-        this.onAccountEvent(event),
+      this.accountSockets = new AccountSockets(deps.auth.accounts, deps.auth.bus, () =>
+        deps.hub.connections(),
       );
-    }
-  }
-
-  private onAccountEvent(event: BusEvent): void {
-    if (event.type !== 'credentials_revoked') return;
-    const ids = event.credentialIds ? new Set(event.credentialIds) : null;
-    for (const conn of this.deps.hub.connections()) {
-      const account = conn.account;
-      if (account?.userId !== event.userId) continue;
-      if (ids && !ids.has(account.credentialId)) continue;
-      conn.close(CloseCode.SESSION_ENDED, 'Session ended');
     }
   }
 
@@ -250,26 +234,12 @@ export class WsGateway {
       refuse(ws, CloseCode.TOO_MANY_CONNECTIONS, 'Too many connections from this address');
       return;
     }
-    // Trimmed and NFC from here on: "alice " and a decomposed "alice" are "alice".
-    // With accounts, the account's name and nothing else (`username=` is ignored).
-    const rawUsername = actor.kind === 'user' ? actor.username : params.get('username');
-    const username = rawUsername === null ? null : normalizeName(rawUsername);
-    const problem =
-      username === null ? 'missing' : nameProblem(username, config.limits.maxUsernameLength);
-    if (username === null || problem) {
-      refuse(ws, CloseCode.INVALID_USERNAME, `Invalid username: ${problem}`);
+    const join = parseJoinParams(params, actor, config.limits.maxUsernameLength);
+    if (!join.ok) {
+      refuse(ws, join.code, join.reason);
       return;
     }
-    const sinceRaw = params.get('since');
-    if (sinceRaw !== null && !/^\d{1,15}$/.test(sinceRaw)) {
-      refuse(ws, CloseCode.INVALID_REQUEST, '`since` must be a non-negative integer');
-      return;
-    }
-    const epoch = params.get('epoch');
-    if (epoch !== null && !EPOCH_PATTERN.test(epoch)) {
-      refuse(ws, CloseCode.INVALID_REQUEST, '`epoch` must be 1 to 64 letters, digits, - or _');
-      return;
-    }
+    const { username, resume } = join;
     // A private room the account is not in is as unknown as a room that does not exist.
     const visible = this.deps.auth
       ? await this.deps.auth.access.canSee(actor, roomId)
@@ -304,12 +274,11 @@ export class WsGateway {
     if (actor.kind === 'user') c.account = actor;
     // Registered, and subscribed on the bus, before reading the store, so nothing
     // committed meanwhile is missed; live messages are held until the resume is out.
-    if (sinceRaw !== null) c.holdForResume();
+    if (resume) c.holdForResume();
     await hub.add(c);
-    if (sinceRaw !== null) {
+    if (resume) {
       this.deps.metrics?.resumes.inc();
-      const position = { since: Number(sinceRaw), epoch };
-      c.resume(await planResume(store, roomId, position, config.limits.replayLimit));
+      c.resume(await planResume(store, roomId, resume, config.limits.replayLimit));
     }
     if (!c.isOpen) return;
 
@@ -333,46 +302,7 @@ export class WsGateway {
         this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
       }
     }
-    if (this.deps.auth) void this.checkCredentials(this.deps.auth.accounts);
-  }
-
-  /**
-   * Open sockets keep their session alive, and a credential that ended without
-   * its bus event reaching this process (a Redis outage) is caught here: each one
-   * is confirmed in the store at most once a minute, and its sockets close with 4003
-   * when it is gone.
-   */
-  private async checkCredentials(accounts: AccountService): Promise<void> {
-    const now = Date.now();
-    const due = new Map<string, UserActor>();
-    const live = new Set<string>();
-    for (const conn of this.deps.hub.connections()) {
-      const account = conn.account;
-      if (!account) continue;
-      live.add(account.credentialId);
-      const last = this.credentialChecked.get(account.credentialId) ?? 0;
-      if (now - last >= CREDENTIAL_CHECK_MS) due.set(account.credentialId, account);
-    }
-    for (const id of this.credentialChecked.keys()) {
-      if (!live.has(id)) this.credentialChecked.delete(id);
-    }
-    for (const account of due.values()) {
-      this.credentialChecked.set(account.credentialId, now);
-      let valid: boolean;
-      try {
-        valid = await accounts.stillValid(account);
-      } catch {
-        continue; // the store is down: nothing is known, nobody is cut off
-      }
-      if (!valid) {
-        this.onAccountEvent({
-          type: 'credentials_revoked',
-          roomId: ACCOUNTS_TOPIC,
-          userId: account.userId,
-          credentialIds: [account.credentialId],
-        });
-      }
-    }
+    void this.accountSockets?.check();
   }
 
   /**
@@ -383,7 +313,7 @@ export class WsGateway {
   async close(): Promise<void> {
     this.accepting = false;
     clearInterval(this.heartbeat);
-    this.unsubscribeAccounts();
+    this.accountSockets?.close();
     for (const conn of [...this.deps.hub.connections(), ...this.backlogged]) conn.stopReading();
     await this.deps.messages.drain();
     const closed = [...this.sockets].map(
