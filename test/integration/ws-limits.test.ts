@@ -307,7 +307,9 @@ describe('dead and slow peers', () => {
   });
 
   it('disconnects a client that stops reading, while the room keeps its pace', async () => {
-    server = await startServer({ ws: { ratePerSec: 0, slowConsumerBytes: 256 * 1024 } });
+    // 1 MiB: well under the 16 MB the stalled client leaves unread, and enough headroom
+    // that the two clients that do read (in this same busy process) are never judged slow.
+    server = await startServer({ ws: { ratePerSec: 0, slowConsumerBytes: 1024 * 1024 } });
     const room = await createRoom(server.url);
     const sender = await TestClient.join(server.wsUrl, room.id, 'sender');
     const reader = await TestClient.join(server.wsUrl, room.id, 'reader');

@@ -48,6 +48,12 @@ export class RedisPresence implements Presence {
   private closed = false;
   private resyncing: Promise<void> | null = null;
   private resyncAgain = false;
+  /**
+   * Re-announce every list once more on the next heartbeat after a resync: a list
+   * announced while another process's subscriptions were still coming back was
+   * lost for its members, and its own re-read may have been older.
+   */
+  private relistNext = false;
   private repairListener: RepairListener | null = null;
 
   constructor(private readonly opts: RedisPresenceOptions) {
@@ -202,6 +208,26 @@ export class RedisPresence implements Presence {
       this.opts.log?.info({ rooms: changes.length, users: gone }, 'swept users of dead processes');
     }
     await this.announce(changes, false);
+    if (this.relistNext && !this.resyncing && !this.dirty) {
+      this.relistNext = false;
+      await this.relistAll();
+    }
+  }
+
+  /** Announces the current list of every room with local users. */
+  private async relistAll(): Promise<void> {
+    const changes: RoomChange[] = [];
+    for (const roomId of this.local.keys()) {
+      try {
+        const users = await this.redis.zrange(`${this.prefix}presence:room:${roomId}:users`, 0, -1);
+        changes.push([roomId, [], users]);
+      } catch (error) {
+        this.report('relist', error);
+        this.relistNext = true;
+        return;
+      }
+    }
+    await this.announce(changes, true);
   }
 
   /** Hands users who are gone (and after a resync, every list) to the repair listener. */
@@ -235,6 +261,7 @@ export class RedisPresence implements Presence {
           // not: another process may have announced a partial list while Redis refilled.
           const changes = await this.run<RoomChange[]>(RESYNC, this.resyncArgs(this.ttlMs));
           await this.announce(changes, true);
+          this.relistNext = true;
         } catch (error) {
           this.report('resync', error);
           this.dirty = true;

@@ -126,11 +126,10 @@ export class RoomHub {
       case 'message':
         room.sequencer.offer(event.message);
         return;
-      case 'user_list': {
-        const frame = userListFrame(event.users);
-        for (const conn of room.connections) conn.sendRaw(frame);
+      case 'user_list':
+        // Through the same coalescing as joins and leaves, so the latest list wins.
+        this.sendListSoon(room, event.users);
         return;
-      }
       case 'typing': {
         const frame = typingFrame(event.username, event.isTyping);
         // Never to the typist, in any of their tabs.
@@ -213,8 +212,7 @@ export class RoomHub {
       this.opts.presence
         ?.users(roomId)
         .then((users) => {
-          const frame = userListFrame(users);
-          for (const conn of room.connections) conn.sendRaw(frame);
+          if (this.rooms.get(roomId) === room) this.sendListSoon(room, users);
         })
         .catch((error: unknown) => this.opts.log?.warn({ err: error }, 'reading users failed'));
     }
