@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
+import { uuidv7 } from '../util/uuid7.js';
 import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
@@ -318,7 +319,7 @@ export class PostgresStore implements ChatStore {
           }
         }
         const message: Message = {
-          id: randomUUID(),
+          id: uuidv7(),
           room_id: item.roomId,
           username: item.username,
           content: item.content,

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Room } from '../../protocol/rest.js';
+import { uuidv7 } from '../util/uuid7.js';
 import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -69,6 +70,8 @@ export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
+  /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
+  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
   private purgeTx!: (limit: number) => number;
 
   constructor(private readonly opts: SqliteStoreOptions) {}
@@ -82,9 +85,20 @@ export class SqliteStore implements ChatStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.stmts = this.prepare();
-    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) =>
-      batch.map((item) => this.appendOne(item)),
-    );
+    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
+      const seqs = this.batchSeq;
+      try {
+        const results = new Array<AppendResult>(batch.length);
+        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
+        // One write per room per batch, not one per message.
+        for (const [roomId, seq] of seqs) {
+          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+        }
+        return results;
+      } finally {
+        seqs.clear();
+      }
+    });
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
   }
 
@@ -137,19 +151,13 @@ export class SqliteStore implements ChatStore {
         `SELECT id, name, created_at, rowid AS pos FROM rooms
          WHERE (created_at, rowid) > (?, ?) AND deleted_at IS NULL ORDER BY created_at, rowid LIMIT ?`,
       ),
-      nextSeq: db.prepare<[string], { last_seq: number }>(
-        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted_at IS NULL RETURNING last_seq',
-      ),
+      setSeq: db.prepare<[number, string]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
       latestSeq: db.prepare<[string], { last_seq: number }>(
         'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
       ),
       epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
       setEpoch: db.prepare<[string]>(
         "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      byClientId: db.prepare<[string, string, string, string], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND username = ? AND client_id = ? AND ${ROOM_LIVE}`,
       ),
       // Purging a deleted room: the oldest deletion first, a slice of its messages
       // at a time (through messages_room_seq), then its row.
@@ -162,6 +170,15 @@ export class SqliteStore implements ChatStore {
       dropRoom: db.prepare<[string]>('DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL'),
       insertMessage: db.prepare(
         `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      // The unique index the insert checks anyway also finds a retried send: no
+      // lookup before every insert. Only that conflict is ignored; any other still throws.
+      insertKeyed: db.prepare(
+        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (room_id, username, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
+      ),
+      sameClientId: db.prepare<[string, string, string], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND username = ? AND client_id = ?`,
       ),
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
@@ -179,23 +196,27 @@ export class SqliteStore implements ChatStore {
     };
   }
 
+  /** Inside appendTx: stores one message, its seq taken from the batch's running count. */
   private appendOne(item: NewMessage): AppendResult {
-    const clientId = item.clientId ?? null;
-    if (clientId !== null) {
-      const existing = this.stmts.byClientId.get(item.roomId, item.username, clientId, item.roomId);
-      if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+    let seq = this.batchSeq.get(item.roomId);
+    if (seq === undefined) {
+      // First message of this room in the batch: one read; later ones count on.
+      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(item.roomId, seq);
     }
-    const row = this.stmts.nextSeq.get(item.roomId);
-    if (!row) return { ok: false, reason: 'room_not_found' };
+    if (seq === null) return { ok: false, reason: 'room_not_found' };
+    const clientId = item.clientId ?? null;
     const message: Message = {
-      id: randomUUID(),
+      id: uuidv7(),
       room_id: item.roomId,
       username: item.username,
       content: item.content,
       timestamp: new Date().toISOString(),
-      seq: row.last_seq,
+      seq: seq.last + 1,
     };
-    this.stmts.insertMessage.run(
+    const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
+    const { changes } = insert.run(
       message.id,
       message.room_id,
       message.seq,
@@ -204,6 +225,13 @@ export class SqliteStore implements ChatStore {
       message.timestamp,
       clientId,
     );
+    if (changes === 0) {
+      // A retried send (same sender, same client_id): the first message, and no seq used.
+      const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId as string);
+      if (!existing) throw new Error('insert ignored without a conflicting message');
+      return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     return { ok: true, message, duplicate: false };
   }
