@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -81,6 +81,43 @@ describe('SQLite store file', () => {
     await third.init();
     expect(await third.epoch()).toBe(renewed);
     await third.close();
+  });
+
+  it('checkpoints the WAL from its worker thread once busy, and still closes to one file', async () => {
+    const path = tempDb();
+    const store = new SqliteStore({
+      path,
+      checkpointerAfterMessages: 50,
+      checkpointIntervalMs: 10,
+    });
+    await store.init();
+    const room = await store.createRoom('busy');
+    const batch = (from: number) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        roomId: room.id,
+        username: 'u',
+        content: `m${from + i} ${'x'.repeat(200)}`,
+      }));
+    await store.appendMessages(batch(0));
+    expect(store.checkpointing).toBe(false); // 25 stored: not busy yet
+    await store.appendMessages(batch(25));
+    expect(store.checkpointing).toBe(true);
+    // Far below the writer's own autocheckpoint size: only the worker copies pages
+    // into the database file, which then grows.
+    const before = statSync(path).size;
+    for (let i = 2; statSync(path).size === before; i++) {
+      await store.appendMessages(batch(25 * i));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const count = (await store.latestSeq(room.id)) as number;
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const again = new SqliteStore({ path, checkpointIntervalMs: 0 });
+    await again.init();
+    const last = await again.recentMessages(room.id, 1);
+    expect(last[0]?.seq).toBe(count);
+    expect(last[0]?.content.startsWith(`m${count - 1} `)).toBe(true);
+    await again.close();
   });
 
   it('upgrades a database of schema version 1, keeping its data and giving it an epoch', async () => {
