@@ -79,7 +79,7 @@ export interface SqliteStoreOptions {
  */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 250;
-const CHECKPOINTER_AFTER_MESSAGES = 2_000;
+const CHECKPOINTER_AFTER_MESSAGES = 500;
 
 /** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
 export class SqliteStore implements ChatStore {
