@@ -38,6 +38,8 @@ export default defineConfig({
                   'test/integration/process-lifecycle.test.ts',
                   'test/integration/upgrade-crash.test.ts',
                   'test/integration/backup-restore.test.ts',
+                  'test/integration/start-supervisor.test.ts',
+                  'test/integration/startup-failures.test.ts',
                 ],
                 env: { CHAT_TEST_BACKEND: 'postgres-redis' },
                 // after the default run, not beside it: timing-sensitive tests

@@ -1,7 +1,8 @@
-// Builds the server (dist/server/main.js, cluster.js for `npm run start:cluster`,
-// which forks main.js once per worker, and admin.js for `npm run backup`, `restore`
-// and `bump-epoch`) and the browser client (one minified bundle plus static assets,
-// then the service worker that caches them) into dist/.
+// Builds the server (dist/server/main.js; cluster.js, the supervisor that
+// `npm start` and `npm run start:cluster` run, which forks main.js once per worker;
+// and admin.js for `npm run backup`, `restore` and `bump-epoch`) and the browser
+// client (one minified bundle plus static assets, then the service worker that
+// caches them) into dist/.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';

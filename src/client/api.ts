@@ -53,23 +53,36 @@ export interface ApiOptions {
   base?: string;
   /** @default 10_000 */
   timeoutMs?: number;
+  /**
+   * Called when the server answers 401 because the session is missing or over (accounts
+   * mode); not for a wrong password (`INVALID_CREDENTIALS`), which the form shows itself.
+   */
+  onUnauthorized?: (err: ApiError) => void;
 }
 
 export class Api {
   private readonly base: string;
   private readonly timeoutMs: number;
+  /** See {@link ApiOptions.onUnauthorized}; settable, as the app wires it after building views. */
+  onUnauthorized: ((err: ApiError) => void) | undefined;
 
   constructor(opts: ApiOptions = {}) {
     this.base = opts.base ?? '';
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.onUnauthorized = opts.onUnauthorized;
   }
 
   listRooms(): Promise<Room[]> {
     return this.request<Room[]>('GET', '/api/chat/rooms');
   }
 
-  createRoom(name: string): Promise<Room> {
-    return this.request<Room>('POST', '/api/chat/rooms', { name });
+  /** `visibility` is only sent when given (accounts mode), so open mode's body is unchanged. */
+  createRoom(name: string, visibility?: 'public' | 'private'): Promise<Room> {
+    return this.request<Room>(
+      'POST',
+      '/api/chat/rooms',
+      visibility === undefined ? { name } : { name, visibility },
+    );
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -94,6 +107,11 @@ export class Api {
       `/api/chat/rooms/${encodeURIComponent(roomId)}/messages?${q.toString()}`,
     );
     return { messages: data, epoch: headers.get(EPOCH_HEADER) };
+  }
+
+  /** One JSON call; for the routes other modules wrap (see accounts.ts). */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.request<T>(method, path, body);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -140,11 +158,13 @@ export class Api {
     }
     if (!res.ok) {
       const code = (parsed as { code?: unknown } | null)?.code;
-      throw new ApiError(
+      const err = new ApiError(
         res.status,
         describeErrorBody(parsed, res.status),
         typeof code === 'string' ? code : undefined,
       );
+      if (res.status === 401 && err.code !== 'INVALID_CREDENTIALS') this.onUnauthorized?.(err);
+      throw err;
     }
     return { data: parsed as T, headers: res.headers };
   }

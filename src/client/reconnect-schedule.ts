@@ -1,7 +1,24 @@
 // The reconnection schedule a room uses, and the one test hook that shortens it.
 import type { BackoffOptions } from './backoff.js';
-import { RECONNECT_BACKOFF } from './room-session.js';
 import { type KeyValueStore, readJson, StorageKeys } from './storage.js';
+
+/**
+ * Reconnection schedule of the web client: about 1, 2, 4, 8 and 10 s (±50 %), so
+ * five quick attempts cover a server restart of ~25 s. Starting at 100 ms (the
+ * Backoff default) would spend all five attempts in ~3 s, shorter than a typical
+ * restart. After them a tab keeps trying every 30–60 s (evenly spread, so a long
+ * outage does not end in a stampede) for as long as it is open: a tab left alone
+ * must not stay "Disconnected" for ever after an outage.
+ */
+export const RECONNECT_BACKOFF: BackoffOptions = {
+  min: 1_000,
+  max: 10_000,
+  factor: 2,
+  jitter: 0.5,
+  maxAttempts: 5,
+  slowMin: 30_000,
+  slowMax: 60_000,
+};
 
 /** Shortest delay the test hook may set: even a tampered tab cannot hammer the server. */
 const FLOOR_MS = 100;

@@ -32,7 +32,39 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   NOT_FOUND: { meaning: 'No route for this method and path', http: [404], ws: false },
   FORBIDDEN: {
     meaning:
-      '`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token',
+      "`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token; in accounts mode, an action reserved to the room's owner or an admin, or an admin route called by a member",
+    http: [403],
+    ws: false,
+  },
+  UNAUTHENTICATED: {
+    meaning:
+      'Accounts mode: no valid session cookie or `Authorization: Bearer` token (missing, unknown, expired, revoked, or the account is deactivated)',
+    http: [401],
+    ws: false,
+  },
+  INVALID_CREDENTIALS: {
+    meaning: 'Wrong username or password (one answer for both, in about the same time)',
+    http: [401],
+    ws: false,
+  },
+  USERNAME_TAKEN: {
+    meaning: 'An account with this username exists (usernames are compared ignoring case)',
+    http: [409],
+    ws: false,
+  },
+  INVITE_INVALID: {
+    meaning: 'Sign-up is closed and the invite is missing, unknown, used up or expired',
+    http: [403],
+    ws: false,
+  },
+  LAST_ADMIN: {
+    meaning: 'The last active admin cannot be demoted or deactivated',
+    http: [409],
+    ws: false,
+  },
+  ORIGIN_MISMATCH: {
+    meaning:
+      "A state-changing request authenticated by the session cookie whose `Origin` (or `Referer`) is missing or not the server's own origin nor in `CHAT_WS_ALLOWED_ORIGINS` (CSRF guard)",
     http: [403],
     ws: false,
   },
@@ -43,7 +75,7 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   },
   RATE_LIMITED: {
     meaning:
-      'Over the rate limit: REST answers 429 with `Retry-After` (seconds); a WebSocket frame was dropped',
+      'Over the rate limit (or, in accounts mode, too many failed logins for this address or account): REST answers 429 with `Retry-After` (seconds); a WebSocket frame was dropped',
     http: [429],
     ws: true,
   },
@@ -97,8 +129,15 @@ export const CLOSE_CODE_DOCS: { readonly [K in keyof typeof CloseCode]: CloseCod
   INVALID_USERNAME: {
     meaning: 'Missing or invalid username (empty or blank, too long, control characters)',
   },
-  ROOM_NOT_FOUND: { meaning: 'Unknown room' },
+  SESSION_ENDED: {
+    meaning:
+      'Accounts mode: the session or token ended (logout, revoked, password changed, account deactivated); sign in again',
+  },
+  ROOM_NOT_FOUND: {
+    meaning: 'Unknown room (or, in accounts mode, a private room you are not a member of)',
+  },
   ROOM_DELETED: { meaning: 'The room was deleted (a `room_deleted` frame comes first)' },
+  REMOVED_FROM_ROOM: { meaning: 'Accounts mode: you were removed from this private room' },
   SLOW_CONSUMER: {
     meaning: 'Slow consumer: more than `CHAT_WS_SLOW_CONSUMER_BYTES` unsent; reconnect and resume',
   },

@@ -11,8 +11,19 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
-  /** `/metrics` from a non-loopback address without the metrics token. */
+  /** Not allowed: `/metrics` without the token, or (accounts mode) an action reserved to the room's owner or an admin. */
   FORBIDDEN: 'FORBIDDEN',
+  /** Accounts mode: no valid session cookie or API token. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Wrong username or password (the same answer for both). */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  USERNAME_TAKEN: 'USERNAME_TAKEN',
+  /** Sign-up without a usable invite (missing, unknown, used up or expired) while sign-up is closed. */
+  INVITE_INVALID: 'INVITE_INVALID',
+  /** The last active admin cannot be demoted or deactivated. */
+  LAST_ADMIN: 'LAST_ADMIN',
+  /** A cookie-authenticated state-changing request whose Origin is not the server's (CSRF). */
+  ORIGIN_MISMATCH: 'ORIGIN_MISMATCH',
   INTERNAL: 'INTERNAL',
   UNAVAILABLE: 'UNAVAILABLE',
   /** WebSocket frames */
@@ -38,8 +49,12 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
   INVALID_REQUEST: 4000,
   INVALID_USERNAME: 4001,
+  /** Accounts mode: the session or token ended (logout, revoked, password changed, account deactivated). */
+  SESSION_ENDED: 4003,
   ROOM_NOT_FOUND: 4004,
   ROOM_DELETED: 4010,
+  /** Accounts mode: removed from this private room. */
+  REMOVED_FROM_ROOM: 4011,
   SLOW_CONSUMER: 4100,
   RATE_LIMITED: 4129,
   TOO_MANY_CONNECTIONS: 4130,

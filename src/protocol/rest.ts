@@ -5,11 +5,22 @@ import { DEFAULT_LIMITS } from './limits.js';
 // Every schema with an `$id` is a named component of /openapi.json (and /asyncapi.json);
 // `examples` show up there as examples.
 
+export const RoomVisibility = Type.Union([Type.Literal('public'), Type.Literal('private')]);
+export type RoomVisibility = Static<typeof RoomVisibility>;
+
 export const Room = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    name: Type.String(),
+    name: Type.String({
+      description:
+        'For a direct message (`kind: "dm"`): the other member\'s username, as seen by the caller',
+    }),
     created_at: Type.String({ description: 'ISO 8601' }),
+    visibility: RoomVisibility,
+    owner_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The account that created the room; null for rooms created in open mode',
+    }),
+    kind: Type.Union([Type.Literal('room'), Type.Literal('dm')]),
   },
   {
     $id: 'Room',
@@ -18,6 +29,9 @@ export const Room = Type.Object(
         id: '0b9f7c1e-5d2a-4c1e-9a53-2f6d8e4b7a10',
         name: 'General',
         created_at: '2026-01-05T09:30:00.000Z',
+        visibility: 'public',
+        owner_id: null,
+        kind: 'room',
       },
     ],
   },
@@ -58,6 +72,12 @@ export const CreateRoomBody = Type.Object(
     name: Type.String({
       description: `Trimmed and NFC-normalized; 1 to ${DEFAULT_LIMITS.maxRoomNameLength} characters by default; no control or invisible characters`,
     }),
+    visibility: Type.Optional(
+      Type.Union([Type.Literal('public'), Type.Literal('private')], {
+        description:
+          'Accounts mode: `private` rooms are seen by their members only (default `public`); open mode accepts only `public`',
+      }),
+    ),
   },
   { $id: 'CreateRoomBody' },
 );

@@ -4,25 +4,32 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
+import { AccountService } from './domain/accounts.js';
 import { MessageService } from './domain/message-service.js';
+import { RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerAuthModeRoute, registerAuthRoutes } from './http/auth-routes.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { registerDocs } from './http/docs.js';
 import { frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerIdentity } from './http/identity.js';
 import { capIdleConnections } from './http/idle-connections.js';
+import { registerMembershipRoutes } from './http/membership-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
-import { registerRoomRoutes } from './http/rooms-routes.js';
+import { registerMessagePostRoute, registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
 import { Metrics } from './metrics.js';
 import { createPresence } from './presence/index.js';
 import type { Presence } from './presence/presence.js';
+import type { AccountStore } from './storage/account-store.js';
 import type { ChatStore } from './storage/chat-store.js';
 import { createStore } from './storage/index.js';
 import { guardStore } from './storage/store-error.js';
@@ -32,7 +39,9 @@ import { RoomHub } from './ws/room-hub.js';
 
 /** Swappable parts; anything not given is built from the config. */
 export interface AppDeps {
+  /** A store without `accounts` serves open mode only. */
   store?: ChatStore;
+  accounts?: AccountStore;
   bus?: MessageBus;
   presence?: Presence;
   log?: Logger;
@@ -41,6 +50,9 @@ export interface AppDeps {
 export interface App {
   readonly http: FastifyInstance;
   readonly store: ChatStore;
+  /** Accounts, sessions, memberships (undefined only for a given store without accounts). */
+  readonly accountStore: AccountStore | undefined;
+  readonly accounts: AccountService;
   readonly bus: MessageBus;
   readonly presence: Presence;
   readonly hub: RoomHub;
@@ -66,10 +78,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log.debug({ err: error, operation }, 'store operation failed');
   };
   const busError = (operation: string) => metrics.busErrors.inc({ operation });
-  const store = guardStore(deps.store ?? createStore(config, { onError: storeError }), storeError);
+  const built = deps.store ? undefined : createStore(config, { onError: storeError });
+  const store = guardStore(deps.store ?? (built as ChatStore), storeError);
   const bus = deps.bus ?? createBus(config, { nodeId, log, onError: busError });
   const presence = deps.presence ?? createPresence(config, { nodeId, bus, log, onError: busError });
   await store.init();
+  const rawAccounts = deps.accounts ?? built?.accountStore();
+  if (!rawAccounts && config.auth.mode === 'accounts') {
+    throw new Error('CHAT_AUTH=accounts needs a store that keeps accounts');
+  }
+  const accountStore = rawAccounts && guardStore(rawAccounts, storeError);
   await bus.init();
   await presence.init();
 
@@ -83,7 +101,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   );
   // Rooms deleted before a crash or restart may still hold messages.
   purger.kick();
-  const rooms = new RoomService(store, bus, config.limits, purger);
+  const accountsMode = config.auth.mode === 'accounts';
+  // Open mode asks no membership questions: every room is everyone's.
+  const access = new RoomAccess(store, accountsMode ? accountStore : undefined);
+  const rooms = new RoomService(
+    store,
+    bus,
+    config.limits,
+    purger,
+    access,
+    accountsMode ? accountStore : undefined,
+  );
+  // The service exists in open mode too (it answers GET /api/auth/mode); its store calls are accounts-only.
+  const accounts = new AccountService(accountStore ?? ({} as AccountStore), bus, config, log);
   const roomPresence = new RoomPresence(presence, bus, log);
   const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
@@ -114,10 +144,18 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   registerErrorHandler(http);
   registerSecurityHeaders(http);
   const rateLimits = await registerRateLimit(http, config, log, nodeId);
+  registerIdentity(http, config, accounts);
   await registerDocs(http);
   registerHealthRoutes(http, store, bus);
   registerMetricsRoutes(http, metrics, config.metrics);
-  registerRoomRoutes(http, rooms, rateLimits);
+  registerRoomRoutes(http, rooms, rateLimits, accountsMode);
+  registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
+  registerAuthModeRoute(http, accounts);
+  if (accountsMode) {
+    registerAuthRoutes(http, accounts, config);
+    registerAdminRoutes(http, accounts);
+    registerMembershipRoutes(http, rooms);
+  }
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 
@@ -129,6 +167,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     log,
     metrics,
+    ...(accountsMode ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);
 
@@ -136,6 +175,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   return {
     http,
     store,
+    accountStore,
+    accounts,
     bus,
     presence,
     hub,

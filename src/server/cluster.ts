@@ -1,20 +1,18 @@
-// `npm run start:cluster`: several server processes on one machine, with
-// node:cluster. The second entry point besides main.ts (which each worker runs):
-// it reads the environment, forks, restarts crashed workers and stops them on a
-// signal. The workers share rooms, messages and presence through PostgreSQL
-// (DATABASE_URL) and Redis (REDIS_URL), exactly as separate machines would.
+// The supervisor, run by `npm start` (one worker, SQLite is fine) and
+// `npm run start:cluster` (several workers on one machine, with node:cluster).
+// The second entry point besides main.ts (which each worker runs): it reads the
+// environment, forks, restarts a worker that dies (at once, then with backoff
+// while it keeps dying) and stops them on a signal. Several workers share rooms,
+// messages and presence through PostgreSQL (DATABASE_URL) and Redis (REDIS_URL),
+// exactly as separate machines would.
 import cluster, { type Worker } from 'node:cluster';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
+import { HEALTHY_AFTER_MS, restartDelayMs } from './restart-backoff.js';
+import { ExitCode, PERMANENT_EXIT_CODES } from './startup-failure.js';
 import { createLogger } from './util/logger.js';
-
-/** A worker that crashes is restarted after this delay, doubling up to a minute while it keeps crashing. */
-const RESTART_MIN_MS = 1_000;
-const RESTART_MAX_MS = 60_000;
-/** A worker that ran this long counts as healthy again. */
-const HEALTHY_AFTER_MS = 30_000;
 
 function configOrExit(): Config {
   try {
@@ -41,7 +39,7 @@ function configOrExit(): Config {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(78); // EX_CONFIG
+      process.exit(ExitCode.CONFIG);
     }
     throw error;
   }
@@ -51,13 +49,23 @@ function main(): void {
   const config = configOrExit();
   const log = createLogger(config.logLevel, 'primary', config.logFormat);
   const { workers, ports } = config.cluster;
+  // One worker accepts its connections itself. With round-robin the primary
+  // accepts them and hands each over; one accepted just as the worker dies is
+  // handed to the dead worker and never answered, so its client waits for its
+  // own timeout instead of reconnecting at once.
+  cluster.schedulingPolicy = workers === 1 ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({
     exec: join(dirname(fileURLToPath(import.meta.url)), 'main.js'),
   });
 
   const slots = new Map<number, { index: number; startedAt: number }>();
-  const delays = new Array<number>(workers).fill(RESTART_MIN_MS);
+  /** Per worker slot: crashes in a row, each within HEALTHY_AFTER_MS of its start. */
+  const crashes = new Array<number>(workers).fill(0);
   let stopping = false;
+  /** The supervisor's exit code once every worker is gone. */
+  let exitCode = 0;
+  /** Workers that are serving (and so listen for the shutdown request). */
+  const listening = new Set<number>();
 
   const fork = (index: number): Worker => {
     const port = ports === 'spread' ? config.port + index : config.port;
@@ -67,22 +75,48 @@ function main(): void {
     return worker;
   };
 
+  /** Stops every worker; the exit handler exits once the last one is gone. */
+  const shutdown = () => {
+    stopping = true;
+    if (slots.size === 0) process.exit(exitCode);
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (!worker) continue;
+      // A listening worker shuts down gracefully when asked (see main.ts); not by
+      // signal, since after a Ctrl-C in a terminal it has its own SIGINT already.
+      // One still starting has nothing to lose and would not hear the request yet.
+      if (listening.has(worker.id) && worker.isConnected()) worker.send('parley:shutdown');
+      else worker.process.kill('SIGTERM');
+    }
+  };
+
+  cluster.on('listening', (worker) => listening.add(worker.id));
   cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker.id);
     const slot = slots.get(worker.id);
     slots.delete(worker.id);
     if (!slot) return;
     if (stopping) {
-      if (slots.size === 0) process.exit(0);
+      if (slots.size === 0) process.exit(exitCode);
+      return;
+    }
+    if (code !== null && PERMANENT_EXIT_CODES.has(code)) {
+      // The worker printed why (one line on the shared stderr); a restart would
+      // fail the same way, so stop everything with its exit code.
+      log.error({ worker: slot.index, code }, 'worker cannot start; not restarting');
+      exitCode = code;
+      shutdown();
       return;
     }
     const ranFor = Date.now() - slot.startedAt;
-    if (ranFor > HEALTHY_AFTER_MS) delays[slot.index] = RESTART_MIN_MS;
-    const delay = delays[slot.index] ?? RESTART_MIN_MS;
-    delays[slot.index] = Math.min(delay * 2, RESTART_MAX_MS);
+    const count = ranFor > HEALTHY_AFTER_MS ? 1 : (crashes[slot.index] ?? 0) + 1;
+    crashes[slot.index] = count;
+    const delay = restartDelayMs(count);
     log.error({ worker: slot.index, code, signal, restartInMs: delay }, 'worker died; restarting');
-    setTimeout(() => {
+    const restart = () => {
       if (!stopping) fork(slot.index);
-    }, delay);
+    };
+    if (delay === 0) restart();
+    else setTimeout(restart, delay);
   });
 
   const stop = (signal: NodeJS.Signals) => {
@@ -91,14 +125,8 @@ function main(): void {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
       process.exit(1);
     }
-    stopping = true;
     log.info({ signal, workers: slots.size }, 'stopping workers');
-    if (slots.size === 0) process.exit(0);
-    // Each worker shuts down gracefully (see main.ts). Not by signal: after a
-    // Ctrl-C in a terminal the workers have their own SIGINT already.
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker?.isConnected()) worker.send('parley:shutdown');
-    }
+    shutdown();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

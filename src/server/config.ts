@@ -1,5 +1,6 @@
 // The one place that reads process.env. Every option is listed in CONFIG_TABLE
 // with its default and documentation; a test keeps the README table in step.
+// Long on purpose: one entry per setting, each with its documentation, read top to bottom.
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
@@ -77,6 +78,18 @@ export const ConfigSchema = Type.Object({
     /** Most open TCP connections of this process, WebSockets included (0: no cap). */
     maxConnections: Int,
   }),
+  auth: Type.Object({
+    /** `open`: anyone may post under any name (the original API); `accounts`: sign-in required. */
+    mode: OneOf('open', 'accounts'),
+    /** A session unused this long (days; fractions allowed in tests) ends. */
+    sessionIdleDays: Type.Number({ exclusiveMinimum: 0 }),
+    /** Failed logins per account allowed before each further attempt must wait. */
+    loginFreeAttempts: Int,
+    /** Failed logins per client address allowed before each further attempt must wait. */
+    loginFreeAttemptsPerIp: Int,
+    /** The longest wait (seconds) the doubling delay after failed logins reaches. */
+    loginMaxDelaySec: Type.Integer({ minimum: 1 }),
+  }),
   metrics: Type.Object({
     /** Bearer token that opens `/metrics` to any address; empty: loopback addresses only. */
     token: Type.String(),
@@ -107,7 +120,7 @@ export const ConfigSchema = Type.Object({
     /** How often a process refreshes its heartbeat and sweeps dead processes. */
     presenceHeartbeatMs: Int,
   }),
-  /** `npm run start:cluster` (src/server/cluster.ts) only. */
+  /** The supervisor (src/server/cluster.ts: `npm start`, `npm run start:cluster`) only. */
   cluster: Type.Object({
     workers: Int,
     /** `shared`: every worker on PORT (node:cluster balances); `spread`: worker i on PORT+i. */
@@ -348,6 +361,41 @@ export const CONFIG_TABLE: readonly Option[] = [
     doc: 'Open TCP connections per process, WebSockets included; beyond it new connections are dropped at once (0: no cap beyond the file descriptor limit)',
   },
   {
+    env: 'CHAT_AUTH',
+    path: 'auth.mode',
+    kind: { oneOf: ['open', 'accounts'] },
+    default: 'open',
+    doc: '`open`: the original API, anyone who can reach the server may post under any name and delete rooms; `accounts`: sign-up and sign-in, sessions, API tokens, room owners and private rooms (see "Accounts mode")',
+  },
+  {
+    env: 'CHAT_SESSION_IDLE_DAYS',
+    path: 'auth.sessionIdleDays',
+    kind: 'int',
+    default: '30',
+    doc: 'Accounts mode: a session not used for this many days ends (an open WebSocket counts as use)',
+  },
+  {
+    env: 'CHAT_LOGIN_FREE_ATTEMPTS',
+    path: 'auth.loginFreeAttempts',
+    kind: 'int',
+    default: '5',
+    doc: 'Accounts mode: failed logins for one account before each further attempt must wait (1 s, doubling per failure up to `CHAT_LOGIN_MAX_DELAY_S`; `429` with `Retry-After` meanwhile); counted in the store, so every process shares them',
+  },
+  {
+    env: 'CHAT_LOGIN_FREE_ATTEMPTS_PER_IP',
+    path: 'auth.loginFreeAttemptsPerIp',
+    kind: 'int',
+    default: '20',
+    doc: 'Accounts mode: the same for failed logins from one client address, whatever the account',
+  },
+  {
+    env: 'CHAT_LOGIN_MAX_DELAY_S',
+    path: 'auth.loginMaxDelaySec',
+    kind: 'int',
+    default: '900',
+    doc: "Accounts mode: the longest wait between login attempts after failures; counters are forgotten after four times this without a failure, and a successful login clears its account's",
+  },
+  {
     env: 'CHAT_METRICS_TOKEN',
     path: 'metrics.token',
     kind: 'string',
@@ -435,15 +483,15 @@ export const CONFIG_TABLE: readonly Option[] = [
     env: 'CHAT_CLUSTER_WORKERS',
     path: 'cluster.workers',
     kind: 'int',
-    default: '3',
-    doc: 'Server processes started by `npm run start:cluster` (more than one needs `DATABASE_URL` and `REDIS_URL`)',
+    default: '1',
+    doc: 'Server processes started by `npm start` and `npm run start:cluster` (more than one needs `DATABASE_URL` and `REDIS_URL`)',
   },
   {
     env: 'CHAT_CLUSTER_PORTS',
     path: 'cluster.ports',
     kind: { oneOf: ['shared', 'spread'] },
     default: 'shared',
-    doc: '`start:cluster` only. `shared`: every worker listens on `PORT` (node:cluster balances connections); `spread`: worker i listens on `PORT`+i (for a load balancer such as nginx)',
+    doc: 'The supervisor (`npm start`, `start:cluster`) only. `shared`: every worker listens on `PORT` (node:cluster balances connections); `spread`: worker i listens on `PORT`+i (for a load balancer such as nginx)',
   },
 ];
 

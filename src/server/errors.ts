@@ -9,12 +9,35 @@ export class ChatError extends Error {
     readonly status: number,
     /** FastAPI-style field errors for 422 responses. */
     readonly fields?: FieldError[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = 'ChatError';
+    this.headers = options?.headers;
   }
+
+  /** Response headers that go with the error (e.g. `Retry-After`). */
+  readonly headers: Record<string, string> | undefined;
 }
+
+export const unauthenticated = (): ChatError =>
+  new ChatError(ErrorCode.UNAUTHENTICATED, 'Sign in first', 401);
+
+export const invalidCredentials = (): ChatError =>
+  new ChatError(ErrorCode.INVALID_CREDENTIALS, 'Wrong username or password', 401);
+
+export const forbidden = (what: string): ChatError => new ChatError(ErrorCode.FORBIDDEN, what, 403);
+
+export const tooManyLogins = (retryAfterS: number): ChatError =>
+  new ChatError(
+    ErrorCode.RATE_LIMITED,
+    'Too many failed logins; wait and try again',
+    429,
+    undefined,
+    {
+      headers: { 'Retry-After': String(retryAfterS) },
+    },
+  );
 
 export const roomNotFound = (roomId: string): ChatError =>
   new ChatError(ErrorCode.ROOM_NOT_FOUND, `Room ${roomId} not found`, 404);

@@ -1,8 +1,16 @@
 // The process entry point: the only place that reads the environment, installs
-// signal handlers and exits.
-import { createApp } from './app.js';
+// signal handlers and exits. `npm start` runs it under the supervisor (cluster.ts),
+// which restarts it when it dies; it runs just as well on its own.
+import { type App, createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
+import { ExitCode, listenFailure, type StartupFailure, storageFailure } from './startup-failure.js';
+
+/** One line on stderr and an exit code the supervisor will not retry. */
+function fail(failure: StartupFailure): never {
+  console.error(failure.line);
+  process.exit(failure.exitCode);
+}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -11,12 +19,26 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(78); // EX_CONFIG
+      process.exit(ExitCode.CONFIG);
     }
     throw error;
   }
-  const app = await createApp(config);
-  const url = await app.listen();
+  let app: App;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    const failure = config.databaseUrl === '' ? storageFailure(error, config.dbPath) : undefined;
+    if (failure) fail(failure);
+    throw error;
+  }
+  let url: string;
+  try {
+    url = await app.listen();
+  } catch (error) {
+    const failure = listenFailure(error, config.host, config.port);
+    if (failure) fail(failure);
+    throw error;
+  }
   app.log.info(
     {
       url,
@@ -27,6 +49,11 @@ async function main(): Promise<void> {
     },
     `Parley listening on ${url}`,
   );
+  if (config.auth.mode === 'open') {
+    app.log.warn(
+      'CHAT_AUTH=open: anyone who can reach this server can post under any name and delete any room. Set CHAT_AUTH=accounts for sign-in and permissions.',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

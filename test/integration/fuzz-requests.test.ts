@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '../../src/protocol/rest.js';
+import { invite, type Session, signup } from '../support/accounts.js';
 import { createRoom } from '../support/api.js';
 import { type RawAnswer, rawExchange } from '../support/raw-http.js';
 import { postgresRedisBackend, type TestBackend, testBackendName } from '../support/services.js';
@@ -546,4 +547,179 @@ describe('fuzzing raw requests against a child process', () => {
     }
     await stillServing();
   });
+});
+
+// ---- accounts mode -----------------------------------------------------------
+
+describe('fuzzing the accounts-mode routes with random Cookie and Authorization headers', () => {
+  let acct: SpawnedServer;
+  let accBackend: TestBackend | null;
+  let admin: Session;
+  let member: Session;
+  let watcher: TestClient;
+  let talker: TestClient;
+  let privateRoom: Room;
+  let token = '';
+  let said = 0;
+
+  beforeAll(async () => {
+    accBackend = testBackendName() === 'postgres-redis' ? postgresRedisBackend() : null;
+    acct = await spawnServer({
+      env: {
+        ...backendEnv(accBackend),
+        CHAT_AUTH: 'accounts',
+        CHAT_HTTP_RATE: '0',
+        CHAT_LOG_LEVEL: 'error',
+        // a guesser is slowed, not this suite: the limits have their own tests
+        CHAT_LOGIN_FREE_ATTEMPTS: '100000',
+        CHAT_LOGIN_FREE_ATTEMPTS_PER_IP: '100000',
+      },
+    });
+    admin = await signup(acct.url, 'admin');
+    member = await signup(acct.url, 'member', await invite(admin));
+    token = (
+      await admin.json<{ token: string }>(
+        '/api/auth/tokens',
+        { method: 'POST', json: { name: 'fuzz' } },
+        201,
+      )
+    ).token;
+    privateRoom = await admin.createRoom('private', 'private');
+    await admin.addMember(privateRoom.id, member.user.id);
+    watcher = await admin.join(privateRoom.id);
+    talker = await member.join(privateRoom.id);
+  });
+  afterAll(async () => {
+    await Promise.all([watcher?.close(), talker?.close()]);
+    await acct?.stop('SIGTERM');
+    await accBackend?.cleanup();
+  });
+
+  it('answers every request below 500, never lets a bad credential in, and keeps serving', async () => {
+    const credential = fc.oneof(
+      fc.constant({}),
+      fc.constant({ Cookie: () => admin.cookie }),
+      fc.constant({ Cookie: () => member.cookie }),
+      fc.constant({ Authorization: () => `Bearer ${token}` }),
+      headerValue.map((v) => ({ Cookie: () => v })),
+      headerValue.map((v) => ({ Cookie: () => `parley_session=${v}` })),
+      headerValue.map((v) => ({ Authorization: () => v })),
+      headerValue.map((v) => ({ Authorization: () => `Bearer ${v}` })),
+      fc.constant({ Cookie: () => `${admin.cookie}; ${admin.cookie}x` }),
+      fc.constant({ Authorization: () => 'Bearer parley_', Cookie: () => admin.cookie }),
+    );
+    const id = fc.oneof(fc.constant('{ROOM}'), fc.constant('{USER}'), fc.uuid(), urlText);
+    const path = fc.oneof(
+      fc.constantFrom(
+        '/api/auth/mode',
+        '/api/auth/signup',
+        '/api/auth/login',
+        '/api/auth/logout',
+        '/api/auth/me',
+        '/api/auth/password',
+        '/api/auth/sessions',
+        '/api/auth/tokens',
+        '/api/auth/invites',
+        '/api/admin/users',
+        '/api/admin/settings',
+        '/api/users',
+        '/api/chat/rooms',
+        '/api/chat/dms',
+      ),
+      id.map((x) => `/api/chat/rooms/${x}`),
+      id.map((x) => `/api/chat/rooms/${x}/messages`),
+      id.map((x) => `/api/chat/rooms/${x}/members`),
+      fc.tuple(id, id).map(([r, u]) => `/api/chat/rooms/${r}/members/${u}`),
+      id.map((x) => `/api/auth/sessions/${x}`),
+      id.map((x) => `/api/auth/tokens/${x}`),
+      id.map((x) => `/api/auth/invites/${x}`),
+      id.map((x) => `/api/admin/users/${x}`),
+    );
+    const jsonBody = fc.oneof(
+      fc.json({ maxDepth: 1 }),
+      fc
+        .record({
+          username: maybe(fc.oneof(fc.constantFrom('admin', 'member', 'ADMIN', ''), headerValue)),
+          password: maybe(fc.oneof(fc.constant('correct horse battery'), headerValue)),
+          invite: maybe(headerValue),
+          name: maybe(headerValue),
+          content: maybe(headerValue),
+          client_id: maybe(headerValue),
+          visibility: maybe(fc.constantFrom('public', 'private', 'secret')),
+          user_id: maybe(fc.oneof(fc.constant('{USER}'), headerValue)),
+          uses: maybe(fc.oneof(fc.integer(), fc.constant(1e300))),
+          expires_in_s: maybe(fc.integer()),
+        })
+        .map((o) => JSON.stringify(o)),
+    );
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+      path,
+      credential,
+      origin: fc.oneof(fc.constant('{SELF}'), fc.constant(undefined), headerValue),
+      body: jsonBody,
+    });
+
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path, credential, origin, body }) => {
+        const fill = (t: string) =>
+          t
+            .replaceAll('{ROOM}', privateRoom.id)
+            .replaceAll('{USER}', member.user.id)
+            .replaceAll('{SELF}', acct.url);
+        // Fuzzing must not end the bystanders' sessions or take away their room.
+        const destructive =
+          (path === '/api/auth/logout' || path.startsWith('/api/auth/sessions/')) &&
+          'Cookie' in credential;
+        const harmful =
+          destructive ||
+          path === '/api/auth/password' ||
+          (path.startsWith('/api/admin/users/') && method === 'PATCH') ||
+          (path.startsWith('/api/chat/rooms/{ROOM}') && method === 'DELETE') ||
+          (path.startsWith('/api/auth/tokens/') && method === 'DELETE');
+        const cred = Object.fromEntries(
+          Object.entries(credential).map(([k, v]) => [k, (v as () => string)()]),
+        );
+        const sendsBody = method !== 'GET';
+        const req = serialise(
+          `${method} ${fill(path)} HTTP/1.1`,
+          {
+            Host: `127.0.0.1:${acct.port}`,
+            Connection: 'close',
+            ...(harmful ? {} : cred),
+            Origin: origin === undefined ? undefined : fill(origin),
+            'Content-Type': sendsBody ? 'application/json' : undefined,
+            'Content-Length': sendsBody
+              ? String(Buffer.byteLength(fill(body), 'latin1'))
+              : undefined,
+          },
+          { body: sendsBody ? fill(body) : '' },
+        );
+        const answer = await rawExchange(acct.port, req);
+        expectSane(answer, req);
+        // Without a real credential, nothing but the public routes answers 2xx.
+        const real =
+          !harmful &&
+          ((cred.Authorization === undefined &&
+            (cred.Cookie?.startsWith(admin.cookie) || cred.Cookie?.startsWith(member.cookie))) ||
+            cred.Authorization === `Bearer ${token}`);
+        const publicRoute = /^\/api\/auth\/(mode|signup|login|logout)$/.test(path);
+        if (!real && !publicRoute) {
+          expect(
+            answer.status,
+            `${req.slice(0, 300)} -> ${answer.raw.slice(0, 200)}`,
+          ).toBeGreaterThanOrEqual(400);
+        }
+        expect(acct.running(), acct.output()).toBe(true);
+        if (++runs % 50 === 0) {
+          const echo = await talker.say(`fuzz ${++said}`);
+          expect((await watcher.next('message', (m) => m.id === echo.id)).username).toBe('member');
+        }
+      }),
+      PROPERTY_OPTIONS(300),
+    );
+    const echo = await talker.say('done');
+    expect((await watcher.next('message', (m) => m.id === echo.id)).content).toBe('done');
+  }, 180_000);
 });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migrations.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
+import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
 
@@ -33,6 +34,7 @@ describe.runIf(run)('PostgreSQL store', () => {
     },
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
+  accountStoreContract('PostgreSQL', () => freshStore());
 
   it('migrates once when several processes start together, and again is a no-op', async () => {
     const schema = testSchema();

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../src/server/storage/chat-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
+import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 
 // A file per store (not :memory:), so a store can be closed and opened again.
@@ -14,7 +15,7 @@ const paths = new Map<ChatStore, string>();
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function open(path: string): Promise<ChatStore> {
+async function open(path: string): Promise<SqliteStore> {
   const store = new SqliteStore({ path });
   await store.init();
   paths.set(store, path);
@@ -26,6 +27,8 @@ storeContract(
   () => open(join(dir, `store-${++n}.db`)),
   (closed) => open(paths.get(closed) as string),
 );
+
+accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
 
 describe('SQLite migrations', () => {
   it('upgrades a version-1 database with data in place', async () => {

@@ -56,7 +56,8 @@ export async function spawnServer(opts: SpawnOptions = {}): Promise<SpawnedServe
       out += d.toString();
     });
     const proc = child;
-    const deadline = Date.now() + 15_000;
+    // Generous: a loaded 2-core CI machine can take several seconds to start Node.
+    const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`server exited early:\n${out}`);
       try {

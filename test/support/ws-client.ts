@@ -15,6 +15,8 @@ export interface ConnectOptions {
   /** History epoch sent with `since`. */
   epoch?: string;
   origin?: string;
+  /** Extra upgrade request headers (Cookie, Authorization). */
+  headers?: Record<string, string>;
   /** Raw query string instead of username/since (for bad-input tests). */
   query?: string;
 }
@@ -56,7 +58,7 @@ export class TestClient {
       `username=${encodeURIComponent(username)}${opts.since === undefined ? '' : `&since=${opts.since}`}` +
         (opts.epoch === undefined ? '' : `&epoch=${encodeURIComponent(opts.epoch)}`);
     const ws = new WebSocket(`${wsUrl}/ws/chat/${roomId}?${query}`, {
-      headers: opts.origin ? { origin: opts.origin } : {},
+      headers: { ...opts.headers, ...(opts.origin ? { origin: opts.origin } : {}) },
     });
     const client = new TestClient(ws);
     return new Promise((resolve, reject) => {

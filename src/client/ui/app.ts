@@ -1,15 +1,23 @@
-// The app shell: picks the screen from the URL hash (#/ or #/room/<id>) and the
-// remembered username, and swaps views.
+// The app shell: picks the screen from the URL hash (#/, #/room/<id>, #/account,
+// #/admin) and, in open mode, the remembered username; in accounts mode, the
+// signed-in account (see auth-flow.ts). Swaps views.
 
 import { DEFAULT_LIMITS } from '../../protocol/limits.js';
-import type { Room } from '../../protocol/rest.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
+import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
+import { isPrivate, roomDisplayName } from '../permissions.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
+import type { AccountContext } from './account-context.js';
 import { Announcer } from './announcer.js';
+import { AuthFlow } from './auth-flow.js';
+import { AccountView } from './views/account.js';
+import { AdminView } from './views/admin.js';
 import { LobbyView } from './views/lobby.js';
 import { NamePickerView } from './views/name-picker.js';
 import { RoomView } from './views/room.js';
+import { toast } from './views/toast.js';
+import { userMenu } from './views/user-menu.js';
 
 interface View {
   readonly el: HTMLElement;
@@ -18,9 +26,15 @@ interface View {
   destroy(): void;
 }
 
-export type Route = { kind: 'lobby' } | { kind: 'room'; roomId: string };
+export type Route =
+  | { kind: 'lobby' }
+  | { kind: 'room'; roomId: string }
+  | { kind: 'account' }
+  | { kind: 'admin' };
 
 export function parseRoute(hash: string): Route {
+  if (/^#\/account\/?$/.test(hash)) return { kind: 'account' };
+  if (/^#\/admin\/?$/.test(hash)) return { kind: 'admin' };
   const m = /^#\/room\/([^/?#]+)/.exec(hash);
   if (m?.[1]) {
     try {
@@ -48,9 +62,10 @@ export function wsUrl(
 export class App {
   private view: View | null = null;
   private username: string | null;
-  private rooms: Room[];
+  private rooms: RoomInfo[];
   private readonly api = new Api();
   private readonly announcer: Announcer;
+  private readonly auth: AuthFlow;
 
   constructor(
     private readonly root: HTMLElement,
@@ -61,49 +76,93 @@ export class App {
     // Normalized as the server will: a name saved by an older client may be untrimmed.
     const saved = normalizeName(store.getItem(StorageKeys.username) ?? '');
     this.username = nameProblem(saved, DEFAULT_LIMITS.maxUsernameLength) === null ? saved : null;
-    const cached = readJson<Room[]>(store, StorageKeys.rooms);
+    const cached = readJson<RoomInfo[]>(store, StorageKeys.rooms);
     this.rooms = Array.isArray(cached) ? cached : [];
+    this.auth = new AuthFlow({
+      api: this.api,
+      store,
+      announcer: this.announcer,
+      show: (view) => this.show(view),
+      onSignedIn: () => this.route(),
+      onSignedOut: () => this.setRooms([]),
+    });
   }
 
   start(): void {
     window.addEventListener('hashchange', () => this.route());
-    this.route();
+    void this.auth.start().then(() => this.route());
   }
 
   private route(): void {
-    if (!this.username) {
+    if (!this.auth.ready) return;
+    const account = this.accountContext();
+    if (this.auth.accounts && !account) {
+      this.auth.showSignIn();
+      return;
+    }
+    if (!account && !this.username) {
       this.show(new NamePickerView({ current: null, onDone: (name) => this.setUsername(name) }));
       return;
     }
+    const username = account?.user.username ?? this.username ?? '';
+    const me = account?.user ?? null;
     const route = parseRoute(location.hash);
-    if (route.kind === 'room') {
-      const roomId = route.roomId;
-      const username = this.username;
+    if (route.kind === 'account' && account) {
       this.show(
-        new RoomView({
-          roomId,
-          roomName: this.rooms.find((r) => r.id === roomId)?.name,
-          username,
-          api: this.api,
-          store: this.store,
+        new AccountView({
+          account,
           announcer: this.announcer,
-          wsUrl,
-          lookupName: async () => {
-            try {
-              const rooms = await this.api.listRooms();
-              this.setRooms(rooms);
-              return rooms.find((r) => r.id === roomId)?.name ?? null;
-            } catch {
-              return undefined;
-            }
-          },
-          onChangeName: () => this.changeName(),
+          onSignedOut: () => this.auth.signedOut(),
         }),
       );
+    } else if (route.kind === 'admin' && account?.user.role === 'admin') {
+      this.show(
+        new AdminView({
+          account,
+          announcer: this.announcer,
+          onSelfChanged: () => void this.auth.refreshMe().then(() => this.route()),
+        }),
+      );
+    } else if (route.kind === 'room') {
+      const roomId = route.roomId;
+      const known = this.rooms.find((r) => r.id === roomId);
+      const view: RoomView = new RoomView({
+        roomId,
+        roomName: known ? roomDisplayName(known, me) : undefined,
+        privateRoom: known ? isPrivate(known) : false,
+        username,
+        api: this.api,
+        store: this.store,
+        announcer: this.announcer,
+        wsUrl,
+        lookupName: async () => {
+          try {
+            const rooms: RoomInfo[] = await this.api.listRooms();
+            this.setRooms(rooms);
+            const room = rooms.find((r) => r.id === roomId);
+            if (room) view.setPrivate(isPrivate(room));
+            return room ? roomDisplayName(room, me) : null;
+          } catch {
+            return undefined;
+          }
+        },
+        onChangeName: () => this.changeName(),
+        account,
+        onSessionEnded: () => this.auth.sessionEnded(),
+        onRemoved: (name) => {
+          const text = `You were removed from “${name}”.`;
+          toast(text, 'info');
+          this.announcer.say(text);
+          this.setRooms(this.rooms.filter((r) => r.id !== roomId));
+          location.hash = '#/';
+        },
+        onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
+      });
+      this.show(view);
     } else {
       this.show(
         new LobbyView({
-          username: this.username,
+          username,
           api: this.api,
           announcer: this.announcer,
           cached: this.rooms,
@@ -119,9 +178,33 @@ export class App {
             }
           },
           onChangeName: () => this.changeName(),
+          account,
         }),
       );
     }
+  }
+
+  /** The signed-in account for the views, or undefined in open mode (or signed out). */
+  private accountContext(): AccountContext | undefined {
+    const user: User | null = this.auth.user;
+    if (!this.auth.accounts || !user) return undefined;
+    const accounts = this.auth.api;
+    return {
+      user,
+      accounts,
+      menu: (compact) =>
+        userMenu({
+          user,
+          compact,
+          onAccount: () => {
+            location.hash = '#/account';
+          },
+          onAdmin: () => {
+            location.hash = '#/admin';
+          },
+          onSignOut: () => void this.auth.signOut(),
+        }),
+    };
   }
 
   private changeName(): void {
@@ -150,12 +233,13 @@ export class App {
     this.route();
   }
 
-  private setRooms(rooms: readonly Room[]): void {
+  private setRooms(rooms: readonly RoomInfo[]): void {
     this.rooms = [...rooms];
     writeJson(this.store, StorageKeys.rooms, this.rooms);
   }
 
   private show(view: View): void {
+    if (view === this.view) return;
     const hadFocusInView = this.view?.el.contains(document.activeElement) ?? true;
     this.view?.destroy();
     this.view = view;

@@ -1,5 +1,8 @@
 import type { Message } from '../../protocol/rest.js';
 
+/** The bus topic of account events (not a room: room ids are UUIDs). */
+export const ACCOUNTS_TOPIC = '@accounts';
+
 /**
  * Events carried between server processes, one topic per room. Versioned and
  * tagged with the publishing node so a transport can drop its own echoes.
@@ -16,7 +19,15 @@ export type BusEvent =
     }
   /** The room's online list, re-announced after presence was repaired (no join or leave). */
   | { type: 'user_list'; roomId: string; users: string[] }
-  | { type: 'room_deleted'; roomId: string };
+  | { type: 'room_deleted'; roomId: string }
+  /** Accounts mode: an account left a private room; its sockets there close with 4011. */
+  | { type: 'member_removed'; roomId: string; userId: string }
+  /**
+   * Accounts mode, on ACCOUNTS_TOPIC: sessions or tokens ended (logout, revocation,
+   * password change), or every credential of the account (`credentialIds` absent:
+   * deactivation). Sockets opened with them close with 4003.
+   */
+  | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] };
 
 export type BusEventType = BusEvent['type'];
 
@@ -62,6 +73,10 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isStringList(e.users);
     case 'room_deleted':
       return true;
+    case 'member_removed':
+      return isString(e.userId);
+    case 'credentials_revoked':
+      return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
     default:
       return false;
   }

@@ -1,7 +1,25 @@
+import type { Message } from '../../protocol/rest.js';
+import {
+  contentProblem,
+  nameProblem,
+  normalizeContent,
+  normalizeName,
+} from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { storeFailed } from '../errors.js';
+import type { Config } from '../config.js';
+import { roomNotFound, storeFailed, validationFailed } from '../errors.js';
 import type { AppendResult, ChatStore, NewMessage } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
+import type { Actor } from './actor.js';
+import type { RoomAccess } from './room-access.js';
+
+/** A message sent over REST (`POST /api/chat/rooms/{id}/messages`). */
+export interface PostedMessage {
+  content: string;
+  client_id?: string;
+  /** Open mode only: the sender's name. */
+  username?: string;
+}
 
 interface Pending {
   item: NewMessage;
@@ -28,6 +46,48 @@ export class MessageService {
     private readonly bus: MessageBus,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * A message sent over REST: checked like a WebSocket frame, then through the same
+   * group commit, per-sender idempotency and ordered delivery. `duplicate` when the
+   * sender's `client_id` was seen in this room before (the stored message comes back).
+   */
+  async post(
+    actor: Actor,
+    access: RoomAccess,
+    roomId: string,
+    body: PostedMessage,
+    limits: Config['limits'],
+  ): Promise<{ message: Message; duplicate: boolean }> {
+    let username: string;
+    if (actor.kind === 'user') {
+      username = actor.username;
+    } else {
+      username = normalizeName(body.username ?? '');
+      const problem = nameProblem(username, limits.maxUsernameLength);
+      if (problem) {
+        throw validationFailed(['body', 'username'], `Invalid username: ${problem}`, 'value_error');
+      }
+    }
+    const content = normalizeContent(body.content);
+    const problem = contentProblem(content, limits.maxContentLength);
+    if (problem) {
+      throw validationFailed(['body', 'content'], `Invalid content: ${problem}`, 'value_error');
+    }
+    const clientId = body.client_id;
+    if (clientId !== undefined && nameProblem(clientId, limits.maxClientIdLength)) {
+      throw validationFailed(['body', 'client_id'], 'Invalid client_id', 'value_error');
+    }
+    await access.require(actor, roomId, 'see');
+    const result = await this.send({
+      roomId,
+      username,
+      content,
+      ...(clientId !== undefined ? { clientId } : {}),
+    });
+    if (!result.ok) throw roomNotFound(roomId);
+    return { message: result.message, duplicate: result.duplicate };
+  }
 
   send(item: NewMessage): Promise<AppendResult> {
     return new Promise((resolve, reject) => {

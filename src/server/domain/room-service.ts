@@ -1,9 +1,14 @@
-import type { Message, Room } from '../../protocol/rest.js';
+import type { UserRef } from '../../protocol/accounts.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { Message, Room, RoomVisibility } from '../../protocol/rest.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
-import { roomNotFound, validationFailed } from '../errors.js';
+import { ChatError, roomNotFound, validationFailed } from '../errors.js';
+import type { AccountStore } from '../storage/account-store.js';
 import type { ChatStore, RoomCursor } from '../storage/chat-store.js';
+import type { Actor, UserActor } from './actor.js';
+import type { RoomAccess } from './room-access.js';
 import type { RoomPurger } from './room-purger.js';
 
 const NAME_PROBLEMS = {
@@ -39,40 +44,143 @@ export interface RoomListPage {
   next: string | null;
 }
 
+const viewerOf = (actor: Actor): string | undefined =>
+  actor.kind === 'user' ? actor.userId : undefined;
+
+/**
+ * Rooms: creation, listing, history, renaming, deletion, members and direct
+ * messages, each checked against room-access.ts for the acting account.
+ */
 export class RoomService {
   constructor(
     private readonly store: ChatStore,
     private readonly bus: MessageBus,
     private readonly limits: Config['limits'],
     private readonly purger: RoomPurger,
+    private readonly access: RoomAccess,
+    /** Present in accounts mode. */
+    private readonly accounts?: AccountStore,
   ) {}
 
-  async create(rawName: string): Promise<Room> {
+  private checkName(rawName: string): string {
     const name = normalizeName(rawName);
     const problem = nameProblem(name, this.limits.maxRoomNameLength);
     if (problem) {
       const [msg, type] = NAME_PROBLEMS[problem];
       throw validationFailed(['body', 'name'], msg, type);
     }
-    return this.store.createRoom(name);
+    return name;
   }
 
-  list(): Promise<Room[]> {
-    return this.store.listRooms();
+  async create(
+    actor: Actor,
+    rawName: string,
+    visibility: RoomVisibility = 'public',
+  ): Promise<Room> {
+    const name = this.checkName(rawName);
+    if (actor.kind === 'open') {
+      // Without accounts there is nobody to be a member.
+      if (visibility !== 'public') {
+        throw validationFailed(
+          ['body', 'visibility'],
+          'Private rooms need accounts mode (CHAT_AUTH=accounts)',
+          'value_error',
+        );
+      }
+      return this.store.createRoom(name);
+    }
+    return this.store.createRoom(name, {
+      ownerId: actor.userId,
+      visibility,
+      members: visibility === 'private' ? [actor.userId] : [],
+    });
+  }
+
+  async list(actor: Actor): Promise<Room[]> {
+    return this.present(actor, await this.store.listRooms(viewerOf(actor)));
   }
 
   /** Up to `limit` rooms after the cursor `after` (from the first without it), oldest first. */
-  async page(limit: number, after?: string): Promise<RoomListPage> {
+  async page(actor: Actor, limit: number, after?: string): Promise<RoomListPage> {
     let cursor: RoomCursor | undefined;
     if (after !== undefined) {
       cursor = decodeRoomCursor(after) ?? undefined;
       if (!cursor) throw validationFailed(['query', 'after'], 'Invalid cursor', 'value_error');
     }
-    const page = await this.store.listRoomsPage(limit, cursor);
-    return { rooms: page.rooms, next: page.next ? encodeRoomCursor(page.next) : null };
+    const page = await this.store.listRoomsPage(limit, cursor, viewerOf(actor));
+    return {
+      rooms: await this.present(actor, page.rooms),
+      next: page.next ? encodeRoomCursor(page.next) : null,
+    };
   }
 
-  async history(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
+  /** A DM is named, for each viewer, after the other member. */
+  private async present(actor: Actor, rooms: Room[]): Promise<Room[]> {
+    if (actor.kind !== 'user' || !this.accounts) return rooms;
+    const dms = rooms.filter((r) => r.kind === 'dm').map((r) => r.id);
+    if (dms.length === 0) return rooms;
+    const peers = await this.accounts.dmPeers(dms, actor.userId);
+    return rooms.map((r) => (r.kind === 'dm' ? { ...r, name: peers.get(r.id) ?? r.name } : r));
+  }
+
+  private async presentOne(actor: Actor, room: Room): Promise<Room> {
+    return (await this.present(actor, [room]))[0] as Room;
+  }
+
+  async rename(actor: Actor, roomId: string, rawName: string): Promise<Room> {
+    const name = this.checkName(rawName);
+    await this.access.require(actor, roomId, 'rename');
+    const room = await this.store.renameRoom(roomId, name);
+    if (!room) throw roomNotFound(roomId);
+    return room;
+  }
+
+  async members(actor: Actor, roomId: string): Promise<UserRef[]> {
+    const room = await this.access.require(actor, roomId, 'see');
+    if (room.visibility !== 'private' || !this.accounts) return [];
+    return this.accounts.listMembers(roomId);
+  }
+
+  async addMember(actor: Actor, roomId: string, userId: string): Promise<void> {
+    await this.access.require(actor, roomId, 'add_member', userId);
+    const accounts = this.requireAccounts();
+    const user = await accounts.userById(userId);
+    if (!user?.active) throw new ChatError(ErrorCode.NOT_FOUND, 'No such account', 404);
+    await accounts.addMember(roomId, userId);
+  }
+
+  /** Removes a member; their WebSockets in the room close (4011) on every process. */
+  async removeMember(actor: Actor, roomId: string, userId: string): Promise<void> {
+    await this.access.require(actor, roomId, 'remove_member', userId);
+    if (!(await this.requireAccounts().removeMember(roomId, userId))) {
+      throw new ChatError(ErrorCode.NOT_FOUND, 'Not a member of this room', 404);
+    }
+    await this.bus.publish({ type: 'member_removed', roomId, userId });
+  }
+
+  /** The DM room of the actor and `userId`; `created` false when it existed. */
+  async openDm(actor: UserActor, userId: string): Promise<{ room: Room; created: boolean }> {
+    const peer = await this.requireAccounts().userById(userId);
+    if (!peer?.active || peer.id === actor.userId) {
+      throw new ChatError(ErrorCode.NOT_FOUND, 'No such account to message', 404);
+    }
+    const pair = [actor.userId, peer.id].sort() as [string, string];
+    const names = [actor.username, peer.username].sort().join(', ');
+    const { room, created } = await this.store.openDm(names, actor.userId, pair, pair.join(':'));
+    return { room: await this.presentOne(actor, room), created };
+  }
+
+  private requireAccounts(): AccountStore {
+    if (!this.accounts) throw new ChatError(ErrorCode.NOT_FOUND, 'Not Found', 404);
+    return this.accounts;
+  }
+
+  async history(
+    actor: Actor,
+    roomId: string,
+    limit: number,
+    beforeSeq?: number,
+  ): Promise<Message[]> {
     if (limit > this.limits.maxHistoryLimit) {
       throw validationFailed(
         ['query', 'limit'],
@@ -80,7 +188,7 @@ export class RoomService {
         'less_than_equal',
       );
     }
-    if (!(await this.store.getRoom(roomId))) throw roomNotFound(roomId);
+    await this.access.require(actor, roomId, 'see');
     return this.store.recentMessages(roomId, limit, beforeSeq);
   }
 
@@ -93,7 +201,8 @@ export class RoomService {
    * Deletes the room at once (it is marked, and unknown from then on), tells every
    * process so members are disconnected, and leaves its messages to the purger.
    */
-  async delete(roomId: string): Promise<void> {
+  async delete(actor: Actor, roomId: string): Promise<void> {
+    if (actor.kind === 'user') await this.access.require(actor, roomId, 'delete');
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
     await this.bus.publish({ type: 'room_deleted', roomId });

@@ -38,6 +38,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else if (error instanceof ChatError) {
       status = error.status;
       body = { detail: error.fields ?? error.message, code: error.code };
+      if (error.headers) reply.headers(error.headers);
     } else if (error.validation) {
       status = 422;
       body = { detail: fieldErrors(error), code: ErrorCode.VALIDATION_FAILED };

@@ -4,12 +4,22 @@
 // them named components (`#/components/schemas/Room`), not `def-0`.
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AdminUser, User, UserRef } from '../../protocol/accounts.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
 
 /** Every schema that responses refer to by `$id`. */
-const SHARED_SCHEMAS = [Room, Message, FieldError, ErrorBody, HealthStatus];
+const SHARED_SCHEMAS = [
+  Room,
+  Message,
+  FieldError,
+  ErrorBody,
+  HealthStatus,
+  User,
+  AdminUser,
+  UserRef,
+];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */
 export function registerSharedSchemas(app: FastifyInstance): void {
@@ -93,3 +103,23 @@ export const apiErrors = {
     [{ code: ErrorCode.STORE_FAILED, detail: 'The message store is unavailable' }],
   ),
 };
+
+/** Accounts mode: what every route needing an account may answer besides its own. */
+export const authErrors = {
+  401: failure('Accounts mode: no valid session cookie or API token', [
+    { code: ErrorCode.UNAUTHENTICATED, detail: 'Sign in first' },
+  ]),
+};
+
+/** 403 for a cookie-authenticated change from another origin, plus the route's own refusals. */
+export const refused = (summary: string, examples: readonly ErrorExample[] = []) =>
+  failure(summary, [
+    ...examples,
+    {
+      code: ErrorCode.ORIGIN_MISMATCH,
+      detail: "This request must come from the server's own origin",
+    },
+  ]);
+
+export const notFound = (detail: string) =>
+  failure(detail, [{ code: ErrorCode.NOT_FOUND, detail }]);

@@ -1,10 +1,40 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { PostMessageBody } from '../../protocol/accounts.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { EPOCH_HEADER } from '../../protocol/frames.js';
 import { CreateRoomBody, HistoryQuery, Message, Room, RoomParams } from '../../protocol/rest.js';
+import type { Config } from '../config.js';
+import { type Actor, OPEN_ACTOR } from '../domain/actor.js';
+import type { MessageService } from '../domain/message-service.js';
+import type { RoomAccess } from '../domain/room-access.js';
 import type { RoomService } from '../domain/room-service.js';
 import type { RateLimits } from './rate-limit.js';
-import { apiErrors, invalid, ok, ref, roomNotFound, tooLarge } from './responses.js';
+import {
+  apiErrors,
+  authErrors,
+  invalid,
+  ok,
+  ref,
+  refused,
+  roomNotFound,
+  tooLarge,
+} from './responses.js';
+
+/** The identity hook set it; open mode (and tests without the hook) acts as nobody in particular. */
+export const actorOf = (request: { actor: Actor | null }): Actor => request.actor ?? OPEN_ACTOR;
+
+/** Accounts-mode statuses every room route may add: 401, and 403 for another origin or a non-owner. */
+const accountsErrors = (accounts: boolean, forbidden?: string) =>
+  accounts
+    ? {
+        ...authErrors,
+        403: refused(
+          forbidden ?? 'Sent from another origin',
+          forbidden ? [{ code: ErrorCode.FORBIDDEN, detail: forbidden }] : [],
+        ),
+      }
+    : {};
 
 export const MAX_ROOM_PAGE = 1000;
 const DEFAULT_ROOM_PAGE = 100;
@@ -32,6 +62,7 @@ export function registerRoomRoutes(
   app: FastifyInstance,
   rooms: RoomService,
   limits: RateLimits = {},
+  accountsMode = false,
 ): void {
   app.post<{ Body: CreateRoomBody }>(
     '/api/chat/rooms',
@@ -51,13 +82,14 @@ export function registerRoomRoutes(
             'Room name must not be empty',
             'string_too_short',
           ),
+          ...accountsErrors(accountsMode),
           ...apiErrors,
         },
       },
       ...(limits.roomCreate ? { preHandler: limits.roomCreate } : {}),
     },
     async (request, reply) => {
-      const room = await rooms.create(request.body.name);
+      const room = await rooms.create(actorOf(request), request.body.name, request.body.visibility);
       return reply.code(201).send(room);
     },
   );
@@ -84,15 +116,17 @@ export function registerRoomRoutes(
             'Invalid cursor',
             'cursor',
           ),
+          ...(accountsMode ? authErrors : {}),
           ...apiErrors,
         },
       },
     },
     async (request, reply) => {
       const { limit, after } = request.query;
-      if (limit === undefined && after === undefined) return rooms.list();
+      const actor = actorOf(request);
+      if (limit === undefined && after === undefined) return rooms.list(actor);
       const size = limit ?? DEFAULT_ROOM_PAGE;
-      const page = await rooms.page(size, after);
+      const page = await rooms.page(actor, size, after);
       if (page.next !== null) {
         reply.header('Link', `</api/chat/rooms?limit=${size}&after=${page.next}>; rel="next"`);
       }
@@ -120,6 +154,7 @@ export function registerRoomRoutes(
             'must be >= 1',
             'minimum',
           ),
+          ...(accountsMode ? authErrors : {}),
           ...apiErrors,
         },
       },
@@ -129,6 +164,7 @@ export function registerRoomRoutes(
       // data (at worst an older one, which costs the client one extra reload).
       const epoch = await rooms.epoch();
       const page = await rooms.history(
+        actorOf(request),
         request.params.room_id,
         request.query.limit,
         request.query.before,
@@ -148,13 +184,69 @@ export function registerRoomRoutes(
         response: {
           204: ok('Deleted, with its messages; empty body', Type.Null()),
           404: roomNotFound,
+          ...accountsErrors(accountsMode, "Only the room's owner or an admin may delete it"),
           ...apiErrors,
         },
       },
     },
     async (request, reply) => {
-      await rooms.delete(request.params.room_id);
+      await rooms.delete(actorOf(request), request.params.room_id);
       return reply.code(204).send();
+    },
+  );
+}
+
+/**
+ * `POST /api/chat/rooms/{room_id}/messages`, in both modes: a message sent over
+ * REST (bots, scripts), stored and delivered exactly like a WebSocket message.
+ */
+export function registerMessagePostRoute(
+  app: FastifyInstance,
+  messages: MessageService,
+  access: RoomAccess,
+  limits: Config['limits'],
+  accountsMode: boolean,
+): void {
+  app.post<{ Params: RoomParams; Body: PostMessageBody }>(
+    '/api/chat/rooms/:room_id/messages',
+    {
+      schema: {
+        summary:
+          'Send a message (open mode: `username` in the body; accounts mode: as the signed-in account)',
+        description:
+          "Stored and delivered to the room's WebSockets like a message sent over one. With `client_id`, " +
+          'a retry by the same sender returns the stored message with `200` instead of storing it twice.',
+        tags: ['messages'],
+        params: RoomParams,
+        body: PostMessageBody,
+        response: {
+          201: ok('Stored and delivered', ref(Message)),
+          200: ok(
+            'This sender sent this `client_id` here before: the stored message',
+            ref(Message),
+          ),
+          404: roomNotFound,
+          413: tooLarge,
+          422: invalid(
+            'Invalid content, client_id or username',
+            ['body', 'content'],
+            'Invalid content: empty',
+            'value_error',
+          ),
+          ...accountsErrors(accountsMode),
+          ...apiErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { message, duplicate } = await messages.post(
+        actorOf(request),
+        access,
+        request.params.room_id,
+        request.body,
+        limits,
+      );
+      return reply.code(duplicate ? 200 : 201).send(message);
     },
   );
 }

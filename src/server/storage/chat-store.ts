@@ -1,4 +1,13 @@
-import type { Message, Room } from '../../protocol/rest.js';
+import type { Message, Room, RoomVisibility } from '../../protocol/rest.js';
+
+export interface NewRoomOptions {
+  /** The creating account (accounts mode); null or absent in open mode. */
+  ownerId?: string | null;
+  /** @default 'public' */
+  visibility?: RoomVisibility;
+  /** Accounts added as members in the same transaction (a private room's creator). */
+  members?: readonly string[];
+}
 
 export interface NewMessage {
   roomId: string;
@@ -35,11 +44,26 @@ export type AppendResult =
 export interface ChatStore {
   /** Opens the database and applies pending migrations. */
   init(): Promise<void>;
-  createRoom(name: string): Promise<Room>;
-  /** Every room, oldest first. */
-  listRooms(): Promise<Room[]>;
+  createRoom(name: string, options?: NewRoomOptions): Promise<Room>;
+  /**
+   * The direct-message room of a pair (`dmKey` names the pair), created private with
+   * both as members unless it exists; `created` tells which. Race-free across processes.
+   */
+  openDm(
+    name: string,
+    ownerId: string,
+    members: readonly [string, string],
+    dmKey: string,
+  ): Promise<{ room: Room; created: boolean }>;
+  /** Renames a live room; null when there is none. */
+  renameRoom(roomId: string, name: string): Promise<Room | null>;
+  /**
+   * Every room, oldest first. With `viewerId` (accounts mode): public rooms and the
+   * private rooms the account is a member of.
+   */
+  listRooms(viewerId?: string): Promise<Room[]>;
   /** Up to `limit` rooms after `after` (from the start without it), oldest first: an index range scan. */
-  listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage>;
+  listRoomsPage(limit: number, after?: RoomCursor, viewerId?: string): Promise<RoomPage>;
   getRoom(roomId: string): Promise<Room | null>;
   /**
    * Marks the room deleted in one small transaction: from then on it is unknown to

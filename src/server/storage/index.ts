@@ -1,17 +1,25 @@
 import type { Config } from '../config.js';
 import { assertNever } from '../util/assert-never.js';
+import type { AccountStore } from './account-store.js';
 import type { ChatStore } from './chat-store.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
+export type { AccountStore } from './account-store.js';
 export type { ChatStore } from './chat-store.js';
+
+/** A ChatStore that also keeps accounts in its database. */
+export interface ChatStoreWithAccounts extends ChatStore {
+  /** The accounts side of the same database; only after init(). */
+  accountStore(): AccountStore;
+}
 
 export interface StoreDeps {
   /** Told about every failed store operation (metrics, logs). */
   onError?: (operation: string, error: unknown) => void;
 }
 
-export function createStore(config: Config, deps: StoreDeps = {}): ChatStore {
+export function createStore(config: Config, deps: StoreDeps = {}): ChatStoreWithAccounts {
   const kind = config.backends.store;
   switch (kind) {
     case 'sqlite':

@@ -71,4 +71,68 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rooms_created_at_pos ON rooms (created_at, pos);
     `,
   },
+  {
+    version: 10,
+    sql: `
+      -- accounts mode (CHAT_AUTH=accounts); usernames are unique ignoring case (username_key)
+      CREATE TABLE users (
+        id            TEXT PRIMARY KEY,
+        username      TEXT NOT NULL,
+        username_key  TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        active        BOOLEAN NOT NULL DEFAULT true,
+        created_at    TIMESTAMPTZ NOT NULL
+      );
+      -- only SHA-256 hashes of session and API tokens are stored
+      CREATE TABLE sessions (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_at   TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        user_agent   TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
+      CREATE TABLE api_tokens (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_at   TIMESTAMPTZ NOT NULL,
+        last_used_at TIMESTAMPTZ
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user_id);
+      CREATE TABLE invites (
+        code       TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        uses       INTEGER NOT NULL,
+        uses_left  INTEGER NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      -- failed logins per account and per address, shared by every process
+      CREATE TABLE login_counters (
+        key             TEXT PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        last_failure_at TIMESTAMPTZ NOT NULL
+      );
+      -- members of private rooms (and DMs)
+      CREATE TABLE room_members (
+        room_id  TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        added_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_members_user ON room_members (user_id);
+      -- who created a room (NULL: open mode), who sees it, and DMs' pair key
+      ALTER TABLE rooms ADD COLUMN owner_id TEXT;
+      ALTER TABLE rooms ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+      ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'room';
+      ALTER TABLE rooms ADD COLUMN dm_key TEXT;
+      CREATE UNIQUE INDEX rooms_dm_key ON rooms (dm_key)
+        WHERE dm_key IS NOT NULL AND deleted_at IS NULL;
+    `,
+  },
 ];

@@ -1,16 +1,38 @@
+// ChatStore on PostgreSQL. Over 300 lines because it is one class per backend
+// (as SqliteStore): every operation's SQL sits next to its row mapping, and the
+// shared contract suite (test/contracts/store-contract.ts) holds the two together.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Room } from '../../protocol/rest.js';
 import { uuidv7 } from '../util/uuid7.js';
-import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
+import type { AccountStore } from './account-store.js';
+import type {
+  AppendResult,
+  ChatStore,
+  NewMessage,
+  NewRoomOptions,
+  RoomCursor,
+  RoomPage,
+} from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
+import { PostgresAccountStore } from './postgres-account-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 interface RoomRow {
   id: string;
   name: string;
   created_at: Date;
+  visibility: Room['visibility'];
+  owner_id: string | null;
+  kind: Room['kind'];
 }
+
+const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
+// Accounts mode: public rooms, and private ones the viewer ($V) is a member of;
+// every room when $V is NULL (open mode).
+const visibleTo = (v: string) =>
+  `(${v}::text IS NULL OR visibility = 'public' OR EXISTS
+    (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = ${v}::text))`;
 
 interface MessageRow {
   id: string;
@@ -29,7 +51,14 @@ const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_
 const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND deleted_at IS NOT NULL)';
 
 function toRoom(row: RoomRow): Room {
-  return { id: row.id, name: row.name, created_at: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    created_at: row.created_at.toISOString(),
+    visibility: row.visibility,
+    owner_id: row.owner_id,
+    kind: row.kind,
+  };
 }
 
 function toMessage(row: MessageRow): Message {
@@ -70,6 +99,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements ChatStore {
   private readonly pool: pg.Pool;
   private readonly schema: string;
+  private accounts?: PostgresAccountStore;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.schema = opts.schema ?? 'public';
@@ -181,35 +211,102 @@ export class PostgresStore implements ChatStore {
     });
   }
 
-  async createRoom(name: string): Promise<Room> {
-    const room: Room = { id: randomUUID(), name, created_at: new Date().toISOString() };
-    await this.query('createRoom', 'INSERT INTO rooms (id, name, created_at) VALUES ($1, $2, $3)', [
-      room.id,
-      room.name,
-      room.created_at,
-    ]);
+  /** Accounts, sessions and memberships, on this store's pool. */
+  accountStore(): AccountStore {
+    this.accounts ??= new PostgresAccountStore(this.pool);
+    return this.accounts;
+  }
+
+  /** Inserts the room and its members; false when a live DM of the pair exists. */
+  private insertRoom(room: Room, members: readonly string[], dmKey: string | null) {
+    return this.transaction('createRoom', async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO rooms (${ROOM_COLUMNS}, dm_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (dm_key) WHERE dm_key IS NOT NULL AND deleted_at IS NULL DO NOTHING`,
+        [room.id, room.name, room.created_at, room.visibility, room.owner_id, room.kind, dmKey],
+      );
+      if (inserted.rowCount === 0) return false;
+      if (members.length > 0) {
+        await client.query(
+          `INSERT INTO room_members (room_id, user_id, added_at)
+           SELECT $1, u, $3 FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING`,
+          [room.id, members, room.created_at],
+        );
+      }
+      return true;
+    });
+  }
+
+  async createRoom(name: string, options: NewRoomOptions = {}): Promise<Room> {
+    const room: Room = {
+      id: randomUUID(),
+      name,
+      created_at: new Date().toISOString(),
+      visibility: options.visibility ?? 'public',
+      owner_id: options.ownerId ?? null,
+      kind: 'room',
+    };
+    await this.insertRoom(room, options.members ?? [], null);
     return room;
   }
 
-  async listRooms(): Promise<Room[]> {
+  async openDm(
+    name: string,
+    ownerId: string,
+    members: readonly [string, string],
+    dmKey: string,
+  ): Promise<{ room: Room; created: boolean }> {
+    const room: Room = {
+      id: randomUUID(),
+      name,
+      created_at: new Date().toISOString(),
+      visibility: 'private',
+      owner_id: ownerId,
+      kind: 'dm',
+    };
+    if (await this.insertRoom(room, members, dmKey)) return { room, created: true };
+    const rows = await this.query<RoomRow>(
+      'openDm',
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE dm_key = $1 AND deleted_at IS NULL`,
+      [dmKey],
+    );
+    if (!rows[0]) throw new Error('direct-message room vanished while opening it');
+    return { room: toRoom(rows[0]), created: false };
+  }
+
+  async renameRoom(roomId: string, name: string): Promise<Room | null> {
+    if (!storable(roomId)) return null;
+    const rows = await this.query<RoomRow>(
+      'renameRoom',
+      `UPDATE rooms SET name = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING ${ROOM_COLUMNS}`,
+      [roomId, name],
+    );
+    return rows[0] ? toRoom(rows[0]) : null;
+  }
+
+  async listRooms(viewerId?: string): Promise<Room[]> {
     const rows = await this.query<RoomRow>(
       'listRooms',
-      'SELECT id, name, created_at FROM rooms WHERE deleted_at IS NULL ORDER BY created_at, pos',
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE deleted_at IS NULL AND ${visibleTo('$1')}
+       ORDER BY created_at, pos`,
+      [viewerId ?? null],
     );
     return rows.map(toRoom);
   }
 
-  async listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage> {
+  async listRoomsPage(limit: number, after?: RoomCursor, viewerId?: string): Promise<RoomPage> {
     // A range scan of rooms_created_at_pos; one row past the page tells whether there is more.
+    const viewer = viewerId ?? null;
     const rows = await this.query<RoomRow & { pos: string }>(
       'listRooms',
       after
-        ? `SELECT id, name, created_at, pos FROM rooms
+        ? `SELECT ${ROOM_COLUMNS}, pos FROM rooms
            WHERE (created_at, pos) > ($2::timestamptz, $3::bigint) AND deleted_at IS NULL
+             AND ${visibleTo('$4')}
            ORDER BY created_at, pos LIMIT $1`
-        : `SELECT id, name, created_at, pos FROM rooms WHERE deleted_at IS NULL
+        : `SELECT ${ROOM_COLUMNS}, pos FROM rooms WHERE deleted_at IS NULL AND ${visibleTo('$2')}
            ORDER BY created_at, pos LIMIT $1`,
-      after ? [limit + 1, after.createdAt, after.pos] : [limit + 1],
+      after ? [limit + 1, after.createdAt, after.pos, viewer] : [limit + 1, viewer],
     );
     const more = rows.length > limit;
     if (more) rows.pop();
@@ -224,7 +321,7 @@ export class PostgresStore implements ChatStore {
     if (!storable(roomId)) return null;
     const rows = await this.query<RoomRow>(
       'getRoom',
-      'SELECT id, name, created_at FROM rooms WHERE id = $1 AND deleted_at IS NULL',
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = $1 AND deleted_at IS NULL`,
       [roomId],
     );
     return rows[0] ? toRoom(rows[0]) : null;

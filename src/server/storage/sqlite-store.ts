@@ -4,8 +4,17 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Room } from '../../protocol/rest.js';
 import { uuidv7 } from '../util/uuid7.js';
-import type { AppendResult, ChatStore, NewMessage, RoomCursor, RoomPage } from './chat-store.js';
+import type { AccountStore } from './account-store.js';
+import type {
+  AppendResult,
+  ChatStore,
+  NewMessage,
+  NewRoomOptions,
+  RoomCursor,
+  RoomPage,
+} from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
+import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
@@ -20,6 +29,20 @@ interface MessageRow {
 }
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id';
+const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
+// Accounts mode: public rooms, and private ones the viewer is a member of; every
+// room when @viewer is NULL (open mode).
+const VISIBLE_TO = `(@viewer IS NULL OR visibility = 'public' OR EXISTS
+  (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = @viewer))`;
+type RoomRow = Room & { pos: number };
+const toRoom = ({ id, name, created_at, visibility, owner_id, kind }: Room): Room => ({
+  id,
+  name,
+  created_at,
+  visibility,
+  owner_id,
+  kind,
+});
 // Hides the messages of a room marked deleted but not purged yet. Not correlated,
 // so SQLite evaluates it once per query, not per row; its `?` is the room id again.
 const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND deleted_at IS NOT NULL)';
@@ -92,6 +115,8 @@ export class SqliteStore implements ChatStore {
   private checkpointer: SqliteCheckpointer | null = null;
   /** Messages still to store before the checkpointer starts; -1 once started or never. */
   private untilCheckpointer = -1;
+  private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
+  private accounts?: SqliteAccountStore;
 
   constructor(private readonly opts: SqliteStoreOptions) {}
 
@@ -121,6 +146,14 @@ export class SqliteStore implements ChatStore {
       }
     });
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
+    this.createRoomTx = this.db.transaction(
+      (room: Room, members: readonly string[], dmKey: string | null) => {
+        const inserted = this.stmts.insertRoom.run({ ...room, dm_key: dmKey }).changes > 0;
+        if (!inserted) return false;
+        for (const userId of members) this.stmts.insertMember.run(room.id, userId, room.created_at);
+        return true;
+      },
+    );
     if (this.opts.path !== ':memory:' && this.checkpointInterval() > 0) {
       this.untilCheckpointer = this.opts.checkpointerAfterMessages ?? CHECKPOINTER_AFTER_MESSAGES;
     }
@@ -147,6 +180,12 @@ export class SqliteStore implements ChatStore {
   /** Whether the checkpointer thread runs (tests). */
   get checkpointing(): boolean {
     return this.checkpointer !== null;
+  }
+
+  /** Accounts, sessions and memberships, in this store's database (after init). */
+  accountStore(): AccountStore {
+    this.accounts ??= new SqliteAccountStore(this.db);
+    return this.accounts;
   }
 
   /**
@@ -183,20 +222,39 @@ export class SqliteStore implements ChatStore {
   private prepare() {
     const db = this.db;
     return {
-      insertRoom: db.prepare('INSERT INTO rooms (id, name, created_at) VALUES (?, ?, ?)'),
-      listRooms: db.prepare<[], Room>(
-        'SELECT id, name, created_at FROM rooms WHERE deleted_at IS NULL ORDER BY created_at, rowid',
+      // A second DM of the same pair is not inserted (rooms_dm_key).
+      insertRoom: db.prepare(
+        `INSERT INTO rooms (${ROOM_COLUMNS}, dm_key)
+         VALUES (@id, @name, @created_at, @visibility, @owner_id, @kind, @dm_key)
+         ON CONFLICT (dm_key) WHERE dm_key IS NOT NULL AND deleted_at IS NULL DO NOTHING`,
+      ),
+      insertMember: db.prepare<[string, string, string]>(
+        'INSERT OR IGNORE INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?)',
+      ),
+      dmByKey: db.prepare<[string], Room>(
+        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE dm_key = ? AND deleted_at IS NULL`,
+      ),
+      rename: db.prepare<[string, string]>(
+        'UPDATE rooms SET name = ? WHERE id = ? AND deleted_at IS NULL',
+      ),
+      listRooms: db.prepare<{ viewer: string | null }, Room>(
+        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE deleted_at IS NULL AND ${VISIBLE_TO}
+         ORDER BY created_at, rowid`,
       ),
       getRoom: db.prepare<[string], Room>(
-        'SELECT id, name, created_at FROM rooms WHERE id = ? AND deleted_at IS NULL',
+        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ? AND deleted_at IS NULL`,
       ),
       markDeleted: db.prepare<[string, string]>(
         'UPDATE rooms SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
       ),
       // (created_at, rowid) row values: a range scan of rooms_created_at (rowid is in every index).
-      roomsAfter: db.prepare<[string, number, number], Room & { pos: number }>(
-        `SELECT id, name, created_at, rowid AS pos FROM rooms
-         WHERE (created_at, rowid) > (?, ?) AND deleted_at IS NULL ORDER BY created_at, rowid LIMIT ?`,
+      roomsAfter: db.prepare<
+        { createdAt: string; pos: number; limit: number; viewer: string | null },
+        RoomRow
+      >(
+        `SELECT ${ROOM_COLUMNS}, rowid AS pos FROM rooms
+         WHERE (created_at, rowid) > (@createdAt, @pos) AND deleted_at IS NULL AND ${VISIBLE_TO}
+         ORDER BY created_at, rowid LIMIT @limit`,
       ),
       setSeq: db.prepare<[number, string]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
       latestSeq: db.prepare<[string], { last_seq: number }>(
@@ -283,22 +341,59 @@ export class SqliteStore implements ChatStore {
     return { ok: true, message, duplicate: false };
   }
 
-  async createRoom(name: string): Promise<Room> {
-    const room: Room = { id: randomUUID(), name, created_at: new Date().toISOString() };
-    this.stmts.insertRoom.run(room.id, room.name, room.created_at);
+  async createRoom(name: string, options: NewRoomOptions = {}): Promise<Room> {
+    const room: Room = {
+      id: randomUUID(),
+      name,
+      created_at: new Date().toISOString(),
+      visibility: options.visibility ?? 'public',
+      owner_id: options.ownerId ?? null,
+      kind: 'room',
+    };
+    this.createRoomTx(room, options.members ?? [], null);
     return room;
   }
 
-  async listRooms(): Promise<Room[]> {
-    return this.stmts.listRooms.all();
+  async openDm(
+    name: string,
+    ownerId: string,
+    members: readonly [string, string],
+    dmKey: string,
+  ): Promise<{ room: Room; created: boolean }> {
+    const room: Room = {
+      id: randomUUID(),
+      name,
+      created_at: new Date().toISOString(),
+      visibility: 'private',
+      owner_id: ownerId,
+      kind: 'dm',
+    };
+    if (this.createRoomTx(room, members, dmKey)) return { room, created: true };
+    const existing = this.stmts.dmByKey.get(dmKey);
+    if (!existing) throw new Error('direct-message room vanished while opening it');
+    return { room: existing, created: false };
   }
 
-  async listRoomsPage(limit: number, after?: RoomCursor): Promise<RoomPage> {
+  async renameRoom(roomId: string, name: string): Promise<Room | null> {
+    if (this.stmts.rename.run(name, roomId).changes === 0) return null;
+    return this.stmts.getRoom.get(roomId) ?? null;
+  }
+
+  async listRooms(viewerId?: string): Promise<Room[]> {
+    return this.stmts.listRooms.all({ viewer: viewerId ?? null });
+  }
+
+  async listRoomsPage(limit: number, after?: RoomCursor, viewerId?: string): Promise<RoomPage> {
     // One row past the page tells whether there is a next one.
-    const rows = this.stmts.roomsAfter.all(after?.createdAt ?? '', after?.pos ?? 0, limit + 1);
+    const rows = this.stmts.roomsAfter.all({
+      createdAt: after?.createdAt ?? '',
+      pos: after?.pos ?? 0,
+      limit: limit + 1,
+      viewer: viewerId ?? null,
+    });
     const more = rows.length > limit;
     if (more) rows.pop();
-    const rooms = rows.map(({ id, name, created_at }) => ({ id, name, created_at }));
+    const rooms = rows.map(toRoom);
     const last = rows[rows.length - 1];
     return { rooms, next: more && last ? { createdAt: last.created_at, pos: last.pos } : null };
   }

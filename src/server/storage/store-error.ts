@@ -1,5 +1,3 @@
-import type { ChatStore } from './chat-store.js';
-
 /**
  * A store operation failed (database unreachable, disk full, timeout…): the one
  * error type every backend's failures become. The domain answers it with
@@ -22,10 +20,10 @@ const UNGUARDED = new Set<PropertyKey>(['init', 'close']);
  * Wraps a store so that every failed operation is reported once (metrics, logs)
  * and thrown as a StoreError, whichever backend it is.
  */
-export function guardStore(
-  store: ChatStore,
+export function guardStore<T extends object>(
+  store: T,
   onError: (operation: string, error: unknown) => void,
-): ChatStore {
+): T {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

@@ -1,8 +1,11 @@
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
-import type { ServerFrame } from '../../protocol/frames.js';
+import type { UserActor } from '../domain/actor.js';
+import type { ResumePlan } from '../domain/resume.js';
 import { FrameThrottle } from './frame-throttle.js';
+import { type EncodedFrame, errorFrame, messageFrame, resyncFrame } from './server-frames.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface ConnectionLimits {
   slowConsumerBytes: number;
@@ -33,34 +36,37 @@ const CLOSE_GRACE_MS = 2_000;
  */
 const ECHO_WAIT_MS = 5_000;
 
-/**
- * Write coalescing: the first frame sent to a socket in a tick corks it, and every
- * socket is uncorked together once the tick's synchronous work (a whole group-commit
- * batch fanned out) is done, so a socket gets one writev per batch, not one per frame.
- */
-const corked: ChatConnection[] = [];
 /** A socket holding this much corked is flushed at once, so a burst is not held back whole. */
 const CORK_FLUSH_BYTES = 64 * 1024;
-const uncorkAll = (): void => {
-  for (const conn of corked) conn.uncork();
-  corked.length = 0;
-};
 
-/** One open WebSocket in one room: delivery state, backpressure and inbound rate limiting. */
+/** The socket and the gateway's coalescer a connection writes through. */
+export interface ConnectionTransport {
+  /** The TCP socket under `ws` (from the upgrade), corked to coalesce writes. */
+  socket: Duplex;
+  coalescer: WriteCoalescer;
+}
+
+/**
+ * One open WebSocket in one room. It alone owns its delivery state: the newest
+ * seq delivered (`lastSeq`), liveness for the heartbeat, write coalescing and
+ * backpressure, and inbound rate limiting.
+ */
 export class ChatConnection {
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
-  lastSeq = 0;
+  private lastSeq = 0;
   /** Answered the last ping (heartbeat). */
-  isAlive = true;
-  /** Live messages held back while a resume replay is being sent. */
+  private alive = true;
+  /** Live messages held back while a resume is being sent. */
   private held: { seq: number; frame: Buffer }[] | null = null;
   private closing = false;
-  /** The socket, while corked until the end of this tick (see `uncorkAll`). */
-  private socketCorked: Duplex | null = null;
+  /** Corked until the end of this tick (see WriteCoalescer). */
+  private corked = false;
   /** Bytes (about) written to the socket since it was corked or last flushed. */
   private corkedBytes = 0;
   /** The code this server closed the connection with, if it did. */
   closeCode: number | null = null;
+  /** Accounts mode: the account and the credential (session or token) it connected with. */
+  account: UserActor | null = null;
   /** Inbound rate limiting; null when unlimited. */
   private readonly inbound: FrameThrottle | null;
   /** No more inbound frames are processed (closing, shutting down). */
@@ -79,7 +85,12 @@ export class ChatConnection {
     readonly ip: string,
     private readonly limits: ConnectionLimits,
     private readonly hooks: ConnectionHooks,
+    private readonly transport: ConnectionTransport,
   ) {
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
     this.inbound =
       limits.ratePerSec > 0
         ? new FrameThrottle(
@@ -110,24 +121,20 @@ export class ChatConnection {
    * Sends an already-serialized frame. A peer that has stopped reading is
    * dropped once its queue passes the threshold, instead of growing memory.
    */
-  sendRaw(frame: Buffer | string): void {
+  sendRaw(frame: EncodedFrame | string): void {
     if (!this.isOpen) return;
-    const socket = this.socketCorked;
-    if (!socket) {
+    if (!this.corked) {
       // Data left unsent by earlier ticks; frames corked in this tick are no backlog yet.
       if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
         this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
         return;
       }
-      const raw = (this.ws as unknown as { _socket?: Duplex })._socket;
-      if (raw) {
-        raw.cork();
-        this.socketCorked = raw;
-        this.corkedBytes = 0;
-        if (corked.push(this) === 1) process.nextTick(uncorkAll);
-      }
+      this.transport.coalescer.cork(this, this.transport.socket);
+      this.corked = true;
+      this.corkedBytes = 0;
     } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
       // A burst: hand what is corked to the kernel now, and judge the backlog as uncorked.
+      const socket = this.transport.socket;
       socket.uncork();
       socket.cork();
       this.corkedBytes = 0;
@@ -140,45 +147,67 @@ export class ChatConnection {
     this.corkedBytes += frame.length;
   }
 
-  /** Flushes the frames written since `sendRaw` corked the socket. */
+  /** Flushes the frames written since `sendRaw` corked the socket (the coalescer calls it). */
   uncork(): void {
-    const socket = this.socketCorked;
-    this.socketCorked = null;
-    socket?.uncork();
-  }
-
-  send(frame: ServerFrame): void {
-    this.sendRaw(JSON.stringify(frame));
+    if (!this.corked) return;
+    this.corked = false;
+    this.transport.socket.uncork();
   }
 
   sendError(code: ErrorCode, message: string, clientId?: string): void {
-    this.send({
-      type: 'error',
-      data: clientId === undefined ? { code, message } : { code, message, client_id: clientId },
-    });
+    this.sendRaw(errorFrame(code, message, clientId));
   }
 
-  /** Delivers a live message in seq order, exactly once. */
-  deliverMessage(seq: number, frame: Buffer): void {
+  /** Delivers a live message in seq order, exactly once; false when it was skipped. */
+  deliverMessage(seq: number, frame: Buffer): boolean {
     if (this.held) {
       this.held.push({ seq, frame });
-      return;
+      return false;
     }
-    if (seq <= this.lastSeq) return;
+    if (seq <= this.lastSeq) return false;
     this.lastSeq = seq;
     this.sendRaw(frame);
     if (this.closeWhenEchoed) this.closeIfEchoed();
+    return true;
   }
 
-  /** Holds live messages until `endReplay`, so a replay and live traffic never interleave. */
-  beginReplay(): void {
+  /**
+   * Holds live messages until `resume`, so a resume and live traffic never
+   * interleave. Called before the store is read.
+   */
+  holdForResume(): void {
     this.held = [];
   }
 
-  endReplay(): void {
+  /**
+   * Sends what a resume sends (the missed messages, or `resync`), then the live
+   * messages held meanwhile that come after it, each once.
+   */
+  resume(plan: ResumePlan): void {
+    if (plan.kind === 'replay') {
+      for (const message of plan.messages) this.sendRaw(messageFrame(message));
+    } else {
+      this.sendRaw(resyncFrame(plan.resync));
+    }
+    this.lastSeq = plan.lastSeq;
     const held = this.held ?? [];
     this.held = null;
     for (const { seq, frame } of held) this.deliverMessage(seq, frame);
+  }
+
+  /**
+   * The heartbeat (A4 README): a peer that did not answer the previous ping is
+   * cut off; false then. A peer whose reading the rate limit held back is spared:
+   * its pong may sit unread behind its own frames.
+   */
+  heartbeat(): boolean {
+    if (!this.alive && !this.readingHeldSinceCheck()) {
+      this.ws.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.ws.ping();
+    return true;
   }
 
   /**
@@ -186,7 +215,7 @@ export class ChatConnection {
    * waits (and reading pauses); frames read after the server decided to close
    * are not processed.
    */
-  receive(data: RawData, isBinary: boolean): void {
+  private receive(data: RawData, isBinary: boolean): void {
     if (this.readingStopped || this.closing) return;
     if (this.inbound) this.inbound.push(data, isBinary);
     else this.hooks.frame(this, data, isBinary);
@@ -196,7 +225,7 @@ export class ChatConnection {
    * True when the server held back reading from this peer at any time since the
    * last call: the peer's pong may be waiting, unread, behind its own frames.
    */
-  readingHeldSinceCheck(): boolean {
+  private readingHeldSinceCheck(): boolean {
     const throttled = this.inbound?.takeHeld() ?? false;
     return throttled || this.closeWhenEchoed !== null;
   }

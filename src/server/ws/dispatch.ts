@@ -7,7 +7,7 @@ import { ChatError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
-import { userListFrame } from './server-frames.js';
+import { messageFrame, userListFrame } from './server-frames.js';
 
 export interface DispatchDeps {
   messages: MessageService;
@@ -70,7 +70,7 @@ export function createDispatcher({
                 if (!result.ok)
                   conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
                 // A retried send: the room heard it the first time; confirm to the sender only.
-                else if (result.duplicate) conn.send({ type: 'message', data: result.message });
+                else if (result.duplicate) conn.sendRaw(messageFrame(result.message));
                 // Resolved after the commit and the publish, which wrote the echo locally.
                 else {
                   stored = result.message.seq;

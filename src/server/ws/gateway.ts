@@ -2,11 +2,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../protocol/error-codes.js';
-import { EPOCH_PATTERN, type ResyncReason, type ServerFrame } from '../../protocol/frames.js';
+import { EPOCH_PATTERN } from '../../protocol/frames.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
+import { ACCOUNTS_TOPIC, type BusEvent } from '../bus/bus-events.js';
+import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
+import type { AccountService } from '../domain/accounts.js';
+import { type Actor, OPEN_ACTOR, type UserActor } from '../domain/actor.js';
 import type { MessageService } from '../domain/message-service.js';
+import { planResume } from '../domain/resume.js';
+import type { RoomAccess } from '../domain/room-access.js';
 import type { RoomPresence } from '../domain/room-presence.js';
+import { resolveIdentity } from '../http/identity.js';
 import type { Metrics } from '../metrics.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
@@ -16,6 +23,7 @@ import { createDispatcher, type FrameHandler } from './dispatch.js';
 import { originAllowed } from './origin.js';
 import type { RoomHub } from './room-hub.js';
 import { userListFrame } from './server-frames.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -25,10 +33,14 @@ export interface GatewayDeps {
   hub: RoomHub;
   log: Logger;
   metrics?: Metrics;
+  /** Accounts mode: who connects (from the upgrade's cookie or Bearer token) and where they may go. */
+  auth?: { accounts: AccountService; access: RoomAccess; bus: MessageBus };
 }
 
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
 const SHUTDOWN_GRACE_MS = 3_000;
+/** How often an open socket's session is re-checked in the store (and kept alive), at most. */
+const CREDENTIAL_CHECK_MS = 60_000;
 
 /** The peer's address, or the first X-Forwarded-For hop behind a trusted proxy. */
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -50,9 +62,6 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   );
 }
 
-const encodeMessage = (data: Extract<ServerFrame, { type: 'message' }>['data']): string =>
-  JSON.stringify({ type: 'message', data });
-
 /**
  * The WebSocket endpoint `/ws/chat/{room_id}`: upgrade checks, joining a room
  * (with resume), presence, heartbeats and shutdown.
@@ -64,8 +73,12 @@ export class WsGateway {
   /** Connections with inbound frames waiting for the rate limit (possibly closed already). */
   private readonly backlogged = new Set<ChatConnection>();
   private readonly handleFrame: FrameHandler;
+  private readonly coalescer = new WriteCoalescer();
   private readonly heartbeat: NodeJS.Timeout;
   private accepting = true;
+  private readonly unsubscribeAccounts: Unsubscribe = () => {};
+  /** When each credential of an open socket was last confirmed in the store. */
+  private readonly credentialChecked = new Map<string, number>();
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
@@ -84,6 +97,23 @@ export class WsGateway {
     });
     this.heartbeat = setInterval(() => this.checkHeartbeats(), config.ws.heartbeatMs);
     this.heartbeat.unref();
+    if (deps.auth) {
+      // Revocations from any process: the sockets opened with them close at once.
+      this.unsubscribeAccounts = deps.auth.bus.subscribe(ACCOUNTS_TOPIC, (event) =>
+        this.onAccountEvent(event),
+      );
+    }
+  }
+
+  private onAccountEvent(event: BusEvent): void {
+    if (event.type !== 'credentials_revoked') return;
+    const ids = event.credentialIds ? new Set(event.credentialIds) : null;
+    for (const conn of this.deps.hub.connections()) {
+      const account = conn.account;
+      if (account?.userId !== event.userId) continue;
+      if (ids && !ids.has(account.credentialId)) continue;
+      conn.close(CloseCode.SESSION_ENDED, 'Session ended');
+    }
   }
 
   attach(server: Server): void {
@@ -145,8 +175,42 @@ export class WsGateway {
       rejectUpgrade(socket, 403, 'Forbidden');
       return;
     }
+    const auth = this.deps.auth;
+    if (!auth) {
+      this.accept(req, socket, head, roomId, url.searchParams, OPEN_ACTOR);
+      return;
+    }
+    // Accounts mode: no identity, no upgrade (HTTP 401 before any WebSocket exists).
+    resolveIdentity(auth.accounts, req.headers).then(
+      (actor) => {
+        if (socket.destroyed) return;
+        if (!actor) {
+          rejectUpgrade(socket, 401, 'Unauthorized');
+          return;
+        }
+        if (!this.accepting) {
+          rejectUpgrade(socket, 503, 'Service Unavailable');
+          return;
+        }
+        this.accept(req, socket, head, roomId, url.searchParams, actor);
+      },
+      (error: unknown) => {
+        this.deps.log.warn({ err: error }, 'websocket identity lookup failed');
+        if (!socket.destroyed) rejectUpgrade(socket, 503, 'Service Unavailable');
+      },
+    );
+  }
+
+  private accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    roomId: string,
+    params: URLSearchParams,
+    actor: Actor,
+  ): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.onOpen(ws, req, roomId, url.searchParams).catch((error: unknown) => {
+      this.onOpen(ws, socket, req, roomId, params, actor).catch((error: unknown) => {
         this.deps.log.error({ err: error }, 'websocket setup failed');
         refuse(ws, CloseCode.INTERNAL_ERROR, 'Internal error');
       });
@@ -155,9 +219,11 @@ export class WsGateway {
 
   private async onOpen(
     ws: WebSocket,
+    socket: Duplex,
     req: IncomingMessage,
     roomId: string,
     params: URLSearchParams,
+    actor: Actor,
   ): Promise<void> {
     const { config, store, hub, presence, log } = this.deps;
     const ip = clientAddress(req, config.http.trustProxy);
@@ -185,7 +251,8 @@ export class WsGateway {
       return;
     }
     // Trimmed and NFC from here on: "alice " and a decomposed "alice" are "alice".
-    const rawUsername = params.get('username');
+    // With accounts, the account's name and nothing else (`username=` is ignored).
+    const rawUsername = actor.kind === 'user' ? actor.username : params.get('username');
     const username = rawUsername === null ? null : normalizeName(rawUsername);
     const problem =
       username === null ? 'missing' : nameProblem(username, config.limits.maxUsernameLength);
@@ -203,7 +270,11 @@ export class WsGateway {
       refuse(ws, CloseCode.INVALID_REQUEST, '`epoch` must be 1 to 64 letters, digits, - or _');
       return;
     }
-    if (!(await store.getRoom(roomId))) {
+    // A private room the account is not in is as unknown as a room that does not exist.
+    const visible = this.deps.auth
+      ? await this.deps.auth.access.canSee(actor, roomId)
+      : await store.getRoom(roomId);
+    if (!visible) {
       refuse(ws, CloseCode.ROOM_NOT_FOUND, 'Room not found');
       return;
     }
@@ -227,17 +298,19 @@ export class WsGateway {
           else this.backlogged.delete(connection);
         },
       },
+      { socket, coalescer: this.coalescer },
     );
     conn = c;
-    ws.on('message', (data, isBinary) => c.receive(data, isBinary));
-    ws.on('pong', () => {
-      c.isAlive = true;
-    });
+    if (actor.kind === 'user') c.account = actor;
     // Registered, and subscribed on the bus, before reading the store, so nothing
-    // committed meanwhile is missed; live messages are held until the replay is out.
-    if (sinceRaw !== null) c.beginReplay();
+    // committed meanwhile is missed; live messages are held until the resume is out.
+    if (sinceRaw !== null) c.holdForResume();
     await hub.add(c);
-    if (sinceRaw !== null) await this.replay(c, Number(sinceRaw), epoch);
+    if (sinceRaw !== null) {
+      this.deps.metrics?.resumes.inc();
+      const position = { since: Number(sinceRaw), epoch };
+      c.resume(await planResume(store, roomId, position, config.limits.replayLimit));
+    }
     if (!c.isOpen) return;
 
     const change = await presence.join(roomId, username);
@@ -253,74 +326,52 @@ export class WsGateway {
     log.debug({ room: roomId, username }, 'joined');
   }
 
-  /**
-   * Sends every stored message after `since`, then whatever arrived live meanwhile;
-   * or `resync` when the position cannot be replayed. Either way the connection ends
-   * up at a seq the room has reached, so live messages flow (a client is never deaf).
-   */
-  private async replay(conn: ChatConnection, since: number, epoch: string | null): Promise<void> {
-    const { store, config } = this.deps;
-    this.deps.metrics?.resumes.inc();
-    // A position from another epoch names messages of a history that was replaced.
-    const current = epoch === null ? null : await store.epoch();
-    if (epoch !== null && epoch !== current) {
-      await this.resync(conn, since, 'epoch', current);
-      return;
-    }
-    const missed = await store.messagesAfter(conn.roomId, since, config.limits.replayLimit + 1);
-    if (missed.length > config.limits.replayLimit) {
-      await this.resync(conn, since, 'replay_limit', current);
-      return;
-    }
-    if (missed.length === 0 && since > 0) {
-      // Nothing after `since`: up to date, unless the room never got that far (restored,
-      // or commits lost in a power loss); waiting for seqs above `since` would be deafness.
-      const latest = (await store.latestSeq(conn.roomId)) ?? 0;
-      if (since > latest) {
-        await this.resync(conn, since, 'ahead', current, latest);
-        return;
-      }
-    }
-    conn.lastSeq = since;
-    for (const message of missed) {
-      conn.sendRaw(encodeMessage(message));
-      conn.lastSeq = message.seq;
-    }
-    conn.endReplay();
-  }
-
-  /** Tells the client to reload history, and carries on from the room's newest seq. */
-  private async resync(
-    conn: ChatConnection,
-    since: number,
-    reason: ResyncReason,
-    knownEpoch: string | null,
-    knownLatest?: number,
-  ): Promise<void> {
-    const { store } = this.deps;
-    const latest = knownLatest ?? (await store.latestSeq(conn.roomId)) ?? 0;
-    const epoch = knownEpoch ?? (await store.epoch());
-    // Held live messages at or below `latest` are skipped: the reload has them.
-    conn.lastSeq = latest;
-    const missed = reason === 'replay_limit' ? latest - since : latest;
-    conn.send({ type: 'resync', data: { latest_seq: latest, missed, epoch, reason } });
-    conn.endReplay();
-  }
-
-  /**
-   * Drops peers that did not answer the previous ping (A4 README heartbeat). A
-   * peer whose reading the rate limit held back is spared: its pong may sit
-   * unread behind its own frames (throttling ends, or closes it, in bounded time).
-   */
+  /** Pings every connection; those that did not answer the previous ping are dropped. */
   private checkHeartbeats(): void {
     for (const conn of this.deps.hub.connections()) {
-      if (!conn.readingHeldSinceCheck() && !conn.isAlive) {
+      if (!conn.heartbeat()) {
         this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
-        conn.ws.terminate();
-        continue;
       }
-      conn.isAlive = false;
-      conn.ws.ping();
+    }
+    if (this.deps.auth) void this.checkCredentials(this.deps.auth.accounts);
+  }
+
+  /**
+   * Open sockets keep their session alive, and a credential that ended without
+   * its bus event reaching this process (a Redis outage) is caught here: each one
+   * is confirmed in the store at most once a minute, and its sockets close with 4003
+   * when it is gone.
+   */
+  private async checkCredentials(accounts: AccountService): Promise<void> {
+    const now = Date.now();
+    const due = new Map<string, UserActor>();
+    const live = new Set<string>();
+    for (const conn of this.deps.hub.connections()) {
+      const account = conn.account;
+      if (!account) continue;
+      live.add(account.credentialId);
+      const last = this.credentialChecked.get(account.credentialId) ?? 0;
+      if (now - last >= CREDENTIAL_CHECK_MS) due.set(account.credentialId, account);
+    }
+    for (const id of this.credentialChecked.keys()) {
+      if (!live.has(id)) this.credentialChecked.delete(id);
+    }
+    for (const account of due.values()) {
+      this.credentialChecked.set(account.credentialId, now);
+      let valid: boolean;
+      try {
+        valid = await accounts.stillValid(account);
+      } catch {
+        continue; // the store is down: nothing is known, nobody is cut off
+      }
+      if (!valid) {
+        this.onAccountEvent({
+          type: 'credentials_revoked',
+          roomId: ACCOUNTS_TOPIC,
+          userId: account.userId,
+          credentialIds: [account.credentialId],
+        });
+      }
     }
   }
 
@@ -332,6 +383,7 @@ export class WsGateway {
   async close(): Promise<void> {
     this.accepting = false;
     clearInterval(this.heartbeat);
+    this.unsubscribeAccounts();
     for (const conn of [...this.deps.hub.connections(), ...this.backlogged]) conn.stopReading();
     await this.deps.messages.drain();
     const closed = [...this.sockets].map(

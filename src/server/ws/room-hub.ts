@@ -153,6 +153,14 @@ export class RoomHub {
         }
         return;
       }
+      case 'member_removed': {
+        for (const conn of [...room.connections]) {
+          if (conn.account?.userId === event.userId) {
+            conn.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
+          }
+        }
+        return;
+      }
     }
   }
 
@@ -183,9 +191,7 @@ export class RoomHub {
     const frame = messageFrame(message);
     let delivered = 0;
     for (const conn of room.connections) {
-      const before = conn.lastSeq;
-      conn.deliverMessage(message.seq, frame);
-      if (conn.lastSeq !== before) delivered++;
+      if (conn.deliverMessage(message.seq, frame)) delivered++;
     }
     this.opts.metrics?.messagesDelivered.inc(delivered);
   }

@@ -1,6 +1,7 @@
 // The one place server frames are built and serialized. A broadcast is encoded
 // once and the same bytes are written to every socket.
-import type { ServerFrame } from '../../protocol/frames.js';
+import type { ErrorCode } from '../../protocol/error-codes.js';
+import type { ServerEvents, ServerFrame } from '../../protocol/frames.js';
 import type { Message } from '../../protocol/rest.js';
 
 /** A serialized server frame, ready for `ChatConnection.sendRaw`. */
@@ -29,3 +30,12 @@ export const roomDeletedFrame = (roomId: string): EncodedFrame =>
     type: 'room_deleted',
     data: { room_id: roomId, message: 'This room was deleted' },
   });
+
+export const errorFrame = (code: ErrorCode, message: string, clientId?: string): EncodedFrame =>
+  encodeFrame({
+    type: 'error',
+    data: clientId === undefined ? { code, message } : { code, message, client_id: clientId },
+  });
+
+export const resyncFrame = (data: ServerEvents['resync']): EncodedFrame =>
+  encodeFrame({ type: 'resync', data });

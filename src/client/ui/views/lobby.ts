@@ -1,14 +1,18 @@
 // The room list: create, join and delete rooms. Refreshes itself while visible.
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
-import type { Room } from '../../../protocol/rest.js';
 import { nameProblem, normalizeName } from '../../../protocol/text-rules.js';
+import type { RoomInfo, Visibility } from '../../accounts.js';
 import { type Api, ApiError } from '../../api.js';
+import { canManageMembers, canManageRoom, isPrivate, roomDisplayName } from '../../permissions.js';
+import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
 import { colorIndex, formatDate, parseTimestamp } from '../format.js';
 import { brand } from './brand.js';
 import { confirmDialog } from './confirm-dialog.js';
+import { promptDialog } from './modal.js';
 import { nameProblemText } from './name-picker.js';
+import { membersDialog, newDmDialog } from './people-dialogs.js';
 import { toast } from './toast.js';
 import { userChip } from './user-chip.js';
 
@@ -17,11 +21,13 @@ export interface LobbyOptions {
   api: Api;
   announcer: Announcer;
   /** Rooms from the last visit, shown until the first answer arrives. */
-  cached: readonly Room[];
-  onRooms: (rooms: readonly Room[]) => void;
-  onOpen: (room: Room) => void;
+  cached: readonly RoomInfo[];
+  onRooms: (rooms: readonly RoomInfo[]) => void;
+  onOpen: (room: RoomInfo) => void;
   onDeleted: (roomId: string) => void;
   onChangeName: () => void;
+  /** The signed-in account (accounts mode); undefined in open mode. */
+  account?: AccountContext;
 }
 
 const REFRESH_MS = 10_000;
@@ -36,7 +42,8 @@ export class LobbyView {
   private readonly createError: HTMLElement;
   private readonly createBtn: HTMLButtonElement;
   private cache = new Map<string, Element>();
-  private rooms: Room[] = [];
+  private rooms: RoomInfo[] = [];
+  private visibility: Visibility = 'public';
   private loaded = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly cleanups: (() => void)[] = [];
@@ -93,6 +100,7 @@ export class LobbyView {
       h('label', { for: inputId, class: 'label' }, 'New room name'),
       h('div', { class: 'create-row' }, this.input, this.createBtn),
       this.createError,
+      opts.account ? this.visibilityChoice() : null,
     );
 
     this.count = h('span', { class: 'count-badge', 'data-testid': 'room-count' }, '0');
@@ -120,7 +128,7 @@ export class LobbyView {
           'div',
           { class: 'topbar-actions' },
           this.pill,
-          userChip(opts.username, opts.onChangeName),
+          opts.account ? opts.account.menu(false) : userChip(opts.username, opts.onChangeName),
         ),
       ),
       h(
@@ -129,8 +137,29 @@ export class LobbyView {
         h(
           'section',
           { class: 'lobby-hero' },
-          h('h1', { class: 'lobby-title' }, 'Rooms'),
-          h('p', { class: 'lobby-lead' }, `Hi ${opts.username}! Join a room, or start a new one.`),
+          h(
+            'div',
+            { class: 'lobby-hero-text' },
+            h('h1', { class: 'lobby-title' }, 'Rooms'),
+            h(
+              'p',
+              { class: 'lobby-lead' },
+              `Hi ${opts.username}! Join a room, or start a new one.`,
+            ),
+          ),
+          opts.account
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn new-dm-btn',
+                  'data-testid': 'new-dm',
+                  on: { click: () => this.newDm() },
+                },
+                icon('at'),
+                h('span', null, 'New direct message'),
+              )
+            : null,
         ),
         h('section', { class: 'card create-card', 'aria-label': 'Create a room' }, form),
         h(
@@ -213,7 +242,10 @@ export class LobbyView {
     }
     this.createBtn.disabled = true;
     try {
-      const room = await this.opts.api.createRoom(name);
+      const room = await this.opts.api.createRoom(
+        name,
+        this.opts.account ? this.visibility : undefined,
+      );
       if (this.destroyed) return;
       this.input.value = '';
       this.render([...this.rooms.filter((r) => r.id !== room.id), room]);
@@ -228,9 +260,10 @@ export class LobbyView {
     }
   }
 
-  private async remove(room: Room): Promise<void> {
+  private async remove(room: RoomInfo): Promise<void> {
+    const shown = this.shownName(room);
     const ok = await confirmDialog({
-      title: `Delete “${room.name}”?`,
+      title: `Delete “${shown}”?`,
       body: 'The room and all of its messages will be deleted for everyone. This cannot be undone.',
       confirmLabel: 'Delete room',
       danger: true,
@@ -248,28 +281,43 @@ export class LobbyView {
     this.render(this.rooms.filter((r) => r.id !== room.id));
     this.opts.onRooms(this.rooms);
     this.opts.onDeleted(room.id);
-    this.opts.announcer.say(`Room ${room.name} deleted.`);
-    toast(`Deleted “${room.name}”.`, 'info');
+    this.opts.announcer.say(`Room ${shown} deleted.`);
+    toast(`Deleted “${shown}”.`, 'info');
     this.input.focus();
   }
 
-  private render(rooms: readonly Room[]): void {
+  private render(rooms: readonly RoomInfo[]): void {
     // Newest first: a room you just made is at the top.
     this.rooms = [...rooms].sort((a, b) => b.created_at.localeCompare(a.created_at));
     this.count.textContent = String(this.rooms.length);
     const items: Keyed[] = this.rooms.map((room) => ({
-      key: `${room.id}\u0000${room.name}`,
+      // Everything the item shows, so a rename or a change of rights redraws it.
+      key: [room.id, room.name, room.visibility, room.kind, room.owner_id].join('\u0000'),
       render: () => this.roomItem(room),
     }));
     this.cache = reconcile(this.list, items, this.cache);
     this.setListState(this.rooms.length === 0 ? 'empty' : 'none');
   }
 
-  private roomItem(room: Room): Element {
+  private roomItem(room: RoomInfo): Element {
     const created = parseTimestamp(room.created_at);
+    const me = this.opts.account?.user ?? null;
+    const name = this.shownName(room);
+    const dm = room.kind === 'dm';
+    const locked = isPrivate(room);
+    const sub = dm
+      ? 'Direct message'
+      : locked
+        ? `Private · created ${formatDate(created)}`
+        : `Created ${formatDate(created)}`;
     return h(
       'li',
-      { class: 'room-item', 'data-testid': 'room-item', 'data-room-id': room.id },
+      {
+        class: 'room-item',
+        'data-testid': 'room-item',
+        'data-room-id': room.id,
+        'data-visibility': locked ? 'private' : 'public',
+      },
       h(
         'a',
         {
@@ -279,30 +327,163 @@ export class LobbyView {
         },
         h(
           'span',
-          { class: `room-icon tint-c${colorIndex(room.name)}`, 'aria-hidden': 'true' },
-          '#',
+          { class: `room-icon tint-c${colorIndex(name)}`, 'aria-hidden': 'true' },
+          dm ? '@' : '#',
         ),
         h(
           'span',
           { class: 'room-text' },
-          h('span', { class: 'room-title', 'data-testid': 'room-title' }, room.name),
-          h('span', { class: 'room-sub' }, `Created ${formatDate(created)}`),
+          h(
+            'span',
+            { class: 'room-title-row' },
+            h('span', { class: 'room-title', 'data-testid': 'room-title' }, name),
+            locked && !dm
+              ? h(
+                  'span',
+                  { class: 'room-lock', 'data-testid': 'room-lock', title: 'Private room' },
+                  icon('lock'),
+                  h('span', { class: 'visually-hidden' }, '(private)'),
+                )
+              : null,
+          ),
+          h('span', { class: 'room-sub' }, sub),
         ),
         h('span', { class: 'room-join', 'aria-hidden': 'true' }, 'Join'),
       ),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'icon-btn icon-btn-danger',
-          'aria-label': `Delete room ${room.name}`,
-          title: 'Delete room',
-          'data-testid': 'delete-room',
-          on: { click: () => void this.remove(room) },
-        },
-        icon('trash'),
-      ),
+      canManageMembers(me, room)
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-btn',
+              'aria-label': `Members of ${name}`,
+              title: 'Members',
+              'data-testid': 'room-members-btn',
+              on: { click: () => this.members(room) },
+            },
+            icon('users'),
+          )
+        : null,
+      me && !dm && canManageRoom(me, room)
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-btn',
+              'aria-label': `Rename room ${name}`,
+              title: 'Rename room',
+              'data-testid': 'rename-room',
+              on: { click: () => this.rename(room) },
+            },
+            icon('edit'),
+          )
+        : null,
+      canManageRoom(me, room)
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon-btn icon-btn-danger',
+              'aria-label': `Delete room ${name}`,
+              title: 'Delete room',
+              'data-testid': 'delete-room',
+              on: { click: () => void this.remove(room) },
+            },
+            icon('trash'),
+          )
+        : null,
     );
+  }
+
+  private shownName(room: RoomInfo): string {
+    return roomDisplayName(room, this.opts.account?.user ?? null);
+  }
+
+  /** Public or private, for a new room (accounts mode). */
+  private visibilityChoice(): HTMLElement {
+    const name = uid('visibility');
+    const option = (value: Visibility, title: string, text: string) => {
+      const input = h('input', {
+        type: 'radio',
+        name,
+        value,
+        class: 'choice-input',
+        checked: value === this.visibility,
+        'data-testid': `visibility-${value}`,
+        on: {
+          change: () => {
+            if (input.checked) this.visibility = value;
+          },
+        },
+      });
+      return h(
+        'label',
+        { class: 'choice' },
+        input,
+        h(
+          'span',
+          { class: 'choice-text' },
+          h('span', { class: 'choice-title' }, value === 'private' ? icon('lock') : null, title),
+          h('span', { class: 'choice-sub' }, text),
+        ),
+      );
+    };
+    return h(
+      'fieldset',
+      { class: 'choice-group' },
+      h('legend', { class: 'label' }, 'Who can see it'),
+      option('public', 'Public', 'Everyone with an account'),
+      option('private', 'Private', 'Only people you add'),
+    );
+  }
+
+  private rename(room: RoomInfo): void {
+    const account = this.opts.account;
+    if (!account) return;
+    const max = DEFAULT_LIMITS.maxRoomNameLength;
+    promptDialog({
+      title: `Rename “${room.name}”`,
+      label: 'New name',
+      value: room.name,
+      confirmLabel: 'Rename',
+      maxLength: max,
+      check: (v) => {
+        const p = nameProblem(normalizeName(v), max);
+        return p ? nameProblemText(p, 'room name', max) : null;
+      },
+      submit: async (v) => {
+        const updated = await account.accounts.renameRoom(room.id, normalizeName(v));
+        if (this.destroyed) return;
+        this.render(this.rooms.map((r) => (r.id === room.id ? { ...r, ...updated } : r)));
+        this.opts.onRooms(this.rooms);
+        this.opts.announcer.say(`Room renamed to ${updated.name}.`);
+      },
+    });
+  }
+
+  private members(room: RoomInfo): void {
+    const account = this.opts.account;
+    if (!account) return;
+    membersDialog({
+      room,
+      roomName: this.shownName(room),
+      me: account.user,
+      accounts: account.accounts,
+    });
+  }
+
+  private newDm(): void {
+    const account = this.opts.account;
+    if (!account) return;
+    newDmDialog({
+      me: account.user,
+      accounts: account.accounts,
+      onOpen: (room) => {
+        this.render([...this.rooms.filter((r) => r.id !== room.id), room]);
+        this.opts.onRooms(this.rooms);
+        this.opts.onOpen(room);
+      },
+    });
   }
 
   private setListState(kind: 'loading' | 'empty' | 'error' | 'none', text = ''): void {

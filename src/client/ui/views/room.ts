@@ -2,14 +2,17 @@
 // banner, the timeline, typing line and composer, and the members sidebar/drawer.
 import { CloseCode } from '../../../protocol/error-codes.js';
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
+import { AuthClose } from '../../accounts.js';
 import type { Api } from '../../api.js';
 import type { ConnectionState } from '../../chat-client.js';
 import { reconnectSchedule } from '../../reconnect-schedule.js';
 import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
+import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { onlineText } from '../format.js';
+import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
 import { MembersView } from './members.js';
 import { StatusView } from './status.js';
@@ -35,6 +38,16 @@ export interface RoomViewOptions {
   /** Resolves the room's current name, or null when it does not exist. */
   lookupName: () => Promise<string | null | undefined>;
   onChangeName: () => void;
+  /** The signed-in account (accounts mode); undefined in open mode. */
+  account?: AccountContext;
+  /** Shows a lock instead of the # (best known; from the last room list). */
+  privateRoom?: boolean;
+  /** The server ended our session (close 4003). */
+  onSessionEnded?: () => void;
+  /** We were removed from this private room (close 4011). */
+  onRemoved?: (roomName: string) => void;
+  /** The connection dropped: a chance to check the session is still valid. */
+  onConnectionLost?: () => void;
 }
 
 const NARROW = '(max-width: 860px)';
@@ -48,6 +61,7 @@ export class RoomView {
   private readonly typing: TypingView;
   private readonly status: StatusView;
   private readonly title: HTMLElement;
+  private readonly hash: HTMLElement;
   private readonly onlineCount: HTMLElement;
   private readonly meta: HTMLElement;
   private readonly membersToggle: HTMLButtonElement;
@@ -94,6 +108,8 @@ export class RoomView {
     );
 
     this.title = h('h1', { class: 'room-name', 'data-testid': 'room-name' }, this.roomName);
+    this.hash = h('span', { class: 'room-hash' });
+    this.setPrivate(opts.privateRoom ?? false);
     this.meta = h('p', { class: 'room-meta', 'aria-hidden': 'true' });
     this.onlineCount = h('span', { class: 'online-count', 'data-testid': 'online-count' });
     this.membersToggle = h(
@@ -131,7 +147,7 @@ export class RoomView {
       h(
         'div',
         { class: 'room-heading' },
-        h('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
+        this.hash,
         h('div', { class: 'room-heading-text' }, this.title, this.meta),
       ),
       h(
@@ -139,7 +155,7 @@ export class RoomView {
         { class: 'topbar-actions' },
         this.status.pill,
         this.membersToggle,
-        userChip(opts.username, opts.onChangeName, true),
+        opts.account ? opts.account.menu(true) : userChip(opts.username, opts.onChangeName, true),
       ),
     );
 
@@ -205,8 +221,9 @@ export class RoomView {
       }),
       s.on('older', () => this.timeline.renderHead()),
       s.on('problem', (text) => toast(text)),
-      s.on('announce', (text) => a.say(text)),
       s.on('deleted', () => this.showGone('deleted')),
+      // After the view's own listeners, so the room is shown gone before it is said.
+      announceRoom(s, a),
     );
 
     const onMq = () => {
@@ -265,6 +282,12 @@ export class RoomView {
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_DELETED) this.showGone('deleted');
     if (state.kind === 'closed' && state.code === CloseCode.ROOM_NOT_FOUND)
       this.showGone('not_found');
+    if (state.kind === 'closed' && state.code === AuthClose.SESSION_ENDED)
+      this.opts.onSessionEnded?.();
+    if (state.kind === 'closed' && state.code === AuthClose.REMOVED_FROM_ROOM)
+      this.opts.onRemoved?.(this.roomName);
+    // A refused upgrade (HTTP 401) looks like any dropped connection from here.
+    if (state.kind === 'waiting') this.opts.onConnectionLost?.();
   }
 
   private showGone(kind: 'deleted' | 'not_found'): void {
@@ -335,6 +358,21 @@ export class RoomView {
       `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
+  }
+
+  /** A lock instead of the # for a private room (accounts mode). */
+  setPrivate(locked: boolean): void {
+    this.hash.dataset.private = String(locked);
+    if (locked) this.hash.dataset.testid = 'room-private';
+    else delete this.hash.dataset.testid;
+    this.hash.title = locked ? 'Private room' : '';
+    if (locked) {
+      this.hash.removeAttribute('aria-hidden');
+      setChildren(this.hash, icon('lock'), h('span', { class: 'visually-hidden' }, 'Private room'));
+    } else {
+      this.hash.setAttribute('aria-hidden', 'true');
+      setChildren(this.hash, '#');
+    }
   }
 
   private setRoomName(name: string): void {
