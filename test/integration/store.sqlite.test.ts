@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../src/server/storage/chat-store.js';
@@ -121,6 +123,33 @@ describe('SQLite store file', () => {
     expect(last[0]?.seq).toBe(count);
     expect(last[0]?.content.startsWith(`m${count - 1} `)).toBe(true);
     await again.close();
+  });
+
+  it('closes completely in a process with nothing else to keep it running', () => {
+    // The checkpointer thread does not keep a process alive, but must not let it
+    // exit halfway through close() either (before the WAL is folded into the file).
+    const path = tempDb();
+    const store = pathToFileURL(join(process.cwd(), 'src/server/storage/sqlite-store.ts')).href;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { SqliteStore } from ${JSON.stringify(store)};
+         const store = new SqliteStore({ path: ${JSON.stringify(path)}, checkpointerAfterMessages: 1 });
+         await store.init();
+         const room = await store.createRoom('r');
+         await store.appendMessages([{ roomId: room.id, username: 'u', content: 'x' }]);
+         console.log(store.checkpointing);
+         await store.close();
+         console.log('closed');`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.split('\n').filter(Boolean)).toEqual(['true', 'closed']);
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('upgrades a database of schema version 1, keeping its data and giving it an epoch', async () => {

@@ -50,6 +50,9 @@ export class SqliteCheckpointer {
 
   /** Closes the worker's connection, so the writer's close can remove the WAL. */
   async stop(): Promise<void> {
+    // Held open while it stops, or a process with nothing else left would exit
+    // mid-close, before the writer's close folds the WAL into the file.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
   }
