@@ -1,7 +1,8 @@
-// `npx tsx bench/store-append.ts [--rooms=500] [--batch=100] [--messages=100000]`
+// `npx tsx bench/store-append.ts [--rooms=500] [--batch=100] [--messages=100000] [--random-ids]`
 // CPU time per stored message of SqliteStore.appendMessages alone: no sockets, no
 // fan-out. Batches rotate over the rooms like the ingest cell (every message has a
-// client_id); between batches the event loop turns, as between group commits.
+// client_id, numbered per sender like the load generator's, or random UUIDs
+// with --random-ids as a worst case for the client_id index); between batches the event loop turns, as between group commits.
 // CPU is the whole process (every thread, the checkpointer included), user + system.
 // BENCH_STORE_MODULE=path/to/other/sqlite-store.ts compares another version.
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ const option = (name: string, fallback: number) => {
 const ROOMS = option('rooms', 500);
 const BATCH = option('batch', 100);
 const MESSAGES = option('messages', 100_000);
+const RANDOM_IDS = process.argv.includes('--random-ids');
 
 async function main(): Promise<void> {
   const modulePath = process.env.BENCH_STORE_MODULE ?? '../src/server/storage/sqlite-store.js';
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
           roomId: rooms[k % ROOMS] as string,
           username: `user ${k & 1}`,
           content,
-          clientId: randomUUID(),
+          clientId: RANDOM_IDS ? randomUUID() : `lg-${k % ROOMS}-${k & 1}-${k}`,
         });
       }
       await store.appendMessages(batch);
