@@ -123,7 +123,7 @@ const SIO_EVENT = 0x32; // '42'
 const SIO_CONNECT = 0x30; // '40'
 
 /** Where the frame's `type` string starts: `{"type":"` or `42["`. */
-const TYPE_OFFSET: Record<ServerKind, number> = { parley: 9, bare: 9, sio: 4 };
+const TYPE_OFFSET: Record<ServerKind, number> = { parley: 9, ceiling: 9, bare: 9, sio: 4 };
 
 /** Byte of the first letter of a frame's type. */
 export const FIRST = {

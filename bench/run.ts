@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick] [-- --cells=room-10,idle] [-- --servers=parley,bare]`
-// Runs every cell against Parley and the two baselines, alternating servers,
+// Runs every cell against Parley and the three baselines, alternating servers,
 // and writes bench/results/{latest|quick}.{md,json,svg}. A full run also puts
 // the latest table into bench/README.md.
 import { execFileSync } from 'node:child_process';
@@ -41,7 +41,7 @@ if (flag('help')) {
   --sessions=a,b     only these sessions (${sessionDefs(FULL)
     .map((s) => s.id)
     .join(', ')})
-  --servers=a,b      only these servers (parley, bare, sio)
+  --servers=a,b      only these servers (parley, ceiling, bare, sio)
   --reps=N           runs per cell and server
   --no-pin           do not pin server and load generator to separate cores
   --no-nice          do not raise the priority of servers and load generator (nice -10)

@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { BUILD_DIR } from './build.js';
 import { processCpuMs, processRssBytes } from './proc.js';
 
-export type ServerKind = 'parley' | 'bare' | 'sio';
-export const SERVER_KINDS: readonly ServerKind[] = ['parley', 'bare', 'sio'];
+/** `ceiling` is bare ws with Parley's write coalescing: the same fan-out, nothing stored. */
+export type ServerKind = 'parley' | 'ceiling' | 'bare' | 'sio';
+export const SERVER_KINDS: readonly ServerKind[] = ['parley', 'ceiling', 'bare', 'sio'];
 export const SERVER_LABEL: Record<ServerKind, string> = {
   parley: 'Parley',
+  ceiling: 'ceiling',
   bare: 'bare ws',
   sio: 'Socket.IO',
 };
@@ -111,6 +113,7 @@ async function freePort(): Promise<number> {
 
 const SCRIPTS: Record<ServerKind, string> = {
   parley: `${BUILD_DIR}/parley.js`,
+  ceiling: `${BUILD_DIR}/bare-ws-server.js`,
   bare: `${BUILD_DIR}/bare-ws-server.js`,
   sio: `${BUILD_DIR}/socketio-server.js`,
 };
@@ -143,6 +146,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     CHAT_HTTP_RATE: '0',
     CHAT_WS_MAX_PER_IP: '0',
     ...(dbPath ? { CHAT_DB_PATH: dbPath } : {}),
+    ...(kind === 'ceiling' ? { BARE_WS_COALESCE: '1' } : {}),
     ...opts.env,
   };
   // BENCH_PARLEY_SCRIPT runs another build of Parley (to compare two versions).

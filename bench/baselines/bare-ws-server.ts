@@ -1,8 +1,15 @@
-// Baseline 1: the practical ceiling for Node. A bare `ws` broadcast server that
-// speaks Parley's frames (join, user_list, leave, message with seq) but stores
-// nothing and validates nothing. Each broadcast is serialized once and the same
-// buffer is sent, as a text frame, to every socket of the room.
+// Baselines 1 and 2: a bare `ws` broadcast server that speaks Parley's frames
+// (join, user_list, leave, message with seq) but stores nothing and validates
+// nothing. Each broadcast is serialized once and the same buffer is sent, as a
+// text frame, to every socket of the room.
+//
+// With `coalesce`, it writes the way Parley does (src/server/ws/connection.ts):
+// the first frame sent to a socket in a tick corks it, and every corked socket is
+// uncorked together on process.nextTick, so a socket gets one writev per tick
+// instead of one per frame. That is the honest ceiling: Parley's fan-out with
+// nothing stored and nothing checked.
 import { createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
   handleHttp,
@@ -16,7 +23,12 @@ import {
 const PATH = /^\/ws\/chat\/([^/?]+)/;
 const TEXT = { binary: false } as const;
 
-export function startBareWs(host: string, port: number) {
+export interface BareWsOptions {
+  /** Cork each socket for the rest of the tick, uncork all on nextTick (as Parley). */
+  coalesce?: boolean;
+}
+
+export function startBareWs(host: string, port: number, opts: BareWsOptions = {}) {
   const rooms = new Rooms();
   const members = new Map<string, Set<WebSocket>>();
   const server = createServer(handleHttp);
@@ -26,11 +38,30 @@ export function startBareWs(host: string, port: number) {
     clientTracking: false,
   });
 
+  const corked: Duplex[] = [];
+  const uncorkAll = (): void => {
+    for (const raw of corked) raw.uncork();
+    corked.length = 0;
+  };
+  /** One frame to one socket; with `coalesce`, corked until the end of the tick. */
+  const write = opts.coalesce
+    ? (ws: WebSocket, data: Buffer | string): void => {
+        const raw = (ws as unknown as { _socket?: Duplex })._socket;
+        // Only this function corks a socket across frames (ws's own cork around a
+        // frame's header and payload is undone at once), so 0 means "not yet this tick".
+        if (raw && raw.writableCorked === 0) {
+          raw.cork();
+          if (corked.push(raw) === 1) process.nextTick(uncorkAll);
+        }
+        ws.send(data, TEXT);
+      }
+    : (ws: WebSocket, data: Buffer | string): void => ws.send(data, TEXT);
+
   const broadcast = (roomId: string, frame: unknown): void => {
     const sockets = members.get(roomId);
     if (!sockets) return;
     const buf = Buffer.from(JSON.stringify(frame));
-    for (const ws of sockets) ws.send(buf, TEXT);
+    for (const ws of sockets) write(ws, buf);
   };
 
   server.on('upgrade', (req, socket, head) => {
@@ -55,14 +86,14 @@ export function startBareWs(host: string, port: number) {
         broadcast(roomId, { type: 'join', data: presenceNotice('join', username) });
         broadcast(roomId, { type: 'user_list', data: { users } });
       } else {
-        ws.send(JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
+        write(ws, JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
       }
       ws.on('message', (raw) => {
         const m = JSON.parse(raw.toString()) as InboundMessage;
         if (m.type === 'message') {
           broadcast(roomId, { type: 'message', data: messageData(roomId, room, username, m) });
         } else if (m.type === 'get_users') {
-          ws.send(JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
+          write(ws, JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
         }
       });
       ws.on('error', () => {});
@@ -82,5 +113,5 @@ export function startBareWs(host: string, port: number) {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
   const { host, port } = listenArgs();
-  await startBareWs(host, port);
+  await startBareWs(host, port, { coalesce: process.env.BARE_WS_COALESCE === '1' });
 }

@@ -49,10 +49,13 @@ function collector() {
   };
 }
 
-describe('bare ws baseline', () => {
+describe.each([
+  ['bare ws baseline', false],
+  ['ceiling baseline (bare ws, coalesced writes)', true],
+])('%s', (_name, coalesce) => {
   let server: Server;
   beforeAll(async () => {
-    server = await startBareWs('127.0.0.1', 0);
+    server = await startBareWs('127.0.0.1', 0, { coalesce });
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -94,6 +97,27 @@ describe('bare ws baseline', () => {
     alice.ws.close();
     expect((await bob.c.next('leave')).data).toMatchObject({ username: 'alice' });
     bob.ws.close();
+  });
+
+  it('delivers a burst sent in one write whole and in order (one frame per message)', async () => {
+    const room = await createRoom(server);
+    const ws = new WebSocket(`ws://${base(server)}/ws/chat/${room}?username=erin`);
+    const seqs: number[] = [];
+    ws.on('message', (data, isBinary) => {
+      expect(isBinary).toBe(false);
+      const f = JSON.parse(data.toString()) as Frame;
+      if (f.type === 'message') seqs.push(f.data.seq as number);
+    });
+    await new Promise((r) => ws.once('open', r));
+    // Many frames in one TCP write: the server handles them in one tick, so with
+    // coalescing all their broadcasts sit corked together until nextTick.
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.cork();
+    for (let i = 0; i < 50; i++) ws.send(JSON.stringify({ type: 'message', content: `m${i}` }));
+    raw.uncork();
+    while (seqs.length < 50) await new Promise((r) => setTimeout(r, 20));
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    ws.close();
   });
 });
 

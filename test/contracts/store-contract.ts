@@ -245,6 +245,26 @@ export function storeContract(name: string, makeStore: MakeStore, reopen: Reopen
         expect(await store.appendMessages([])).toEqual([]);
       });
 
+      it('gives messages UUIDs that sort in the order they were stored (time-ordered, version 7)', async () => {
+        // Sorted ids keep the id index's inserts on its last page (see util/uuid7.ts).
+        const [a, b] = [await store.createRoom('a'), await store.createRoom('b')];
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const batch = await store.appendMessages([
+            { roomId: a.id, username: 'u', content: `a${i}` },
+            { roomId: b.id, username: 'u', content: `b${i}` },
+          ]);
+          for (const r of batch) ids.push(stored(r).id);
+        }
+        for (const id of ids) {
+          expect(id).toMatch(
+            /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+          );
+        }
+        expect([...ids].sort()).toEqual(ids);
+        expect(new Set(ids).size).toBe(ids.length);
+      });
+
       it('scopes client_id to its sender: another user reusing it gets a message of their own', async () => {
         const room = await store.createRoom('shared ids');
         const alice = await send(room.id, 'from alice', { clientId: 'same', username: 'alice' });

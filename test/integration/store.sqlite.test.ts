@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../src/server/storage/chat-store.js';
@@ -95,6 +97,70 @@ describe('SQLite store file', () => {
     await third.init();
     expect(await third.epoch()).toBe(renewed);
     await third.close();
+  });
+
+  it('checkpoints the WAL from its worker thread once busy, and still closes to one file', async () => {
+    const path = tempDb();
+    const store = new SqliteStore({
+      path,
+      checkpointerAfterMessages: 50,
+      checkpointIntervalMs: 10,
+    });
+    await store.init();
+    const room = await store.createRoom('busy');
+    const batch = (from: number) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        roomId: room.id,
+        username: 'u',
+        content: `m${from + i} ${'x'.repeat(200)}`,
+      }));
+    await store.appendMessages(batch(0));
+    expect(store.checkpointing).toBe(false); // 25 stored: not busy yet
+    await store.appendMessages(batch(25));
+    expect(store.checkpointing).toBe(true);
+    // Far below the writer's own autocheckpoint size: only the worker copies pages
+    // into the database file, which then grows.
+    const before = statSync(path).size;
+    for (let i = 2; statSync(path).size === before; i++) {
+      await store.appendMessages(batch(25 * i));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const count = (await store.latestSeq(room.id)) as number;
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const again = new SqliteStore({ path, checkpointIntervalMs: 0 });
+    await again.init();
+    const last = await again.recentMessages(room.id, 1);
+    expect(last[0]?.seq).toBe(count);
+    expect(last[0]?.content.startsWith(`m${count - 1} `)).toBe(true);
+    await again.close();
+  });
+
+  it('closes completely in a process with nothing else to keep it running', () => {
+    // The checkpointer thread does not keep a process alive, but must not let it
+    // exit halfway through close() either (before the WAL is folded into the file).
+    const path = tempDb();
+    const store = pathToFileURL(join(process.cwd(), 'src/server/storage/sqlite-store.ts')).href;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { SqliteStore } from ${JSON.stringify(store)};
+         const store = new SqliteStore({ path: ${JSON.stringify(path)}, checkpointerAfterMessages: 1 });
+         await store.init();
+         const room = await store.createRoom('r');
+         await store.appendMessages([{ roomId: room.id, username: 'u', content: 'x' }]);
+         console.log(store.checkpointing);
+         await store.close();
+         console.log('closed');`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.split('\n').filter(Boolean)).toEqual(['true', 'closed']);
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('upgrades a database of schema version 1, keeping its data and giving it an epoch', async () => {

@@ -40,6 +40,10 @@ export class MessageService {
   private scheduled = false;
   /** Flushes run one after another so messages are published in seq order. */
   private flushing: Promise<void> = Promise.resolve();
+  /** One handler for every publish, not a closure per message. */
+  private readonly publishFailed = (error: unknown): void => {
+    this.log.error({ err: error }, 'publishing a message failed');
+  };
 
   constructor(
     private readonly store: ChatStore,
@@ -129,9 +133,7 @@ export class MessageService {
         if (result.ok && !result.duplicate) {
           this.bus
             .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
-            .catch((error: unknown) =>
-              this.log.error({ err: error }, 'publishing a message failed'),
-            );
+            .catch(this.publishFailed);
         }
         (batch[i] as Pending).resolve(result);
       }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
+import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -542,7 +543,7 @@ export class PostgresStore implements ChatStore {
           files = (rows as UploadRow[]).map(uploadAttachment);
         }
         const message: Message = {
-          id: randomUUID(),
+          id: uuidv7(),
           room_id: item.roomId,
           username: item.username,
           content: files ? composeContent(item.content, files) : item.content,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
+import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -21,6 +22,7 @@ import type {
 import { orderedMigrations } from './migrations.js';
 import { ftsMatch } from './search-sql.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 interface MessageRow {
@@ -143,14 +145,34 @@ function tupleToMessage(row: MessageTuple): Message {
 export interface SqliteStoreOptions {
   path: string;
   synchronous?: 'normal' | 'full';
+  /** How often a worker thread checkpoints the WAL; 0: only the writer's own autocheckpoints. */
+  checkpointIntervalMs?: number;
+  /** Messages stored before that thread starts (a quiet database never needs it). */
+  checkpointerAfterMessages?: number;
 }
+
+/**
+ * WAL size, in pages, at which a commit checkpoints on its own. SQLite's default
+ * (1,000) made every third or so commit of a busy server copy pages and fsync
+ * on the event loop; a checkpoint copies each page once however often it changed,
+ * so a larger WAL is much less work per message. With the checkpointer thread
+ * this is only the bound for when that thread falls behind.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const CHECKPOINT_INTERVAL_MS = 250;
+const CHECKPOINTER_AFTER_MESSAGES = 500;
 
 /** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
 export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
+  /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
+  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
   private purgeTx!: (limit: number) => number;
+  private checkpointer: SqliteCheckpointer | null = null;
+  /** Messages still to store before the checkpointer starts; -1 once started or never. */
+  private untilCheckpointer = -1;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
   private claimTx!: (createdBefore: string, limit: number) => string[];
@@ -162,7 +184,9 @@ export class SqliteStore implements ChatStore {
     if (this.opts.path !== ':memory:') mkdirSync(dirname(this.opts.path), { recursive: true });
     this.db = new Database(this.opts.path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    const synchronous = this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     // The search index's tokenizer (migration 30's triggers call it on every write).
@@ -171,9 +195,20 @@ export class SqliteStore implements ChatStore {
     );
     this.migrate();
     this.stmts = this.prepare();
-    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) =>
-      batch.map((item) => this.appendOne(item)),
-    );
+    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
+      const seqs = this.batchSeq;
+      try {
+        const results = new Array<AppendResult>(batch.length);
+        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
+        // One write per room per batch, not one per message.
+        for (const [roomId, seq] of seqs) {
+          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+        }
+        return results;
+      } finally {
+        seqs.clear();
+      }
+    });
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -190,6 +225,32 @@ export class SqliteStore implements ChatStore {
     this.forgetTx = this.db.transaction((ids: readonly string[]) =>
       ids.reduce((n, id) => n + this.stmts.forgetUpload.run(id).changes, 0),
     );
+    if (this.opts.path !== ':memory:' && this.checkpointInterval() > 0) {
+      this.untilCheckpointer = this.opts.checkpointerAfterMessages ?? CHECKPOINTER_AFTER_MESSAGES;
+    }
+  }
+
+  private checkpointInterval(): number {
+    return this.opts.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
+  }
+
+  /** Starts the checkpointer thread once the database is busy (a thread costs a start-up). */
+  private countStored(n: number): void {
+    if (this.untilCheckpointer < 0) return;
+    this.untilCheckpointer -= n;
+    if (this.untilCheckpointer > 0) return;
+    this.untilCheckpointer = -1;
+    const synchronous = this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
+    this.checkpointer = new SqliteCheckpointer(
+      this.opts.path,
+      synchronous,
+      this.checkpointInterval(),
+    );
+  }
+
+  /** Whether the checkpointer thread runs (tests). */
+  get checkpointing(): boolean {
+    return this.checkpointer !== null;
   }
 
   /** Accounts, sessions and memberships, in this store's database (after init). */
@@ -266,19 +327,13 @@ export class SqliteStore implements ChatStore {
          WHERE (created_at, rowid) > (@createdAt, @pos) AND deleted_at IS NULL AND ${VISIBLE_TO}
          ORDER BY created_at, rowid LIMIT @limit`,
       ),
-      nextSeq: db.prepare<[string], { last_seq: number }>(
-        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted_at IS NULL RETURNING last_seq',
-      ),
+      setSeq: db.prepare<[number, string]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
       latestSeq: db.prepare<[string], { last_seq: number }>(
         'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
       ),
       epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
       setEpoch: db.prepare<[string]>(
         "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      byClientId: db.prepare<[string, string, string, string], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND username = ? AND client_id = ? AND ${ROOM_LIVE}`,
       ),
       // Purging a deleted room: the oldest deletion first, a slice of its messages
       // at a time (through messages_room_seq), then its row.
@@ -326,6 +381,15 @@ export class SqliteStore implements ChatStore {
         )
         .pluck(),
       forgetUpload: db.prepare<[string]>('DELETE FROM uploads WHERE id = ?'),
+      // The unique index the insert checks anyway also finds a retried send: no
+      // lookup before every insert. Only that conflict is ignored; any other still throws.
+      insertKeyed: db.prepare(
+        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (room_id, username, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
+      ),
+      sameClientId: db.prepare<[string, string, string], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND username = ? AND client_id = ?`,
+      ),
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
         .prepare<[string, number, string, number], MessageTuple>(
@@ -342,14 +406,24 @@ export class SqliteStore implements ChatStore {
     };
   }
 
+  /** Inside appendTx: stores one message, its seq taken from the batch's running count. */
   private appendOne(item: NewMessage): AppendResult {
-    const clientId = item.clientId ?? null;
-    if (clientId !== null) {
-      const existing = this.stmts.byClientId.get(item.roomId, item.username, clientId, item.roomId);
-      if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+    let seq = this.batchSeq.get(item.roomId);
+    if (seq === undefined) {
+      // First message of this room in the batch: one read; later ones count on.
+      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(item.roomId, seq);
     }
+    if (seq === null) return { ok: false, reason: 'room_not_found' };
+    const clientId = item.clientId ?? null;
     let files: Attachment[] | null = null;
     if (item.attachments && item.attachments.length > 0) {
+      // A retried send's files are attached already: answer the retry before checking them.
+      if (clientId !== null) {
+        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
+        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+      }
       if (new Set(item.attachments).size !== item.attachments.length) {
         return { ok: false, reason: 'attachment_invalid' };
       }
@@ -360,17 +434,16 @@ export class SqliteStore implements ChatStore {
         files.push(uploadAttachment(upload));
       }
     }
-    const row = this.stmts.nextSeq.get(item.roomId);
-    if (!row) return { ok: false, reason: 'room_not_found' };
     const message: Message = {
-      id: randomUUID(),
+      id: uuidv7(),
       room_id: item.roomId,
       username: item.username,
       content: files ? composeContent(item.content, files) : item.content,
       timestamp: new Date().toISOString(),
-      seq: row.last_seq,
+      seq: seq.last + 1,
     };
-    this.stmts.insertMessage.run(
+    const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
+    const { changes } = insert.run(
       message.id,
       message.room_id,
       message.seq,
@@ -380,6 +453,13 @@ export class SqliteStore implements ChatStore {
       clientId,
       files ? JSON.stringify(files) : null,
     );
+    if (changes === 0) {
+      // A retried send (same sender, same client_id): the first message, and no seq used.
+      const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId as string);
+      if (!existing) throw new Error('insert ignored without a conflicting message');
+      return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     if (files) {
       for (const file of files) this.stmts.attach.run(message.id, file.id);
@@ -475,7 +555,9 @@ export class SqliteStore implements ChatStore {
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.appendTx(batch);
+    const results = this.appendTx(batch);
+    if (this.untilCheckpointer >= 0) this.countStored(batch.length);
+    return results;
   }
 
   async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
@@ -595,6 +677,11 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
+    // The checkpointer's connection goes first: the last one to close removes the WAL.
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    this.untilCheckpointer = -1;
+    await checkpointer?.stop();
     if (this.db?.open) this.db.close();
   }
 }

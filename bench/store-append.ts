@@ -1,0 +1,67 @@
+// `npx tsx bench/store-append.ts [--rooms=500] [--batch=100] [--messages=100000] [--random-ids]`
+// CPU time per stored message of SqliteStore.appendMessages alone: no sockets, no
+// fan-out. Batches rotate over the rooms like the ingest cell (every message has a
+// client_id, numbered per sender like the load generator's, or random UUIDs
+// with --random-ids as a worst case for the client_id index); between batches the event loop turns, as between group commits.
+// CPU is the whole process (every thread, the checkpointer included), user + system.
+// BENCH_STORE_MODULE=path/to/other/sqlite-store.ts compares another version.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NewMessage } from '../src/server/storage/chat-store.js';
+import type { SqliteStore as Store } from '../src/server/storage/sqlite-store.js';
+
+const option = (name: string, fallback: number) => {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.slice(name.length + 3)) : fallback;
+};
+const ROOMS = option('rooms', 500);
+const BATCH = option('batch', 100);
+const MESSAGES = option('messages', 100_000);
+const RANDOM_IDS = process.argv.includes('--random-ids');
+
+async function main(): Promise<void> {
+  const modulePath = process.env.BENCH_STORE_MODULE ?? '../src/server/storage/sqlite-store.js';
+  const { SqliteStore } = (await import(modulePath)) as { SqliteStore: typeof Store };
+  const dir = mkdtempSync(join(tmpdir(), 'parley-store-append-'));
+  const store = new SqliteStore({ path: join(dir, 'chat.db'), synchronous: 'normal' });
+  await store.init();
+  const rooms: string[] = [];
+  for (let i = 0; i < ROOMS; i++) rooms.push((await store.createRoom(`room ${i}`)).id);
+  const content = 'x'.repeat(64);
+  let k = 0;
+  const run = async (count: number) => {
+    for (let i = 0; i < count; i += BATCH) {
+      const batch: NewMessage[] = [];
+      for (let j = 0; j < BATCH; j++, k++) {
+        batch.push({
+          roomId: rooms[k % ROOMS] as string,
+          username: `user ${k & 1}`,
+          content,
+          clientId: RANDOM_IDS ? randomUUID() : `lg-${k % ROOMS}-${k & 1}-${k}`,
+        });
+      }
+      await store.appendMessages(batch);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await run(MESSAGES / 5); // warm-up: statements prepared, checkpointer started, WAL in use
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await run(MESSAGES);
+  const used = process.cpuUsage(cpu);
+  const wallUs = (performance.now() - start) * 1000;
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const per = (us: number) => (us / MESSAGES).toFixed(2);
+  console.log(
+    `${ROOMS} rooms, batches of ${BATCH}: ${per(used.user + used.system)} µs CPU per message ` +
+      `(user ${per(used.user)}, system ${per(used.system)}), ${per(wallUs)} µs wall`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
