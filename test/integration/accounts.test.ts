@@ -521,4 +521,16 @@ describe('accounts: login limits', () => {
     for (let i = 0; i < 4; i++) await loginRequest(server.url, 'ghost', `guess-${i}-xx`);
     expect((await loginRequest(server.url, 'ghost', 'guess-x-xx')).status).toBe(429);
   });
+
+  it('guesses sent all at once get no more password checks than guesses sent one by one', async () => {
+    await signup(server.url, 'parallel', await invite(await login(server.url, 'target')));
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        loginRequest(server.url, 'parallel', `guess-${i}-xx`).then((r) => r.status),
+      ),
+    );
+    // 3 free failures and the 4th that starts the wait, as one by one; the rest wait.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(8);
+  });
 });

@@ -147,6 +147,14 @@ export class AccountService {
 
   async login(body: { username: string; password: string }, client: ClientInfo): Promise<SignedIn> {
     const key = usernameKey(normalizeName(body.username));
+    return this.limits.serialize(key, client.address, () => this.attemptLogin(key, body, client));
+  }
+
+  private async attemptLogin(
+    key: string,
+    body: { username: string; password: string },
+    client: ClientInfo,
+  ): Promise<SignedIn> {
     const wait = await this.limits.wait(key, client.address);
     if (wait > 0) throw tooManyLogins(wait);
     const user = await this.store.userByKey(key);

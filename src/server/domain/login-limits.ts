@@ -17,6 +17,9 @@ export interface LoginLimitOptions {
  * Counters live in the store, so every server process sees the same ones.
  */
 export class LoginLimits {
+  /** The attempt in progress per account and per address, in this process. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: AccountStore,
     private readonly opts: LoginLimitOptions,
@@ -48,6 +51,28 @@ export class LoginLimits {
 
   private forgetMs(): number {
     return this.opts.maxDelaySec * 4 * 1000;
+  }
+
+  /**
+   * Runs one login attempt after the previous one on the same account or from
+   * the same address has finished, so that attempts sent in parallel cannot all
+   * pass `wait` before the first failure is recorded.
+   */
+  async serialize<T>(usernameKey: string, address: string, attempt: () => Promise<T>): Promise<T> {
+    const keys = this.keys(usernameKey, address);
+    const before = keys.map((k) => this.inFlight.get(k) ?? Promise.resolve());
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    for (const k of keys) this.inFlight.set(k, mine);
+    try {
+      await Promise.all(before);
+      return await attempt();
+    } finally {
+      done();
+      for (const k of keys) if (this.inFlight.get(k) === mine) this.inFlight.delete(k);
+    }
   }
 
   async failed(usernameKey: string, address: string, now = Date.now()): Promise<void> {
