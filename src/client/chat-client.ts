@@ -1,5 +1,7 @@
 // The browser side of the WebSocket protocol: typed events, connection state,
 // reconnection by close-code range with backoff, and resume through `since`.
+// Over 300 lines: one state machine (connecting, open, waiting, gave up, closed)
+// whose transitions belong together.
 
 import { CloseCode, reconnectPolicy } from '../protocol/error-codes.js';
 import type { ClientFrame, ServerEvents, ServerFrame } from '../protocol/frames.js';

@@ -1,3 +1,6 @@
+// Accounts mode's rules: sign-up (first admin, invites, open sign-up), login (with
+// limits and equal timing), sessions, API tokens, invites and admin changes. Over
+// 300 lines because each is a short method on one service that shares the store.
 import { randomUUID } from 'node:crypto';
 import {
   type AdminUser,

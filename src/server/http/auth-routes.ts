@@ -1,3 +1,5 @@
+// The /api/auth routes (accounts mode). Long because each route carries its full
+// OpenAPI schema (bodies, every status with its codes and examples) beside it.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {

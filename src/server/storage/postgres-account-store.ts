@@ -1,3 +1,6 @@
+// AccountStore on PostgreSQL (the twin of sqlite-account-store.ts, held together by
+// the account-store contract suite). Long because each operation's SQL sits beside
+// its mapping.
 import type pg from 'pg';
 import type { Role, UserRef } from '../../protocol/accounts.js';
 import type {

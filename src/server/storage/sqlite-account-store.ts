@@ -1,3 +1,6 @@
+// AccountStore on SQLite: users, sessions, API tokens, invites, login counters and
+// memberships. Long because each operation's SQL sits beside its mapping; the
+// account-store contract suite runs it against the PostgreSQL twin.
 import type Database from 'better-sqlite3';
 import type { Role, UserRef } from '../../protocol/accounts.js';
 import type {

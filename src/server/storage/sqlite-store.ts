@@ -1,3 +1,7 @@
+// ChatStore on SQLite. Long because it is one class per backend (as PostgresStore):
+// every operation's SQL beside its row mapping, rooms, messages, uploads and search
+// in one transaction scope; the shared contract suites hold the two backends together.
+// Next step: split by concern (rooms, messages, uploads, search) behind the interface.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

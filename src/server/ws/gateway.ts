@@ -1,3 +1,6 @@
+// The WebSocket endpoint: upgrade checks (path, origin, identity), wiring a socket
+// to its connection, the room hub and the domain, heartbeats and shutdown. The rules
+// live elsewhere (join-params.ts, domain/resume.ts, domain/room-presence.ts).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';

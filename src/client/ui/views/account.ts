@@ -1,5 +1,6 @@
 // "Your account": change the password, see and end sessions, make and revoke API
 // tokens (a new token is shown once).
+// Over 300 lines: three sections built by hand (no framework), each with its states.
 import type { SessionInfo, TokenInfo } from '../../accounts.js';
 import { AuthCode } from '../../accounts.js';
 import { ApiError } from '../../api.js';

@@ -1,5 +1,6 @@
 // The administration page (admins only): sign-up open or closed, invite links, and
 // the accounts with their role and state.
+// Over 300 lines: three sections built by hand (no framework), each with its states.
 import { type AdminUser, AuthCode, type Invite, type Role, type User } from '../../accounts.js';
 import { ApiError } from '../../api.js';
 import type { AccountContext } from '../account-context.js';

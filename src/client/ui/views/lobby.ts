@@ -1,4 +1,6 @@
 // The room list: create, join and delete rooms. Refreshes itself while visible.
+// Over 300 lines: the lobby view builds its DOM by hand (no framework), so markup,
+// events and states (loading, empty, error, accounts-mode actions) sit together.
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../../protocol/text-rules.js';
 import type { RoomInfo, Visibility } from '../../accounts.js';

@@ -1,5 +1,7 @@
 // One room on screen: header (back, name, status, members toggle), the status
 // banner, the timeline, typing line and composer, and the members sidebar/drawer.
+// Over 300 lines: the room screen's hand-built DOM (no framework) and its wiring to
+// the session; the rules are in room-session.ts and its parts.
 import { CloseCode } from '../../../protocol/error-codes.js';
 import { DEFAULT_LIMITS } from '../../../protocol/limits.js';
 import { AuthClose } from '../../accounts.js';
