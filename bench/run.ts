@@ -2,7 +2,7 @@
 // Runs every cell against Parley and the three baselines, alternating servers,
 // and writes bench/results/{latest|quick}.{md,json,svg}. A full run also puts
 // the latest table into bench/README.md.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ if (flag('help')) {
   --no-pin           do not pin server and load generator to separate cores
   --no-nice          do not raise the priority of servers and load generator (nice -10)
   --no-readme        do not update bench/README.md
+  --no-search        skip the search latency run that follows a full run (bench/search.ts)
   --no-wait          do not wait for a quiet machine before each run
   --render=file.json rewrite the Markdown and chart of an earlier run (no new measurements)`);
   process.exit(0);
@@ -240,6 +241,13 @@ async function main(): Promise<void> {
   if (base === 'latest' && !flag('no-readme'))
     updateReadme(toMarkdown(report, 'results/latest.svg'));
   process.stderr.write(`\n${md}\nwrote ${dir}/${base}.{md,json,svg} in ${clock()}\n`);
+  // A full run also measures search on 1,000,000 messages (bench/search.ts, about 7
+  // minutes, most of it building the store); `npm run bench:search` runs it alone.
+  if (base === 'latest' && !flag('no-search')) {
+    process.stderr.write('\nsearch latency (bench/search.ts; --no-search skips it)\n');
+    const search = spawnSync('node_modules/.bin/tsx', ['bench/search.ts'], { stdio: 'inherit' });
+    if (search.status !== 0) throw new Error(`bench/search.ts failed (${search.status})`);
+  }
 }
 
 /** Replaces the block between the results markers of bench/README.md. */
