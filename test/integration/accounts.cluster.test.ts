@@ -4,31 +4,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/error-codes.js';
 import { invite, Session, signup } from '../support/accounts.js';
-import {
-  postgresRedisBackend,
-  requirePostgres,
-  requireRedis,
-  type TestBackend,
-} from '../support/services.js';
-import { startServer, type TestServer } from '../support/start-server.js';
+import { requirePostgres, requireRedis } from '../support/services.js';
+import { type ServerPair, startServerPair, type TestServer } from '../support/start-server.js';
 
 const available = (await requirePostgres()) && (await requireRedis());
 
 describe.runIf(available)('accounts across two server processes', () => {
-  let backend: TestBackend;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   let admin: Session;
   beforeAll(async () => {
-    backend = postgresRedisBackend();
-    const overrides = { ...backend.overrides, auth: { mode: 'accounts' as const } };
-    a = await startServer(overrides);
-    b = await startServer(overrides);
+    pair = await startServerPair({ auth: { mode: 'accounts' } });
+    ({ a, b } = pair);
     admin = await signup(a.url, 'root');
   });
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await backend.cleanup();
+    await pair?.close();
   });
 
   /** The same account, signed in on process b (its cookie works on both). */

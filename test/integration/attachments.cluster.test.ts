@@ -5,29 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoom } from '../support/api.js';
 import { upload } from '../support/files.js';
 import { makePng } from '../support/images.js';
-import {
-  postgresRedisBackend,
-  requirePostgres,
-  requireRedis,
-  type TestBackend,
-} from '../support/services.js';
-import { startServer, type TestServer } from '../support/start-server.js';
+import { requirePostgres, requireRedis } from '../support/services.js';
+import { type ServerPair, startServerPair, type TestServer } from '../support/start-server.js';
 import { eventually } from '../support/ws-client.js';
 
 const available = (await requirePostgres()) && (await requireRedis());
 
 describe.runIf(available)('attachments across two server processes', () => {
-  let backend: TestBackend;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    backend = postgresRedisBackend();
-    a = await startServer(backend.overrides);
-    b = await startServer(backend.overrides);
+    pair = await startServerPair();
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await backend.cleanup();
+    await pair?.close();
   });
 
   it('serves a file uploaded through one process from the other, until its room is deleted', async () => {

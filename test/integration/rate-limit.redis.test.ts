@@ -2,31 +2,26 @@
 // Redis, and never failing requests while Redis is away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
+import { postgresRedisBackend, requirePostgres, requireRedis } from '../support/services.js';
 import {
-  postgresRedisBackend,
-  requirePostgres,
-  requireRedis,
-  type TestBackend,
-} from '../support/services.js';
-import { startServer, type TestServer } from '../support/start-server.js';
+  type ServerPair,
+  startServer,
+  startServerPair,
+  type TestServer,
+} from '../support/start-server.js';
 
 const available = (await requirePostgres()) && (await requireRedis());
 
 describe.runIf(available)('REST rate limit across server processes', () => {
-  let backend: TestBackend;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    backend = postgresRedisBackend();
     // 20 requests per window of 20 s per address, for both processes together
-    const overrides = { ...backend.overrides, http: { ratePerSec: 1, rateBurst: 20 } };
-    a = await startServer(overrides);
-    b = await startServer(overrides);
+    pair = await startServerPair({ http: { ratePerSec: 1, rateBurst: 20 } });
+    ({ a, b } = pair);
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await backend.cleanup();
-  });
+  afterAll(() => pair?.close());
 
   it('allows the rate once in total, not once per process', async () => {
     const statuses: number[] = [];

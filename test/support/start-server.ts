@@ -39,3 +39,30 @@ export async function startServer(
     },
   };
 }
+
+/** Two server processes (apps) sharing one fresh PostgreSQL schema and Redis prefix. */
+export interface ServerPair {
+  a: TestServer;
+  b: TestServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts two apps on one shared PostgreSQL + Redis backend, as two processes of
+ * one deployment would run; `close` stops both and removes what they left.
+ * Callers check `requirePostgres()` and `requireRedis()` first.
+ */
+export async function startServerPair(overrides: DeepPartial<Config> = {}): Promise<ServerPair> {
+  const backend = postgresRedisBackend();
+  const config = { ...backend.overrides, ...overrides };
+  const a = await startServer(config);
+  const b = await startServer(config);
+  return {
+    a,
+    b,
+    async close() {
+      await Promise.all([a.close(), b.close()]);
+      await backend.cleanup();
+    },
+  };
+}
