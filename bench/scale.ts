@@ -1,6 +1,6 @@
 // Scale on one server process (issue 14), beyond what `npm run bench` holds:
 //
-//   npx tsx bench/scale.ts [--part=join,hold] [--servers=parley,bare]
+//   npx tsx bench/scale.ts [--part=hold,reconnect,join] [--servers=parley,bare]
 //                          [--join=10000] [--points=5000,10000,19000] [--workers=4]
 //
 // join: N clients join one room at once; time until every client's online list
@@ -8,6 +8,9 @@
 // hold: one server process holds 5,000, 10,000 and ~19,000 idle connections (rooms
 //       of 10, plus one room of 1,000); RSS per connection at each point, the p99 of
 //       a message to the room of 1,000 (20 msg/s), and a linear projection to 100,000.
+// reconnect (Parley only): --reconnect=N clients in 100 rooms resume with since=
+//       after a server restart while a REST sender per room keeps sending
+//       (--rate=1 msg/s); time until all caught up, peak RSS, gaps, duplicates.
 //
 // A process may open at most 20,000 files here, so the clients live in several
 // load-generator processes (bench/scale-worker.ts), and connect from several
@@ -34,7 +37,7 @@ import { type Pinning, type RunningServer, type ServerKind, startServer } from '
 const args = process.argv.slice(2);
 const option = (name: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const parts = (option('part') ?? 'join,hold').split(',');
+const parts = (option('part') ?? 'hold').split(',');
 const servers = (option('servers') ?? 'parley,bare').split(',') as ServerKind[];
 const joinCount = Number(option('join') ?? 10_000);
 const points = (option('points') ?? '5000,10000,19000').split(',').map(Number);
