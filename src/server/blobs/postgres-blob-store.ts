@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import pg from 'pg';
+import { inTransaction } from '../util/pg-transaction.js';
 import { type BlobStat, type BlobStore, isBlobId, limited, newBlobId } from './blob-store.js';
 
 /** Bytes per row of blob_chunks: big enough to be cheap per byte, small enough to stream. */
@@ -59,12 +60,7 @@ export class PostgresBlobStore implements BlobStore {
 
   async put(source: Readable, maxBytes: number): Promise<{ id: string; size: number }> {
     const id = newBlobId();
-    const client = await this.pool.connect();
-    const ignore = (): void => {};
-    client.on('error', ignore);
-    let failed = false;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO blobs (id, size) VALUES ($1, 0)', [id]);
       let size = 0;
       let n = 0;
@@ -93,17 +89,8 @@ export class PostgresBlobStore implements BlobStore {
       }
       if (pendingBytes > 0) await flush();
       await client.query('UPDATE blobs SET size = $2 WHERE id = $1', [id, size]);
-      await client.query('COMMIT');
       return { id, size };
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      // A failed upload's connection is dropped rather than rolled back: the server
-      // rolls back, and nothing waits on a ROLLBACK over a broken connection.
-      client.off('error', ignore);
-      client.release(failed);
-    }
+    });
   }
 
   async get(id: string): Promise<Readable | null> {

@@ -3,6 +3,7 @@
 // its mapping.
 import type pg from 'pg';
 import type { Role, UserRef } from '../../protocol/accounts.js';
+import { inTransaction } from '../util/pg-transaction.js';
 import type {
   AccountStore,
   CreateUserResult,
@@ -83,23 +84,8 @@ export class PostgresAccountStore implements AccountStore {
     return (await this.pool.query(text, values)).rowCount ?? 0;
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    const ignore = (): void => {};
-    client.on('error', ignore);
-    let failed = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      client.off('error', ignore);
-      client.release(failed);
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async countUsers(): Promise<number> {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
+import { inTransaction } from '../util/pg-transaction.js';
 import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
@@ -283,27 +284,7 @@ export class PostgresStore implements ChatStore {
     operation: string,
     fn: (client: pg.PoolClient) => Promise<T>,
   ): Promise<T> {
-    return this.run(operation, async () => {
-      const client = await this.pool.connect();
-      // A checked-out connection has no pool listener; its errors surface as failed queries.
-      const ignore = (): void => {};
-      client.on('error', ignore);
-      let failed = false;
-      try {
-        await client.query('BEGIN');
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        // No ROLLBACK round trip (it would wait out another timeout on a dead
-        // network): the connection is dropped, and the server rolls back.
-        failed = true;
-        throw error;
-      } finally {
-        client.off('error', ignore);
-        client.release(failed);
-      }
-    });
+    return this.run(operation, () => inTransaction(this.pool, fn));
   }
 
   /** Accounts, sessions and memberships, on this store's pool. */
