@@ -24,22 +24,29 @@ export function guardStore<T extends object>(
   store: T,
   onError: (operation: string, error: unknown) => void,
 ): T {
+  // One wrapper per method, made on first use: store calls are on the send path.
+  const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      // Called on the store itself, so its own calls (`this.x()`) stay unwrapped.
-      if (UNGUARDED.has(property)) return value.bind(target);
+      const made = wrappers.get(property);
+      if (made !== undefined) return made;
       const operation = String(property);
-      return async (...args: unknown[]) => {
-        try {
-          return await value.apply(target, args);
-        } catch (error) {
-          if (error instanceof StoreError) throw error;
-          onError(operation, error);
-          throw new StoreError(operation, error);
-        }
-      };
+      // Called on the store itself, so its own calls (`this.x()`) stay unwrapped.
+      const wrapper = UNGUARDED.has(property)
+        ? value.bind(target)
+        : async (...args: unknown[]) => {
+            try {
+              return await value.apply(target, args);
+            } catch (error) {
+              if (error instanceof StoreError) throw error;
+              onError(operation, error);
+              throw new StoreError(operation, error);
+            }
+          };
+      wrappers.set(property, wrapper);
+      return wrapper;
     },
   });
 }
