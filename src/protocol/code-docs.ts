@@ -38,9 +38,9 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
   },
   FORBIDDEN: {
     meaning:
-      "`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token; in accounts mode, an action reserved to the room's owner or an admin, or an admin route called by a member",
+      "`/metrics` from an address that is not loopback, without the `CHAT_METRICS_TOKEN` bearer token; in accounts mode, an action reserved to the room's owner or an admin, or an admin route called by a member; editing or deleting someone else's message",
     http: [403],
-    ws: false,
+    ws: true,
   },
   UNAUTHENTICATED: {
     meaning:
@@ -126,6 +126,33 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     meaning:
       'The database is unreachable: REST answers 503; a message was not stored, send it again with the same `client_id`',
     http: [503],
+    ws: true,
+  },
+  MESSAGE_NOT_FOUND: {
+    meaning:
+      'An edit, delete or reaction names no message of this room, or one that was deleted; nothing changes',
+    http: [404],
+    ws: true,
+  },
+  INVALID_EMOJI: {
+    meaning: `A reaction that is empty, longer than 16 characters, or holds whitespace, control or invisible characters`,
+    http: [422],
+    ws: true,
+  },
+  TOO_MANY_REACTIONS: {
+    meaning: 'The message already has 20 different reactions; add to one of them instead',
+    http: [409],
+    ws: true,
+  },
+  NOT_SUBSCRIBED: {
+    meaning:
+      'Workspace socket: a frame for a room this socket has not subscribed to; subscribe first',
+    http: [],
+    ws: true,
+  },
+  TOO_MANY_SUBSCRIPTIONS: {
+    meaning: 'Workspace socket: more rooms subscribed than `CHAT_WS_MAX_SUBSCRIPTIONS`',
+    http: [],
     ws: true,
   },
 };

@@ -37,6 +37,16 @@ export const ErrorCode = {
   /** An attachment id of a message frame is unknown, of another room, expired or already sent. */
   ATTACHMENT_INVALID: 'ATTACHMENT_INVALID',
   STORE_FAILED: 'STORE_FAILED',
+  /** An edit, delete or reaction names no (undeleted) message of this room. */
+  MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** A reaction that is not one short emoji or word. */
+  INVALID_EMOJI: 'INVALID_EMOJI',
+  /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct reactions. */
+  TOO_MANY_REACTIONS: 'TOO_MANY_REACTIONS',
+  /** Workspace socket: a room frame for a room this socket has not subscribed to. */
+  NOT_SUBSCRIBED: 'NOT_SUBSCRIBED',
+  /** Workspace socket: more subscriptions than `CHAT_WS_MAX_SUBSCRIPTIONS`. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
