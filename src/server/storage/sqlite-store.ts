@@ -186,7 +186,13 @@ function tupleState(row: MessageTuple): StateColumns {
     editedAt: row[8],
     reactions: row[9],
     mentions: row[10],
-    reply: { id: row[11], seq: row[12], username: row[13], excerpt: row[14], deleted: row[15] !== null },
+    reply: {
+      id: row[11],
+      seq: row[12],
+      username: row[13],
+      excerpt: row[14],
+      deleted: row[15] !== null,
+    },
   };
 }
 
