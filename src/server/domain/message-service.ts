@@ -49,6 +49,8 @@ export class MessageService {
     private readonly store: ChatStore,
     private readonly bus: MessageBus,
     private readonly log: Logger,
+    /** Told of each newly stored message after its commit (push notifications); must not block. */
+    private readonly stored?: (message: Message) => void,
   ) {}
 
   /**
@@ -134,6 +136,7 @@ export class MessageService {
           this.bus
             .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
             .catch(this.publishFailed);
+          this.stored?.(result.message);
         }
         (batch[i] as Pending).resolve(result);
       }

@@ -197,4 +197,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // PostgreSQL indexes existing messages here; SQLite's migration 30 already did.
     sql: 'SELECT 1',
   },
+  {
+    version: 70,
+    sql: `
+      -- Web Push (README "Notifications"): one row per browser subscription, keyed by
+      -- its endpoint (a browser has one per site), owned by a reader (domain/reader.ts:
+      -- u:<username> or a:<account id>). The VAPID keys are a file beside this database.
+      CREATE TABLE push_subscriptions (
+        endpoint   TEXT PRIMARY KEY,
+        reader     TEXT NOT NULL,
+        p256dh     TEXT NOT NULL,
+        auth       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX push_subscriptions_reader ON push_subscriptions (reader, created_at);
+    `,
+  },
 ];

@@ -1,0 +1,62 @@
+// Who is told about a message by push (Campfire's involvement, before per-room
+// notify levels exist): the members of a direct message, and whoever the message
+// mentions by `@name` who may read the room. Never its author. Whether they are
+// looking at the room already is the notifier's question (presence).
+import { extractMentions } from '../../protocol/mentions.js';
+import type { Message, Room } from '../../protocol/rest.js';
+import { usernameKey } from '../domain/accounts.js';
+import { accountReader, openReader, type ReaderKey } from '../domain/reader.js';
+import type { AccountStore } from '../storage/account-store.js';
+import type { ChatStore } from '../storage/chat-store.js';
+
+export interface PushRecipient {
+  reader: ReaderKey;
+  username: string;
+}
+
+/** Mentions looked up per message, at most: a message naming hundreds notifies the first ones. */
+const MAX_MENTIONS = 50;
+
+export class PushAudience {
+  constructor(
+    private readonly store: ChatStore,
+    /** Accounts mode's store; undefined in open mode (readers are names). */
+    private readonly accounts: AccountStore | undefined,
+  ) {}
+
+  /** The message's room and who should hear of it; null when nobody should. */
+  async of(message: Message): Promise<{ room: Room; recipients: PushRecipient[] } | null> {
+    const mentioned = extractMentions(message.content).slice(0, MAX_MENTIONS);
+    // Open mode has no members and no DMs: only mentions notify.
+    if (!this.accounts && mentioned.length === 0) return null;
+    const room = await this.store.getRoom(message.room_id);
+    if (!room) return null;
+    const author = usernameKey(message.username);
+    const recipients = this.accounts
+      ? await this.accountRecipients(this.accounts, room, mentioned)
+      : mentioned.map((name) => ({ reader: openReader(name), username: name }));
+    const others = recipients.filter((r) => usernameKey(r.username) !== author);
+    return others.length > 0 ? { room, recipients: others } : null;
+  }
+
+  private async accountRecipients(
+    accounts: AccountStore,
+    room: Room,
+    mentioned: readonly string[],
+  ): Promise<PushRecipient[]> {
+    const named = new Set(mentioned.map(usernameKey));
+    if (room.visibility === 'private') {
+      // A DM notifies on every message; a private room its mentioned members.
+      const members = await accounts.listMembers(room.id);
+      return members
+        .filter((m) => room.kind === 'dm' || named.has(usernameKey(m.username)))
+        .map((m) => ({ reader: accountReader(m.id), username: m.username }));
+    }
+    if (named.size === 0) return [];
+    // A public room: every account may read it; the ones named are told.
+    const users = await Promise.all([...named].map((key) => accounts.userByKey(key)));
+    return users.flatMap((u) =>
+      u?.active ? [{ reader: accountReader(u.id), username: u.username }] : [],
+    );
+  }
+}
