@@ -46,6 +46,12 @@ export class PushSettings {
     return `/api/chat/push/subscriptions?username=${encodeURIComponent(this.username)}`;
   }
 
+  /** The current subscription, without waiting for a worker that may never come. */
+  private async current(): Promise<PushSubscription | null> {
+    const reg = await navigator.serviceWorker.getRegistration();
+    return (await reg?.pushManager.getSubscription()) ?? null;
+  }
+
   /** The service worker's registration; it may never come (registration failed): then an error. */
   private registration(): Promise<ServiceWorkerRegistration> {
     return Promise.race([
@@ -60,7 +66,7 @@ export class PushSettings {
   async state(): Promise<PushState> {
     if (!pushSupported()) return 'unsupported';
     if (Notification.permission === 'denied') return 'denied';
-    const sub = await (await this.registration()).pushManager.getSubscription();
+    const sub = await this.current();
     if (!sub || Notification.permission !== 'granted') return 'off';
     // The browser may have been subscribed under another name or account.
     const key = `${this.username}\n${sub.endpoint}`;
@@ -110,7 +116,7 @@ export class PushSettings {
   /** Unsubscribes this browser and tells the server (which may have forgotten it already). */
   async disable(): Promise<PushState> {
     if (!pushSupported()) return 'unsupported';
-    const sub = await (await this.registration()).pushManager.getSubscription();
+    const sub = await this.current();
     if (!sub) return 'off';
     const endpoint = sub.endpoint;
     await sub.unsubscribe();

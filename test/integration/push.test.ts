@@ -330,6 +330,28 @@ describe('web push (accounts mode)', () => {
     expect(notes(carols).map((n) => n.excerpt)).toEqual(['hello @Carol', 'now @carol can']);
   });
 
+  it('a deactivated account is told nothing, even in its DMs', async () => {
+    const dave = await signup(server.url, 'dave', await invite(admin));
+    const daves = await subscribed(dave);
+    const dm = await alice.json<Room>(
+      '/api/chat/dms',
+      { method: 'POST', json: { user_id: dave.user.id } },
+      201,
+    );
+    await alice.post(dm.id, 'before');
+    await settled();
+    expect(notes(daves).map((n) => n.excerpt)).toEqual(['before']);
+    await admin.json(`/api/admin/users/${dave.user.id}`, {
+      method: 'PATCH',
+      json: { active: false },
+    });
+    await alice.post(dm.id, 'after, @dave');
+    const lobby = await alice.createRoom('after-lobby');
+    await alice.post(lobby.id, 'hey @dave');
+    await settled();
+    expect(notes(daves).map((n) => n.excerpt)).toEqual(['before']);
+  });
+
   it("one account cannot remove another's subscription (404); its own, yes", async () => {
     const bobs = await subscribed(bob);
     const del = (session: Session) =>

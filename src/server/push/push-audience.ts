@@ -6,7 +6,7 @@ import { extractMentions } from '../../protocol/mentions.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { usernameKey } from '../domain/accounts.js';
 import { accountReader, openReader, type ReaderKey } from '../domain/reader.js';
-import type { AccountStore } from '../storage/account-store.js';
+import type { AccountStore, UserRecord } from '../storage/account-store.js';
 import type { ChatStore } from '../storage/chat-store.js';
 
 export interface PushRecipient {
@@ -45,16 +45,18 @@ export class PushAudience {
     mentioned: readonly string[],
   ): Promise<PushRecipient[]> {
     const named = new Set(mentioned.map(usernameKey));
+    if (room.visibility !== 'private' && named.size === 0) return [];
+    let users: (UserRecord | null)[];
     if (room.visibility === 'private') {
       // A DM notifies on every message; a private room its mentioned members.
       const members = await accounts.listMembers(room.id);
-      return members
-        .filter((m) => room.kind === 'dm' || named.has(usernameKey(m.username)))
-        .map((m) => ({ reader: accountReader(m.id), username: m.username }));
+      const told = members.filter((m) => room.kind === 'dm' || named.has(usernameKey(m.username)));
+      // Members stay members when deactivated; they are told nothing any more.
+      users = await Promise.all(told.map((m) => accounts.userById(m.id)));
+    } else {
+      // A public room: every account may read it; the ones named are told.
+      users = await Promise.all([...named].map((key) => accounts.userByKey(key)));
     }
-    if (named.size === 0) return [];
-    // A public room: every account may read it; the ones named are told.
-    const users = await Promise.all([...named].map((key) => accounts.userByKey(key)));
     return users.flatMap((u) =>
       u?.active ? [{ reader: accountReader(u.id), username: u.username }] : [],
     );
