@@ -128,6 +128,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       ? await startPush(config, deps, log, pushStore, rawPushStore, {
           audience: new PushAudience(store, accountsMode ? accountStore : undefined),
           presence: roomPresence,
+          metrics,
         })
       : null;
   const messages = new MessageService(
@@ -292,7 +293,7 @@ async function startPush(
   log: Logger,
   store: PushStore,
   keyStore: Partial<SharedVapidKeys>,
-  parts: { audience: PushAudience; presence: RoomPresence },
+  parts: { audience: PushAudience; presence: RoomPresence; metrics: Metrics },
 ): Promise<PushNotifier | null> {
   let keys: Awaited<ReturnType<typeof loadVapidKeys>>;
   try {
@@ -304,6 +305,7 @@ async function startPush(
   return new PushNotifier(parts.audience, store, parts.presence, log, {
     keys,
     subject: config.push.subject,
+    count: (result) => parts.metrics.pushes.inc({ result }),
     ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
   });
 }

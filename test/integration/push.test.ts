@@ -149,6 +149,8 @@ describe('web push (open mode)', () => {
     expect(service.to(gone)).toHaveLength(1);
     expect(service.to(missing)).toHaveLength(1);
     expect(service.to(fine)).toHaveLength(2);
+    const metrics = await server.app.metrics.render();
+    expect(/parley_push_total\{[^}]*result="gone"[^}]*\} (\d+)/.exec(metrics)?.[1]).toBe('2');
     expect((await unsubscribe('finn', gone.endpoint)).status).toBe(404);
     expect((await unsubscribe('finn', fine.endpoint)).status).toBe(204);
   });

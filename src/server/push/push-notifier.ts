@@ -23,6 +23,8 @@ export interface PushNotifierOptions {
   concurrency?: number;
   /** Messages waiting at most; beyond it new ones are not pushed (and counted in the log). */
   maxQueue?: number;
+  /** Counts each push by result (`parley_push_total`). */
+  count?: (result: 'sent' | 'gone' | 'failed' | 'dropped') => void;
 }
 
 /** How long a push service keeps an undelivered notification (seconds). */
@@ -58,6 +60,7 @@ export class PushNotifier {
   enqueue(message: Message): void {
     if (this.closed) return;
     if (this.queue.length >= this.maxQueue) {
+      this.opts.count?.('dropped');
       if (this.dropped++ === 0) this.log.warn('push queue full: messages are not being pushed');
       return;
     }
@@ -133,15 +136,18 @@ export class PushNotifier {
           ...(this.opts.agent ? { agent: this.opts.agent } : {}),
         },
       );
+      this.opts.count?.('sent');
     } catch (error) {
       const status = error instanceof webpush.WebPushError ? error.statusCode : undefined;
       if (status === 404 || status === 410) {
+        this.opts.count?.('gone');
         // The browser unsubscribed or the subscription expired: it will never work again.
         await this.subscriptions.remove(sub.endpoint, null).catch((e: unknown) => {
           this.log.warn({ err: e }, 'push: removing a gone subscription failed');
         });
         return;
       }
+      this.opts.count?.('failed');
       this.log.warn(
         { err: error, status, origin: new URL(sub.endpoint).origin },
         'push: sending failed',
