@@ -3,9 +3,14 @@
 // private key and checks the notification, the VAPID signature, who is told and
 // who is not (the author, readers in the room), removal of gone subscriptions,
 // refused bodies, and accounts-mode ownership. Runs on SQLite and PostgreSQL.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushKey, PushNotification, PushSubscriptionBody } from '../../src/protocol/push.js';
 import type { Message, Room } from '../../src/protocol/rest.js';
+import { loadConfig } from '../../src/server/config.js';
+import { ConfigError } from '../../src/server/errors.js';
 import { invite, type Session, signup } from '../support/accounts.js';
 import { createRoom } from '../support/api.js';
 import {
@@ -382,7 +387,58 @@ describe('web push (accounts mode)', () => {
   });
 });
 
+describe('VAPID keys across restarts (SQLite)', () => {
+  const sqlite = { store: 'sqlite', bus: 'local', presence: 'local', blobs: 'fs' } as const;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-push-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const keyOf = async (server: TestServer) =>
+    ((await (await fetch(`${server.url}/api/chat/push/key`)).json()) as PushKey).public_key;
+
+  it('a restarted server keeps its key, so existing subscriptions stay valid', async () => {
+    const dbPath = join(dir, 'keep', 'chat.db');
+    const first = await startServer({ dbPath, backends: sqlite });
+    const key = await keyOf(first);
+    await first.close();
+    const second = await startServer({ dbPath, backends: sqlite });
+    try {
+      expect(await keyOf(second)).toBe(key);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keys that cannot be read turn push off; the server still starts', async () => {
+    // a folder where the key file should be: unreadable as a file, and not replaced
+    mkdirSync(join(dir, 'broken', 'vapid.json'), { recursive: true });
+    const server = await startServer({ dbPath: join(dir, 'broken', 'chat.db'), backends: sqlite });
+    try {
+      expect(server.app.push).toBeNull();
+      expect((await fetch(`${server.url}/api/chat/push/key`)).status).toBe(404);
+      expect((await fetch(`${server.url}/api/chat/rooms`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('web push off', () => {
+  it('CHAT_PUSH and CHAT_PUSH_SUBJECT are checked at start', () => {
+    expect(loadConfig({}).push).toEqual({ mode: 'on', subject: 'mailto:admin@localhost' });
+    expect(loadConfig({ CHAT_PUSH: 'off' }).push.mode).toBe('off');
+    for (const env of [
+      { CHAT_PUSH: 'maybe' },
+      { CHAT_PUSH_SUBJECT: 'admin@example.com' },
+      { CHAT_PUSH_SUBJECT: 'http://example.com' },
+      { CHAT_PUSH_SUBJECT: 'mailto:' },
+    ]) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+    }
+  });
+
   it('CHAT_PUSH=off: no push routes, nothing sent', async () => {
     const server = await startServer({ push: { mode: 'off' } });
     try {
