@@ -16,8 +16,17 @@ export interface PushRecipient {
 
 /** Mentions looked up per message, at most: a message naming hundreds notifies the first ones. */
 const MAX_MENTIONS = 50;
+/**
+ * Rooms are looked up once per this long, not per message (a busy public room
+ * would cost a query per message only to learn it is public); a rename shows in
+ * notifications after at most this.
+ */
+const ROOM_CACHE_MS = 30_000;
+const ROOM_CACHE_SIZE = 1_000;
 
 export class PushAudience {
+  private readonly rooms = new Map<string, { room: Room; until: number }>();
+
   constructor(
     private readonly store: ChatStore,
     /** Accounts mode's store; undefined in open mode (readers are names). */
@@ -29,7 +38,7 @@ export class PushAudience {
     const mentioned = extractMentions(message.content).slice(0, MAX_MENTIONS);
     // Open mode has no members and no DMs: only mentions notify.
     if (!this.accounts && mentioned.length === 0) return null;
-    const room = await this.store.getRoom(message.room_id);
+    const room = await this.room(message.room_id);
     if (!room) return null;
     const author = usernameKey(message.username);
     const recipients = this.accounts
@@ -37,6 +46,16 @@ export class PushAudience {
       : mentioned.map((name) => ({ reader: openReader(name), username: name }));
     const others = recipients.filter((r) => usernameKey(r.username) !== author);
     return others.length > 0 ? { room, recipients: others } : null;
+  }
+
+  private async room(roomId: string): Promise<Room | null> {
+    const now = Date.now();
+    const cached = this.rooms.get(roomId);
+    if (cached && cached.until > now) return cached.room;
+    const room = await this.store.getRoom(roomId);
+    if (this.rooms.size >= ROOM_CACHE_SIZE) this.rooms.clear();
+    if (room) this.rooms.set(roomId, { room, until: now + ROOM_CACHE_MS });
+    return room;
   }
 
   private async accountRecipients(

@@ -30,6 +30,8 @@ export interface PushNotifierOptions {
 /** How long a push service keeps an undelivered notification (seconds). */
 const TTL_S = 6 * 60 * 60;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Messages taken off the queue at once. */
+const BATCH = 256;
 
 export class PushNotifier {
   private readonly queue: Message[] = [];
@@ -84,11 +86,13 @@ export class PushNotifier {
 
   private async run(): Promise<void> {
     try {
-      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
-        try {
-          await this.notify(message);
-        } catch (error) {
-          this.log.warn({ err: error, message: message.id }, 'push: finding recipients failed');
+      while (this.queue.length > 0) {
+        for (const message of this.queue.splice(0, BATCH)) {
+          try {
+            await this.notify(message);
+          } catch (error) {
+            this.log.warn({ err: error, message: message.id }, 'push: finding recipients failed');
+          }
         }
       }
       if (this.dropped > 0) {
