@@ -2,7 +2,6 @@
 // store.push.test.ts.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ReaderKey } from '../../src/server/domain/reader.js';
 import type { ChatStoreWithAccounts } from '../../src/server/storage/index.js';
 import {
   MAX_PUSH_SUBSCRIPTIONS_PER_READER,
@@ -14,7 +13,7 @@ export type MakeStore = () => Promise<ChatStoreWithAccounts>;
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 
-function sub(reader: ReaderKey, endpoint?: string): StoredPushSubscription {
+function sub(reader: string, endpoint?: string): StoredPushSubscription {
   clock += 1000;
   return {
     endpoint: endpoint ?? `https://push.example.net/${randomBytes(8).toString('hex')}`,

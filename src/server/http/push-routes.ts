@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { PushKey, PushSubscriptionBody, PushUnsubscribeBody } from '../../protocol/push.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { Config } from '../config.js';
-import { type ReaderKey, readerKey } from '../domain/reader.js';
+import { readerOf } from '../domain/reader.js';
 import { validationFailed } from '../errors.js';
 import type { PushSubscriptions } from '../push/push-subscriptions.js';
 import {
@@ -29,18 +29,18 @@ type ReaderQuery = { username?: string };
 const NoContent = ok('Done; empty body', Type.Null());
 
 /** The reader a push request is for: the account, or in open mode `?username=` (required). */
-function readerOf(
+function pushReader(
   request: FastifyRequest<{ Querystring: ReaderQuery }>,
   maxUsernameLength: number,
-): ReaderKey {
+): string {
   const actor = actorOf(request);
-  if (actor.kind === 'user') return readerKey(actor, '');
+  if (actor.kind === 'user') return readerOf(actor, '').key;
   const username = normalizeName(request.query.username ?? '');
   const problem = nameProblem(username, maxUsernameLength);
   if (problem) {
     throw validationFailed(['query', 'username'], `Invalid username: ${problem}`, 'value_error');
   }
-  return readerKey(actor, username);
+  return readerOf(actor, username).key;
 }
 
 /** Web Push (README "Notifications"); registered only when push is on. */
@@ -98,7 +98,7 @@ export function registerPushRoutes(
       },
     },
     async (request, reply) => {
-      const reader = readerOf(request, limits.maxUsernameLength);
+      const reader = pushReader(request, limits.maxUsernameLength);
       await subscriptions.subscribe(reader, request.body);
       return reply.code(204).send();
     },
@@ -128,7 +128,7 @@ export function registerPushRoutes(
       },
     },
     async (request, reply) => {
-      const reader = readerOf(request, limits.maxUsernameLength);
+      const reader = pushReader(request, limits.maxUsernameLength);
       await subscriptions.unsubscribe(reader, request.body.endpoint);
       return reply.code(204).send();
     },

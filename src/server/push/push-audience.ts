@@ -5,12 +5,13 @@
 import { extractMentions } from '../../protocol/mentions.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { usernameKey } from '../domain/accounts.js';
-import { accountReader, openReader, type ReaderKey } from '../domain/reader.js';
+import { accountReaderKey, openReader } from '../domain/reader.js';
 import type { AccountStore, UserRecord } from '../storage/account-store.js';
 import type { ChatStore } from '../storage/chat-store.js';
 
 export interface PushRecipient {
-  reader: ReaderKey;
+  /** The reader key (domain/reader.ts). */
+  reader: string;
   username: string;
 }
 
@@ -43,7 +44,7 @@ export class PushAudience {
     const author = usernameKey(message.username);
     const recipients = this.accounts
       ? await this.accountRecipients(this.accounts, room, mentioned)
-      : mentioned.map((name) => ({ reader: openReader(name), username: name }));
+      : mentioned.map((name) => ({ reader: openReader(name).key, username: name }));
     const others = recipients.filter((r) => usernameKey(r.username) !== author);
     return others.length > 0 ? { room, recipients: others } : null;
   }
@@ -77,7 +78,7 @@ export class PushAudience {
       users = await Promise.all([...named].map((key) => accounts.userByKey(key)));
     }
     return users.flatMap((u) =>
-      u?.active ? [{ reader: accountReader(u.id), username: u.username }] : [],
+      u?.active ? [{ reader: accountReaderKey(u.id), username: u.username }] : [],
     );
   }
 }

@@ -4,7 +4,6 @@
 import { createECDH } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { PushSubscriptionBody } from '../../protocol/push.js';
-import type { ReaderKey } from '../domain/reader.js';
 import { ChatError, validationFailed } from '../errors.js';
 import type { PushStore } from '../storage/push-store.js';
 
@@ -38,7 +37,7 @@ export class PushSubscriptions {
   constructor(private readonly store: PushStore) {}
 
   /** Saves the browser's subscription for `reader` (moving it from any other reader). */
-  async subscribe(reader: ReaderKey, body: PushSubscriptionBody): Promise<void> {
+  async subscribe(reader: string, body: PushSubscriptionBody): Promise<void> {
     const problem = endpointProblem(body.endpoint);
     if (problem) throw validationFailed(['body', 'endpoint'], problem, 'value_error');
     if (!isP256Point(body.keys.p256dh)) {
@@ -61,7 +60,7 @@ export class PushSubscriptions {
   }
 
   /** Removes the reader's own subscription; 404 for an endpoint they do not own. */
-  async unsubscribe(reader: ReaderKey, endpoint: string): Promise<void> {
+  async unsubscribe(reader: string, endpoint: string): Promise<void> {
     if (!(await this.store.remove(endpoint, reader))) {
       throw new ChatError(ErrorCode.NOT_FOUND, 'No such push subscription', 404);
     }

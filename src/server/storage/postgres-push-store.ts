@@ -1,7 +1,6 @@
 // PushStore on PostgreSQL (the twin of sqlite-push-store.ts; push-store contract
 // suite), and the VAPID key pair every process shares.
 import type pg from 'pg';
-import type { ReaderKey } from '../domain/reader.js';
 import { inTransaction } from '../util/pg-transaction.js';
 import {
   MAX_PUSH_SUBSCRIPTIONS_PER_READER,
@@ -13,7 +12,7 @@ import {
 
 interface Row {
   endpoint: string;
-  reader: ReaderKey;
+  reader: string;
   p256dh: string;
   auth: string;
   created_at: Date | string;
@@ -48,7 +47,7 @@ export class PostgresPushStore implements PushStore, SharedVapidKeys {
     });
   }
 
-  async remove(endpoint: string, reader: ReaderKey | null): Promise<boolean> {
+  async remove(endpoint: string, reader: string | null): Promise<boolean> {
     if (!storable(endpoint)) return false;
     const result =
       reader === null
@@ -60,7 +59,7 @@ export class PostgresPushStore implements PushStore, SharedVapidKeys {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async forReaders(readers: readonly ReaderKey[]): Promise<StoredPushSubscription[]> {
+  async forReaders(readers: readonly string[]): Promise<StoredPushSubscription[]> {
     const keys = readers.filter(storable);
     if (keys.length === 0) return [];
     const result = await this.pool.query<Row>(

@@ -1,9 +1,8 @@
-import type { ReaderKey } from '../domain/reader.js';
-
 /** One browser's push subscription, owned by a reader. */
 export interface StoredPushSubscription {
   endpoint: string;
-  reader: ReaderKey;
+  /** `u:<username>` or `a:<account id>` (domain/reader.ts). */
+  reader: string;
   /** The browser's P-256 public key (base64url). */
   p256dh: string;
   /** The browser's authentication secret (base64url). */
@@ -27,9 +26,9 @@ export interface PushStore {
    */
   save(subscription: StoredPushSubscription): Promise<void>;
   /** Deletes the endpoint if `reader` owns it (any reader when null); whether it did. */
-  remove(endpoint: string, reader: ReaderKey | null): Promise<boolean>;
+  remove(endpoint: string, reader: string | null): Promise<boolean>;
   /** The subscriptions of these readers, in no particular order. */
-  forReaders(readers: readonly ReaderKey[]): Promise<StoredPushSubscription[]>;
+  forReaders(readers: readonly string[]): Promise<StoredPushSubscription[]>;
 }
 
 /** The server's VAPID key pair (base64url, as web-push makes them). */

@@ -1,6 +1,5 @@
 // PushStore on SQLite (the twin of postgres-push-store.ts; push-store contract suite).
 import type Database from 'better-sqlite3';
-import type { ReaderKey } from '../domain/reader.js';
 import {
   MAX_PUSH_SUBSCRIPTIONS_PER_READER,
   type PushStore,
@@ -52,13 +51,13 @@ export class SqlitePushStore implements PushStore {
     this.saveTx(subscription);
   }
 
-  async remove(endpoint: string, reader: ReaderKey | null): Promise<boolean> {
+  async remove(endpoint: string, reader: string | null): Promise<boolean> {
     const result =
       reader === null ? this.s.remove.run(endpoint) : this.s.removeOwn.run(endpoint, reader);
     return result.changes > 0;
   }
 
-  async forReaders(readers: readonly ReaderKey[]): Promise<StoredPushSubscription[]> {
+  async forReaders(readers: readonly string[]): Promise<StoredPushSubscription[]> {
     if (readers.length === 0) return [];
     return this.s.forReaders.all(JSON.stringify(readers));
   }
