@@ -3,7 +3,7 @@
 // background loop works out who to tell, skips those present in the room, and
 // sends with a bounded number of requests in flight. A failed push is logged; a
 // subscription the push service calls gone (404/410) is deleted.
-import type https from 'node:https';
+import https from 'node:https';
 import webpush from 'web-push';
 import { messageUrl, type PushNotification, pushExcerpt } from '../../protocol/push.js';
 import type { Message, Room } from '../../protocol/rest.js';
@@ -17,7 +17,7 @@ export interface PushNotifierOptions {
   keys: VapidKeyPair;
   /** VAPID `sub`: the operator's contact. */
   subject: string;
-  /** For the requests to push services (tests: one that trusts a test certificate). */
+  /** For the requests to push services (tests: one that trusts a test certificate); by default a keep-alive agent of its own. */
   agent?: https.Agent;
   /** Requests in flight at once. */
   concurrency?: number;
@@ -41,6 +41,9 @@ export class PushNotifier {
   private readonly maxQueue: number;
   private dropped = 0;
   private closed = false;
+  /** Keep-alive connections to the push services (a few hosts: FCM, Mozilla's, Apple's). */
+  private readonly agent: https.Agent;
+  private readonly ownAgent: boolean;
 
   constructor(
     private readonly audience: PushAudience,
@@ -51,6 +54,8 @@ export class PushNotifier {
   ) {
     this.concurrency = opts.concurrency ?? 16;
     this.maxQueue = opts.maxQueue ?? 10_000;
+    this.ownAgent = opts.agent === undefined;
+    this.agent = opts.agent ?? new https.Agent({ keepAlive: true, maxSockets: this.concurrency });
   }
 
   /** The VAPID public key browsers subscribe with. */
@@ -82,6 +87,7 @@ export class PushNotifier {
     this.closed = true;
     this.queue.length = 0;
     await this.idle();
+    if (this.ownAgent) this.agent.destroy();
   }
 
   private async run(): Promise<void> {
@@ -137,7 +143,7 @@ export class PushNotifier {
           TTL: TTL_S,
           contentEncoding: 'aes128gcm',
           timeout: REQUEST_TIMEOUT_MS,
-          ...(this.opts.agent ? { agent: this.opts.agent } : {}),
+          agent: this.agent,
         },
       );
       this.opts.count?.('sent');
@@ -152,8 +158,18 @@ export class PushNotifier {
         return;
       }
       this.opts.count?.('failed');
+      // Not the error object: it carries the endpoint, a capability URL that stays out of logs.
       this.log.warn(
-        { err: error, status, origin: new URL(sub.endpoint).origin },
+        {
+          status,
+          origin: new URL(sub.endpoint).origin,
+          detail:
+            error instanceof webpush.WebPushError
+              ? String(error.body ?? '').slice(0, 200)
+              : error instanceof Error
+                ? error.message
+                : String(error),
+        },
         'push: sending failed',
       );
     }
