@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type BlobStore, createBlobStore } from './blobs/index.js';
@@ -26,6 +27,7 @@ import { capIdleConnections } from './http/idle-connections.js';
 import { registerMembershipRoutes } from './http/membership-routes.js';
 import { registerMessageChangeRoutes } from './http/message-change-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { registerPushRoutes } from './http/push-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
 import { registerMessagePostRoute, registerRoomRoutes } from './http/rooms-routes.js';
@@ -36,9 +38,14 @@ import { registerValidators } from './http/validator.js';
 import { Metrics } from './metrics.js';
 import { createPresence } from './presence/index.js';
 import type { Presence } from './presence/presence.js';
+import { PushAudience } from './push/push-audience.js';
+import { PushNotifier } from './push/push-notifier.js';
+import { PushSubscriptions } from './push/push-subscriptions.js';
+import { loadVapidKeys, vapidKeyHome } from './push/vapid-keys.js';
 import type { AccountStore } from './storage/account-store.js';
 import type { ChatStore } from './storage/chat-store.js';
 import { createStore } from './storage/index.js';
+import type { PushStore, SharedVapidKeys } from './storage/push-store.js';
 import { guardStore } from './storage/store-error.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { WsGateway } from './ws/gateway.js';
@@ -55,6 +62,10 @@ export interface AppDeps {
   log?: Logger;
   /** Which rooms a searcher may read; by default the rooms the room list shows them. */
   readableRooms?: ReadableRooms;
+  /** Push subscriptions; with a given `store`, push is off unless this is given too. */
+  pushStore?: PushStore & Partial<SharedVapidKeys>;
+  /** The HTTPS agent for requests to push services (tests: one trusting a test certificate). */
+  pushAgent?: https.Agent;
 }
 
 export interface App {
@@ -73,6 +84,8 @@ export interface App {
   readonly gateway: WsGateway;
   /** Deletes deleted rooms' messages in the background. */
   readonly purger: RoomPurger;
+  /** Web Push; null when `CHAT_PUSH=off` or the keys could not be kept. */
+  readonly push: PushNotifier | null;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** This process's id in logs (`node`), metrics (`node` label) and on the bus. */
@@ -108,8 +121,24 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await bus.init();
   await presence.init();
 
-  const messages = new MessageService(store, bus, log);
   const accountsMode = config.auth.mode === 'accounts';
+  const rawPushStore = deps.pushStore ?? built?.pushStore();
+  const pushStore = rawPushStore && guardStore(rawPushStore, storeError);
+  const roomPresence = new RoomPresence(presence, bus, log);
+  const push =
+    pushStore && config.push.mode === 'on'
+      ? await startPush(config, deps, log, pushStore, rawPushStore, {
+          audience: new PushAudience(store, accountsMode ? accountStore : undefined),
+          presence: roomPresence,
+          metrics,
+        })
+      : null;
+  const messages = new MessageService(
+    store,
+    bus,
+    log,
+    push ? (message) => push.enqueue(message) : undefined,
+  );
   // Open mode asks no membership questions: every room is everyone's.
   const access = new RoomAccess(store, accountsMode ? accountStore : undefined);
   const attachments = new AttachmentService(
@@ -144,7 +173,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // Open mode has no accounts: nobody signs in, every room is everyone's.
   const accounts =
     accountsMode && accountStore ? new AccountService(accountStore, bus, config, log) : null;
-  const roomPresence = new RoomPresence(presence, bus, log);
   const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
 
@@ -193,6 +221,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     registerAdminRoutes(http, accounts);
     registerMembershipRoutes(http, rooms);
   }
+  if (push && pushStore) {
+    registerPushRoutes(
+      http,
+      new PushSubscriptions(pushStore),
+      push.publicKey,
+      config.limits,
+      accountsMode,
+    );
+  }
   await registerStaticClient(http, config.publicDir, log);
   await http.ready();
 
@@ -222,6 +259,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     gateway,
     purger,
+    push,
     log,
     metrics,
     nodeId,
@@ -235,6 +273,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       closing ??= (async () => {
         await Promise.all([gateway.close(), http.close()]);
         await messages.drain();
+        await push?.close();
         // Before the bus: withdrawing this process's users publishes leave notices.
         await presence.close();
         await bus.close();
@@ -246,4 +285,32 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       return closing;
     },
   };
+}
+
+/**
+ * Loads (or makes) the VAPID keys and starts the notifier; null, with the reason
+ * logged, when the keys cannot be kept (a read-only data directory): the server
+ * runs without push rather than not at all.
+ */
+async function startPush(
+  config: Config,
+  deps: AppDeps,
+  log: Logger,
+  store: PushStore,
+  keyStore: Partial<SharedVapidKeys>,
+  parts: { audience: PushAudience; presence: RoomPresence; metrics: Metrics },
+): Promise<PushNotifier | null> {
+  let keys: Awaited<ReturnType<typeof loadVapidKeys>>;
+  try {
+    keys = await loadVapidKeys(vapidKeyHome(config.dbPath, keyStore));
+  } catch (error) {
+    log.warn({ err: error }, 'push is off: the VAPID keys could not be made or read');
+    return null;
+  }
+  return new PushNotifier(parts.audience, store, parts.presence, log, {
+    keys,
+    subject: config.push.subject,
+    count: (result) => parts.metrics.pushes.inc({ result }),
+    ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
+  });
 }

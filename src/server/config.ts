@@ -106,6 +106,13 @@ export const ConfigSchema = Type.Object({
     /** Bearer token that opens `/metrics` to any address; empty: loopback addresses only. */
     token: Type.String(),
   }),
+  /** Web Push (README "Notifications"). */
+  push: Type.Object({
+    /** `on`: keys are made on first start and pushes sent; off when the keys cannot be kept. */
+    mode: OneOf('on', 'off'),
+    /** The VAPID contact (`mailto:` or `https:`) push services may use to reach the operator. */
+    subject: Type.String(),
+  }),
   /** Which implementation of each seam runs; `auto` in the environment follows the URLs. */
   backends: Type.Object({
     store: OneOf('sqlite', 'postgres'),
@@ -458,6 +465,20 @@ export const CONFIG_TABLE: readonly Option[] = [
     doc: '`/metrics` answers loopback addresses only; with a token set, also any address sending `Authorization: Bearer <token>`',
   },
   {
+    env: 'CHAT_PUSH',
+    path: 'push.mode',
+    kind: { oneOf: ['on', 'off'] },
+    default: 'on',
+    doc: 'Web Push notifications (see "Notifications"): `on` makes the VAPID key pair on first start (`vapid.json` beside `CHAT_DB_PATH`; with PostgreSQL in the database) and pushes messages to subscribed readers who are not in the room; if the keys cannot be kept the server starts without push and logs why. `off`: no push routes, nothing sent',
+  },
+  {
+    env: 'CHAT_PUSH_SUBJECT',
+    path: 'push.subject',
+    kind: 'string',
+    default: 'mailto:admin@localhost',
+    doc: "Contact sent to push services with every push (VAPID `sub`): a `mailto:` or `https:` URL of the server's operator; some services (Apple's) refuse `localhost` addresses, so set a real one",
+  },
+  {
     env: 'CHAT_STORE',
     path: 'backends.store',
     kind: { oneOf: ['auto', 'sqlite', 'postgres'] },
@@ -613,6 +634,9 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (cfg.uploads.sweepMs < 10) problems.push('CHAT_UPLOAD_SWEEP_MS must be at least 10');
   if (cfg.backends.blobs === 'postgres' && cfg.databaseUrl === '') {
     problems.push('CHAT_BLOB_STORE=postgres needs DATABASE_URL');
+  }
+  if (!/^(mailto:\S+|https:\/\/\S+)$/.test(cfg.push.subject)) {
+    problems.push('CHAT_PUSH_SUBJECT must be a mailto: or https: URL');
   }
   problems.push(...httpProblems(cfg), ...scaleOutProblems(cfg));
   if (problems.length > 0) throw new ConfigError(problems);

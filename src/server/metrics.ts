@@ -21,6 +21,7 @@ export class Metrics {
   readonly slowConsumers: Counter;
   readonly busErrors: Counter<'operation'>;
   readonly storeErrors: Counter<'operation'>;
+  readonly pushes: Counter<'result'>;
   private sources: MetricSources = { connections: () => 0, rooms: () => 0 };
 
   constructor(nodeId: string, opts: { processMetrics?: boolean } = {}) {
@@ -80,6 +81,12 @@ export class Metrics {
       name: 'parley_store_errors_total',
       help: 'Failed database operations, by operation',
       labelNames: ['operation'],
+      registers,
+    });
+    this.pushes = new Counter({
+      name: 'parley_push_total',
+      help: 'Web Push requests by result: sent, gone (404/410, subscription deleted), failed; dropped: messages not pushed (queue full)',
+      labelNames: ['result'],
       registers,
     });
   }

@@ -10,6 +10,7 @@
 import { AccountsApi, type AuthMode, OPEN_MODE, parseAuthMode, type User } from '../accounts.js';
 import { Api, ApiError } from '../api.js';
 import { inviteFromSearch, withoutInvite } from '../invite-link.js';
+import { PushSettings } from '../push.js';
 import { type KeyValueStore, readJson, writeJson } from '../storage.js';
 import type { Announcer } from './announcer.js';
 import { type AuthScreen, SignInView } from './views/sign-in.js';
@@ -147,6 +148,8 @@ export class AuthFlow {
   }
 
   async signOut(): Promise<void> {
+    // This browser no longer gets the account's notifications (a shared computer).
+    await new PushSettings(this.api.api, '').disable().catch(() => undefined);
     try {
       await this.api.logout();
     } catch {

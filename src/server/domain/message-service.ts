@@ -67,6 +67,8 @@ export class MessageService {
     private readonly store: ChatStore,
     private readonly bus: MessageBus,
     private readonly log: Logger,
+    /** Told of each newly stored message after its commit (push notifications); must not block. */
+    private readonly stored?: (message: Message) => void,
   ) {}
 
   /**
@@ -180,6 +182,7 @@ export class MessageService {
           this.bus
             .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
             .catch(this.publishFailed);
+          this.stored?.(result.message);
         }
         (batch[i] as PendingMessage).resolve(result);
       }

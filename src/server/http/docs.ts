@@ -31,6 +31,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'rooms', description: 'Create, list and delete rooms' },
         { name: 'messages', description: "A room's message history" },
         { name: 'health', description: 'Liveness and readiness probes' },
+        { name: 'push', description: 'Web Push notifications (when `CHAT_PUSH=on`)' },
       ],
     },
     // Components are named by the schemas' `$id` (Room, Message, ErrorBody), not def-N.

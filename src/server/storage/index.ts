@@ -3,6 +3,7 @@ import { assertNever } from '../util/assert-never.js';
 import type { AccountStore } from './account-store.js';
 import type { ChatStore } from './chat-store.js';
 import { PostgresStore } from './postgres-store.js';
+import type { PushStore, SharedVapidKeys } from './push-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export type { AccountStore } from './account-store.js';
@@ -12,6 +13,8 @@ export type { ChatStore } from './chat-store.js';
 export interface ChatStoreWithAccounts extends ChatStore {
   /** The accounts side of the same database; only after init(). */
   accountStore(): AccountStore;
+  /** Web Push subscriptions in the same database; only after init(). */
+  pushStore(): PushStore & Partial<SharedVapidKeys>;
 }
 
 export interface StoreDeps {

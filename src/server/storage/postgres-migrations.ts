@@ -242,6 +242,30 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (room_id, seq, name)
       );
       CREATE INDEX message_mentions_name ON message_mentions (room_id, name, seq);
+      `,
+  },
+  {
+    version: 70,
+    sql: `
+      -- Web Push (README "Notifications"): one row per browser subscription, keyed by
+      -- its endpoint (a browser has one per site), owned by a reader (domain/reader.ts:
+      -- u:<username> or a:<account id>).
+      CREATE TABLE push_subscriptions (
+        endpoint   TEXT PRIMARY KEY,
+        reader     TEXT NOT NULL,
+        p256dh     TEXT NOT NULL,
+        auth       TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX push_subscriptions_reader ON push_subscriptions (reader, created_at);
+      -- The server's VAPID key pair, one row: every process signs with the same key,
+      -- so it lives in the database they share (SQLite deployments keep it in a file).
+      CREATE TABLE push_vapid (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key  TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
     `,
   },
 ];

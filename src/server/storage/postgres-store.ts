@@ -42,6 +42,8 @@ import {
 import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
 import { POSTGRES_MIGRATIONS, SEARCH_BACKFILL_VERSION } from './postgres-migrations.js';
+import { PostgresPushStore } from './postgres-push-store.js';
+import type { PushStore, SharedVapidKeys } from './push-store.js';
 import { tsQuery } from './search-sql.js';
 
 interface RoomRow {
@@ -242,6 +244,7 @@ export class PostgresStore implements ChatStore {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private accounts?: PostgresAccountStore;
+  private push?: PostgresPushStore;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.schema = opts.schema ?? 'public';
@@ -340,6 +343,12 @@ export class PostgresStore implements ChatStore {
   accountStore(): AccountStore {
     this.accounts ??= new PostgresAccountStore(this.pool);
     return this.accounts;
+  }
+
+  /** Web Push subscriptions, in this store's database (after init). */
+  pushStore(): PushStore & SharedVapidKeys {
+    this.push ??= new PostgresPushStore(this.pool);
+    return this.push;
   }
 
   /** Inserts the room and its members; false when a live DM of the pair exists. */

@@ -237,6 +237,22 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (room_id, seq, name)
       );
       CREATE INDEX message_mentions_name ON message_mentions (room_id, name, seq);
+      `,
+  },
+  {
+    version: 70,
+    sql: `
+      -- Web Push (README "Notifications"): one row per browser subscription, keyed by
+      -- its endpoint (a browser has one per site), owned by a reader (domain/reader.ts:
+      -- u:<username> or a:<account id>). The VAPID keys are a file beside this database.
+      CREATE TABLE push_subscriptions (
+        endpoint   TEXT PRIMARY KEY,
+        reader     TEXT NOT NULL,
+        p256dh     TEXT NOT NULL,
+        auth       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX push_subscriptions_reader ON push_subscriptions (reader, created_at);
     `,
   },
 ];

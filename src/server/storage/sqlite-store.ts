@@ -44,10 +44,12 @@ import {
   withState,
 } from './message-state.js';
 import { orderedMigrations } from './migrations.js';
+import type { PushStore } from './push-store.js';
 import { ftsMatch } from './search-sql.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { SqlitePushStore } from './sqlite-push-store.js';
 
 interface MessageRow {
   id: string;
@@ -243,6 +245,7 @@ export class SqliteStore implements ChatStore {
   private untilCheckpointer = -1;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
+  private push?: SqlitePushStore;
   private claimTx!: (createdBefore: string, limit: number) => string[];
   private forgetTx!: (ids: readonly string[]) => number;
 
@@ -351,6 +354,12 @@ export class SqliteStore implements ChatStore {
   accountStore(): AccountStore {
     this.accounts ??= new SqliteAccountStore(this.db);
     return this.accounts;
+  }
+
+  /** Web Push subscriptions, in this store's database (after init). */
+  pushStore(): PushStore {
+    this.push ??= new SqlitePushStore(this.db);
+    return this.push;
   }
 
   /**

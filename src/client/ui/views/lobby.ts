@@ -15,6 +15,7 @@ import { confirmDialog } from './confirm-dialog.js';
 import { promptDialog } from './modal.js';
 import { nameProblemText } from './name-picker.js';
 import { membersDialog, newDmDialog } from './people-dialogs.js';
+import { pushToggle } from './push-toggle.js';
 import { toast } from './toast.js';
 import { userChip } from './user-chip.js';
 
@@ -146,6 +147,7 @@ export class LobbyView {
               )
             : null,
           this.pill,
+          pushToggle(opts.api, opts.username),
           opts.account ? opts.account.menu(false) : userChip(opts.username, opts.onChangeName),
         ),
       ),

@@ -20,6 +20,7 @@ import { announceRoom } from '../room-announcements.js';
 import { ComposerView } from './composer.js';
 import { ContextView } from './context.js';
 import { MembersView } from './members.js';
+import { pushToggle } from './push-toggle.js';
 import { StatusView } from './status.js';
 import { TimelineView } from './timeline.js';
 import { toast } from './toast.js';
@@ -186,6 +187,7 @@ export class RoomView {
           : null,
         this.status.pill,
         this.membersToggle,
+        pushToggle(opts.api, opts.username),
         opts.account ? opts.account.menu(true) : userChip(opts.username, opts.onChangeName, true),
       ),
     );

@@ -1,0 +1,85 @@
+// The push-subscription store on both backends (contract), and where each keeps
+// the VAPID key pair: a file beside the SQLite database, a row in PostgreSQL.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadVapidKeys, VAPID_FILE, vapidKeyHome } from '../../src/server/push/vapid-keys.js';
+import { PostgresStore } from '../../src/server/storage/postgres-store.js';
+import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
+import { pushStoreContract } from '../contracts/push-store-contract.js';
+import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-push-store-'));
+let n = 0;
+const schemas: TestSchema[] = [];
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await Promise.all(schemas.map((s) => s.drop()));
+});
+
+async function sqlite(): Promise<SqliteStore> {
+  const store = new SqliteStore({ path: join(dir, `push-${++n}.db`) });
+  await store.init();
+  return store;
+}
+
+async function postgres(schema = testSchema()): Promise<PostgresStore> {
+  if (!schemas.includes(schema)) schemas.push(schema);
+  const store = new PostgresStore({ url: TEST_PG_URL, schema: schema.name, poolSize: 4 });
+  await store.init();
+  return store;
+}
+
+pushStoreContract('SQLite', sqlite);
+
+describe('VAPID keys beside the SQLite database', () => {
+  it('are made once, owner-only, and read back by every later start', async () => {
+    const dbPath = join(dir, 'data', 'parley.db');
+    const home = vapidKeyHome(dbPath, {});
+    expect(home).toEqual({ kind: 'file', path: join(dir, 'data', VAPID_FILE) });
+    const [a, b] = await Promise.all([loadVapidKeys(home), loadVapidKeys(home)]);
+    expect(b).toEqual(a);
+    expect(await loadVapidKeys(home)).toEqual(a);
+    const path = join(dir, 'data', VAPID_FILE);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(a);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(a.publicKey, 'base64url')).toHaveLength(65);
+  });
+
+  it('a throwaway database gets throwaway keys', async () => {
+    const home = vapidKeyHome(':memory:', {});
+    expect(home.kind).toBe('memory');
+    expect(await loadVapidKeys(home)).not.toEqual(await loadVapidKeys(home));
+  });
+
+  it('a file that is not a key pair is an error, not silently replaced', async () => {
+    const sub = join(dir, 'broken');
+    const home = vapidKeyHome(join(sub, 'parley.db'), {});
+    await loadVapidKeys(home);
+    const path = join(sub, VAPID_FILE);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, '{"publicKey": "x"}');
+    await expect(loadVapidKeys(home)).rejects.toThrow(/VAPID/);
+  });
+});
+
+const runPg = await requirePostgres();
+describe.runIf(runPg)('PostgreSQL', () => {
+  pushStoreContract('PostgreSQL', () => postgres());
+
+  it('every process of a deployment gets the one key pair in the database', async () => {
+    const schema = testSchema();
+    const stores = await Promise.all([1, 2, 3].map(() => postgres(schema)));
+    try {
+      const keys = await Promise.all(
+        stores.map((s) => loadVapidKeys(vapidKeyHome('./unused.db', s.pushStore()))),
+      );
+      expect(vapidKeyHome('./unused.db', stores[0]!.pushStore()).kind).toBe('database');
+      expect(keys[1]).toEqual(keys[0]);
+      expect(keys[2]).toEqual(keys[0]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
