@@ -164,7 +164,7 @@ export function sidebarStoreContract(name: string, make: MakeSidebarStore): void
     });
 
     it('lists rooms in the order they were joined, with counts for each', async () => {
-      const rooms = [];
+      const rooms: Room[] = [];
       for (let i = 0; i < 6; i++) rooms.push(await chat.createRoom(`room ${i}`));
       const order = [3, 0, 5, 1, 4, 2];
       for (const i of order) await store.join(alice.key, (rooms[i] as Room).id, 'mentions');
