@@ -36,7 +36,7 @@ interface Params {
  * messages, not the rooms' histories. Private rooms show only while the account
  * is a member (@account null: open mode).
  */
-const ENTRIES = `
+export const SIDEBAR_ENTRIES_SQL = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
          s.last_read_seq, s.notify,
          (SELECT count(*) FROM messages m
@@ -83,7 +83,7 @@ export class SqliteSidebarStore implements SidebarStore {
 
   constructor(db: Database.Database) {
     this.s = {
-      entries: db.prepare<Params, EntryRow>(ENTRIES),
+      entries: db.prepare<Params, EntryRow>(SIDEBAR_ENTRIES_SQL),
       join: db.prepare<{ reader: string; room: string; notify: NotifyLevel; now: string }>(
         `INSERT INTO sidebar_rooms (reader, room_id, last_read_seq, notify, joined_at)
          SELECT @reader, id, last_seq, @notify, @now FROM rooms
