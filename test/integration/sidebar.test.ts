@@ -139,6 +139,29 @@ describe('sidebar, open mode', () => {
     events.stop();
   });
 
+  it('counts mentions of the reader (any case) and never deleted messages', async () => {
+    const room = await create('mentions', 'hal');
+    await say(room, 'ivy', 'hey @HAL');
+    const doomed = await call(`${server.url}/api/chat/rooms/${room.id}/messages`, 'POST', {
+      content: 'and @hal again',
+      username: 'ivy',
+    });
+    await say(room, 'hal', 'I am @hal');
+    await say(room, 'ivy', 'for @ivy');
+    expect((await sidebar('hal'))[0]).toMatchObject({ unread: 3, mentions: 2 });
+    // deleted (issue 11): neither unread nor a mention any more
+    const [deleted] = await server.app.store.applyChanges([
+      {
+        roomId: room.id,
+        messageId: (doomed.body as { id: string }).id,
+        kind: 'delete',
+        username: 'ivy',
+      },
+    ]);
+    expect(deleted?.ok).toBe(true);
+    expect((await sidebar('hal'))[0]).toMatchObject({ unread: 2, mentions: 1 });
+  });
+
   it("keeps each username's state apart; a name is the reader as written (NFC)", async () => {
     const room = await create('apart', 'ann');
     await call(me('bea', `/${room.id}`), 'PUT');
