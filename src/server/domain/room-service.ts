@@ -169,8 +169,8 @@ export class RoomService {
     if (!(await this.requireAccounts().removeMember(roomId, userId))) {
       throw new ChatError(ErrorCode.NOT_FOUND, 'Not a member of this room', 404);
     }
-    await this.sidebar?.memberRemoved(userId, roomId);
     await this.bus.publish({ type: 'member_removed', roomId, userId });
+    await this.sidebar?.memberRemoved(userId, roomId);
   }
 
   /** The DM room of the actor and `userId`; `created` false when it existed. */
@@ -247,7 +247,7 @@ export class RoomService {
     if (actor.kind === 'user') await this.access.require(actor, roomId, 'delete');
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
-    await this.sidebar?.roomDeleted(roomId);
     await this.bus.publish({ type: 'room_deleted', roomId });
+    await this.sidebar?.roomDeleted(roomId);
   }
 }
