@@ -245,9 +245,13 @@ export class RoomService {
    */
   async delete(actor: Actor, roomId: string): Promise<void> {
     if (actor.kind === 'user') await this.access.require(actor, roomId, 'delete');
+    // Out of every sidebar first: once the room is marked, any process's purger
+    // may remove its row, taking the sidebar rows with it unannounced. A reader
+    // joining in between keeps a row nobody lists, purged with the room.
+    // (Never throws.)
+    await this.sidebar?.roomDeleted(roomId);
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
     await this.bus.publish({ type: 'room_deleted', roomId });
-    await this.sidebar?.roomDeleted(roomId);
   }
 }
