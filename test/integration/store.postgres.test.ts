@@ -5,6 +5,7 @@ import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { changesContract } from '../contracts/changes-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
+import { sidebarStoreContract } from '../contracts/sidebar-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
 
@@ -37,6 +38,29 @@ describe.runIf(run)('PostgreSQL store', () => {
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
   accountStoreContract('PostgreSQL', () => freshStore());
+  sidebarStoreContract(
+    'PostgreSQL',
+    async () => {
+      const schema = testSchema();
+      const store = await freshStore(schema);
+      schemaOf.set(store, schema);
+      return store;
+    },
+    async (store) => {
+      const schema = schemaOf.get(store as PostgresStore) as TestSchema;
+      await store.close();
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      try {
+        await client.query(
+          `SET search_path = "${schema.name}"; DROP TABLE sidebar_rooms; DELETE FROM parley_migrations WHERE version = 60`,
+        );
+      } finally {
+        await client.end();
+      }
+      return freshStore(schema);
+    },
+  );
 
   searchContract('PostgreSQL', () => freshStore());
   changesContract('PostgreSQL', () => freshStore());

@@ -1,5 +1,8 @@
+import type { Static } from '@sinclair/typebox';
 import type { MessageChange } from '../../protocol/changes.js';
 import type { Message } from '../../protocol/rest.js';
+import type { SidebarRoom, WorkspaceEventData } from '../../protocol/workspace.js';
+import { readerTopic } from '../domain/reader.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
 export const ACCOUNTS_TOPIC = '@accounts';
@@ -30,9 +33,24 @@ export type BusEvent =
    * password change), or every credential of the account (`credentialIds` absent:
    * deactivation). Sockets opened with them close with 4003.
    */
-  | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] };
+  | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] }
+  /**
+   * A reader's sidebar or read state changed, on the reader's topic
+   * (`roomId` = `reader:<key>`, domain/reader.ts): the workspace sockets of that
+   * reader, on every process, forward `frame`.
+   */
+  | { type: 'reader'; roomId: string; reader: string; frame: ReaderFrame };
 
 export type BusEventType = BusEvent['type'];
+
+/** A reader's read position and notify level in one room (the `read_state` frame's data). */
+export type ReadState = Static<typeof WorkspaceEventData.read_state>;
+
+/** A workspace frame for one reader's sockets, forwarded as it is (`{type, data}`). */
+export type ReaderFrame =
+  | { type: 'sidebar_added'; data: SidebarRoom }
+  | { type: 'sidebar_removed'; data: { room_id: string } }
+  | { type: 'read_state'; data: ReadState };
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
@@ -53,6 +71,34 @@ function isMessage(v: unknown): v is Message {
       (Array.isArray(m.attachments) &&
         m.attachments.every((a) => typeof a === 'object' && a !== null && isString(a.url))))
   );
+}
+
+const isSeq = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNotify = (v: unknown): boolean => v === 'all' || v === 'mentions' || v === 'none';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function isReaderFrame(v: unknown): v is ReaderFrame {
+  if (!isObject(v) || !isObject(v.data)) return false;
+  const d = v.data;
+  switch (v.type) {
+    case 'sidebar_added':
+      return (
+        isObject(d.room) &&
+        isString(d.room.id) &&
+        isString(d.room.name) &&
+        isSeq(d.last_read_seq) &&
+        isSeq(d.latest_seq) &&
+        isSeq(d.unread) &&
+        isSeq(d.mentions) &&
+        isNotify(d.notify)
+      );
+    case 'sidebar_removed':
+      return isString(d.room_id);
+    case 'read_state':
+      return isString(d.room_id) && isSeq(d.last_read_seq) && isNotify(d.notify);
+    default:
+      return false;
+  }
 }
 
 const CHANGE_KINDS: ReadonlySet<unknown> = new Set(['edit', 'delete', 'react', 'unreact']);
@@ -105,6 +151,9 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isString(e.userId);
     case 'credentials_revoked':
       return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
+    case 'reader':
+      // Only on its own reader's topic: a frame never reaches another reader.
+      return isString(e.reader) && e.roomId === readerTopic(e.reader) && isReaderFrame(e.frame);
     default:
       return false;
   }

@@ -8,8 +8,10 @@ import { ChatError, roomNotFound, validationFailed } from '../errors.js';
 import type { AccountStore } from '../storage/account-store.js';
 import type { ChatStore, RoomCursor } from '../storage/chat-store.js';
 import type { Actor, UserActor } from './actor.js';
+import { accountReader, openReader } from './reader.js';
 import type { RoomAccess } from './room-access.js';
 import type { RoomPurger } from './room-purger.js';
+import type { SidebarService } from './sidebar.js';
 
 const NAME_PROBLEMS = {
   empty: ['Room name must not be empty', 'string_too_short'],
@@ -60,6 +62,8 @@ export class RoomService {
     private readonly access: RoomAccess,
     /** Present in accounts mode. */
     private readonly accounts?: AccountStore,
+    /** Sidebars follow creation, membership, DMs and deletion (absent: a store without them). */
+    private readonly sidebar?: SidebarService,
   ) {}
 
   private checkName(rawName: string): string {
@@ -72,10 +76,15 @@ export class RoomService {
     return name;
   }
 
+  /**
+   * Creates a room; it joins its creator's sidebar: the account's, or in open mode
+   * `creator`'s (a validated username) when one is named.
+   */
   async create(
     actor: Actor,
     rawName: string,
     visibility: RoomVisibility = 'public',
+    creator?: string,
   ): Promise<Room> {
     const name = this.checkName(rawName);
     if (actor.kind === 'open') {
@@ -87,13 +96,17 @@ export class RoomService {
           'value_error',
         );
       }
-      return this.store.createRoom(name);
+      const room = await this.store.createRoom(name);
+      if (creator !== undefined) await this.sidebar?.roomCreated(openReader(creator), room);
+      return room;
     }
-    return this.store.createRoom(name, {
+    const room = await this.store.createRoom(name, {
       ownerId: actor.userId,
       visibility,
       members: visibility === 'private' ? [actor.userId] : [],
     });
+    await this.sidebar?.roomCreated(accountReader(actor), room);
+    return room;
   }
 
   async list(actor: Actor): Promise<Room[]> {
@@ -142,11 +155,12 @@ export class RoomService {
   }
 
   async addMember(actor: Actor, roomId: string, userId: string): Promise<void> {
-    await this.access.require(actor, roomId, 'add_member', userId);
+    const room = await this.access.require(actor, roomId, 'add_member', userId);
     const accounts = this.requireAccounts();
     const user = await accounts.userById(userId);
     if (!user?.active) throw new ChatError(ErrorCode.NOT_FOUND, 'No such account', 404);
     await accounts.addMember(roomId, userId);
+    await this.sidebar?.memberAdded(user.id, user.username, room);
   }
 
   /** Removes a member; their WebSockets in the room close (4011) on every process. */
@@ -156,6 +170,7 @@ export class RoomService {
       throw new ChatError(ErrorCode.NOT_FOUND, 'Not a member of this room', 404);
     }
     await this.bus.publish({ type: 'member_removed', roomId, userId });
+    await this.sidebar?.memberRemoved(userId, roomId);
   }
 
   /** The DM room of the actor and `userId`; `created` false when it existed. */
@@ -167,6 +182,10 @@ export class RoomService {
     const pair = [actor.userId, peer.id].sort() as [string, string];
     const names = [actor.username, peer.username].sort().join(', ');
     const { room, created } = await this.store.openDm(names, actor.userId, pair, pair.join(':'));
+    // Both members have a new DM in their sidebars; opening it again brings it
+    // back to the opener's if they had taken it out.
+    await this.sidebar?.memberAdded(actor.userId, actor.username, room);
+    if (created) await this.sidebar?.memberAdded(peer.id, peer.username, room);
     return { room: await this.presentOne(actor, room), created };
   }
 
@@ -226,6 +245,11 @@ export class RoomService {
    */
   async delete(actor: Actor, roomId: string): Promise<void> {
     if (actor.kind === 'user') await this.access.require(actor, roomId, 'delete');
+    // Out of every sidebar first: once the room is marked, any process's purger
+    // may remove its row, taking the sidebar rows with it unannounced. A reader
+    // joining in between keeps a row nobody lists, purged with the room.
+    // (Never throws.)
+    await this.sidebar?.roomDeleted(roomId);
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
     await this.bus.publish({ type: 'room_deleted', roomId });

@@ -11,6 +11,7 @@ import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
 import { SearchResponse, SearchResult } from '../../protocol/search.js';
+import { SidebarRoom } from '../../protocol/workspace.js';
 
 /** Every schema that responses refer to by `$id`. */
 const SHARED_SCHEMAS = [
@@ -29,6 +30,7 @@ const SHARED_SCHEMAS = [
   UserRef,
   SearchResult,
   SearchResponse,
+  SidebarRoom,
 ];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */

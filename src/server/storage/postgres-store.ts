@@ -43,8 +43,10 @@ import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
 import { POSTGRES_MIGRATIONS, SEARCH_BACKFILL_VERSION } from './postgres-migrations.js';
 import { PostgresPushStore } from './postgres-push-store.js';
+import { PostgresSidebarStore } from './postgres-sidebar-store.js';
 import type { PushStore, SharedVapidKeys } from './push-store.js';
 import { tsQuery } from './search-sql.js';
+import type { SidebarStore } from './sidebar-store.js';
 
 interface RoomRow {
   id: string;
@@ -245,6 +247,7 @@ export class PostgresStore implements ChatStore {
   private readonly schema: string;
   private accounts?: PostgresAccountStore;
   private push?: PostgresPushStore;
+  private sidebars?: PostgresSidebarStore;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.schema = opts.schema ?? 'public';
@@ -349,6 +352,12 @@ export class PostgresStore implements ChatStore {
   pushStore(): PushStore & SharedVapidKeys {
     this.push ??= new PostgresPushStore(this.pool);
     return this.push;
+  }
+
+  /** Sidebars and read positions, on this store's pool. */
+  sidebarStore(): SidebarStore {
+    this.sidebars ??= new PostgresSidebarStore(this.pool);
+    return this.sidebars;
   }
 
   /** Inserts the room and its members; false when a live DM of the pair exists. */

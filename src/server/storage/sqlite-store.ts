@@ -46,10 +46,12 @@ import {
 import { orderedMigrations } from './migrations.js';
 import type { PushStore } from './push-store.js';
 import { ftsMatch } from './search-sql.js';
+import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
+import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 
 interface MessageRow {
   id: string;
@@ -246,6 +248,7 @@ export class SqliteStore implements ChatStore {
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
   private push?: SqlitePushStore;
+  private sidebars?: SqliteSidebarStore;
   private claimTx!: (createdBefore: string, limit: number) => string[];
   private forgetTx!: (ids: readonly string[]) => number;
 
@@ -360,6 +363,12 @@ export class SqliteStore implements ChatStore {
   pushStore(): PushStore {
     this.push ??= new SqlitePushStore(this.db);
     return this.push;
+  }
+
+  /** Sidebars and read positions, in this store's database (after init). */
+  sidebarStore(): SidebarStore {
+    this.sidebars ??= new SqliteSidebarStore(this.db);
+    return this.sidebars;
   }
 
   /**
