@@ -137,7 +137,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const push =
     pushStore && config.push.mode === 'on'
       ? await startPush(config, deps, log, pushStore, rawPushStore, {
-          audience: new PushAudience(store, accountsMode ? accountStore : undefined),
+          audience: new PushAudience(
+            store,
+            accountsMode ? accountStore : undefined,
+            sidebarStore ?? undefined,
+          ),
           presence: roomPresence,
           metrics,
         })

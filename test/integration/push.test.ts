@@ -140,6 +140,33 @@ describe('web push (open mode)', () => {
     expect(service.to(eve).map((p) => decrypted(eve, p).excerpt)).toEqual(['hey @eve, again']);
   });
 
+  it('notify levels: `all` hears every message, `none` not even a mention', async () => {
+    const room = await createRoom(server.url);
+    const level = async (username: string, notify: string) => {
+      const me = `${server.url}/api/chat/me/rooms/${room.id}`;
+      const query = `?username=${encodeURIComponent(username)}`;
+      expect((await fetch(`${me}${query}`, { method: 'PUT' })).status).toBe(200);
+      const res = await fetch(`${me}/notify${query}`, {
+        method: 'PUT',
+        ...json({ level: notify }),
+      });
+      expect(res.status).toBe(204);
+    };
+    const gus = await subscribed('gus');
+    const hal = await subscribed('hal');
+    // Levels are set before the room's first message: they are read once per few seconds.
+    await level('gus', 'all');
+    await level('hal', 'none');
+    await post(room.id, 'alice', 'plain news');
+    await post(room.id, 'alice', 'and @hal, @gus');
+    await settled();
+    expect(service.to(gus).map((p) => decrypted(gus, p).excerpt)).toEqual([
+      'plain news',
+      'and @hal, @gus',
+    ]);
+    expect(service.to(hal)).toEqual([]);
+  });
+
   it('a subscription the push service calls gone (410, 404) is deleted', async () => {
     const room = await createRoom(server.url);
     const gone = await subscribed('finn');

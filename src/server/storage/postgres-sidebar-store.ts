@@ -5,11 +5,13 @@ import type { Room } from '../../protocol/rest.js';
 import type { NotifyLevel } from '../../protocol/workspace.js';
 import type {
   JoinResult,
+  NotifyOverrides,
   ReadPosition,
   SidebarEntry,
   SidebarReader,
   SidebarStore,
 } from './sidebar-store.js';
+import { splitOverrides } from './sidebar-store.js';
 
 interface EntryRow {
   id: string;
@@ -157,6 +159,15 @@ export class PostgresSidebarStore implements SidebarStore {
       [readerKey, roomId, level],
     );
     return rows[0] ? toPosition(rows[0]) : null;
+  }
+
+  async notifyOverrides(roomId: string): Promise<NotifyOverrides> {
+    if (!storable(roomId)) return { all: [], none: [] };
+    const { rows } = await this.pool.query<{ reader: string; notify: NotifyLevel }>(
+      "SELECT reader, notify FROM sidebar_rooms WHERE room_id = $1 AND notify <> 'mentions'",
+      [roomId],
+    );
+    return splitOverrides(rows);
   }
 
   async removeRoom(roomId: string): Promise<string[]> {

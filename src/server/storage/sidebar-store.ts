@@ -33,6 +33,12 @@ export interface ReadPosition {
   notify: NotifyLevel;
 }
 
+/** Reader keys by notify level, for the levels that differ from `mentions`. */
+export interface NotifyOverrides {
+  all: string[];
+  none: string[];
+}
+
 export type JoinResult = 'added' | 'present' | 'no_room';
 
 /**
@@ -59,6 +65,24 @@ export interface SidebarStore {
   setRead(readerKey: string, roomId: string, seq: number): Promise<ReadPosition | null>;
   /** Sets the notify level; null when the room is not in the sidebar. */
   setNotify(readerKey: string, roomId: string, level: NotifyLevel): Promise<ReadPosition | null>;
+  /**
+   * The readers of a room whose level is not `mentions`: who hears of every message
+   * (`all`) and who of nothing (`none`). An index scan of the room's rows; most
+   * rows hold the default `mentions` and are skipped.
+   */
+  notifyOverrides(roomId: string): Promise<NotifyOverrides>;
   /** Takes the room out of every sidebar (it was deleted); the keys of the readers it left. */
   removeRoom(roomId: string): Promise<string[]>;
+}
+
+/** Rows of (reader, level) as NotifyOverrides (shared by both stores). */
+export function splitOverrides(
+  rows: readonly { reader: string; notify: NotifyLevel }[],
+): NotifyOverrides {
+  const overrides: NotifyOverrides = { all: [], none: [] };
+  for (const row of rows) {
+    if (row.notify === 'all') overrides.all.push(row.reader);
+    else if (row.notify === 'none') overrides.none.push(row.reader);
+  }
+  return overrides;
 }

@@ -5,11 +5,13 @@ import type { Room } from '../../protocol/rest.js';
 import type { NotifyLevel } from '../../protocol/workspace.js';
 import type {
   JoinResult,
+  NotifyOverrides,
   ReadPosition,
   SidebarEntry,
   SidebarReader,
   SidebarStore,
 } from './sidebar-store.js';
+import { splitOverrides } from './sidebar-store.js';
 
 interface EntryRow extends Room {
   last_seq: number;
@@ -111,6 +113,9 @@ export class SqliteSidebarStore implements SidebarStore {
          WHERE reader = @reader AND room_id = @room AND ${LIVE}
          RETURNING last_read_seq, notify`,
       ),
+      notifyOverrides: db.prepare<[string], { reader: string; notify: NotifyLevel }>(
+        "SELECT reader, notify FROM sidebar_rooms WHERE room_id = ? AND notify <> 'mentions'",
+      ),
       removeRoom: db
         .prepare<[string], string>('DELETE FROM sidebar_rooms WHERE room_id = ? RETURNING reader')
         .pluck(),
@@ -160,6 +165,10 @@ export class SqliteSidebarStore implements SidebarStore {
   ): Promise<ReadPosition | null> {
     const row = this.s.setNotify.get({ reader: readerKey, room: roomId, notify: level });
     return row ? toPosition(row) : null;
+  }
+
+  async notifyOverrides(roomId: string): Promise<NotifyOverrides> {
+    return splitOverrides(this.s.notifyOverrides.all(roomId));
   }
 
   async removeRoom(roomId: string): Promise<string[]> {
