@@ -30,6 +30,12 @@ export interface ConnectionHooks {
   frame(conn: ChatConnection, data: RawData, isBinary: boolean): void;
   /** The connection's inbound frames started (true) or stopped (false) waiting for the rate. */
   backlog?(conn: ChatConnection, waiting: boolean): void;
+  /**
+   * Whether every message this connection stored has been echoed to it, for a
+   * connection whose rooms keep their own positions (a workspace socket). By
+   * default its own `lastSeq` against the seqs its sends stored.
+   */
+  echoed?(): boolean;
 }
 
 /** Frames are pre-encoded Buffers; without this ws would send them as binary. */
@@ -294,9 +300,15 @@ export class ChatConnection implements RoomMember, RoomPeer {
     this.closeIfEchoed();
   }
 
+  /** A message went out elsewhere (a workspace subscription): a close waiting for echoes may go now. */
+  echoProgress(): void {
+    if (this.closeWhenEchoed) this.closeIfEchoed();
+  }
+
   private closeIfEchoed(): void {
     const pending = this.closeWhenEchoed;
-    if (pending && this.sendsInFlight === 0 && this.lastSeq >= this.storedSeq) {
+    const echoed = this.hooks.echoed ? this.hooks.echoed() : this.lastSeq >= this.storedSeq;
+    if (pending && this.sendsInFlight === 0 && echoed) {
       this.close(pending.code, pending.reason);
     }
   }

@@ -49,6 +49,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
       {
         frame: (_conn, data, isBinary) => this.receive(data, isBinary),
         backlog: (conn, waiting) => ctx.backlog(conn, waiting),
+        echoed: () => this.echoed(),
       },
       { socket, coalescer: ctx.coalescer },
     );
@@ -61,6 +62,12 @@ export class WorkspaceSocket implements SubscriptionOwner {
 
   get account(): UserActor | null {
     return this.identity.account;
+  }
+
+  /** Every room's stored messages were echoed (a rate-limit close waits for it). */
+  private echoed(): boolean {
+    for (const sub of this.subs.values()) if (!sub.echoed) return false;
+    return true;
   }
 
   get subscriptions(): number {

@@ -26,6 +26,8 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
   readonly flavour = 'workspace';
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
+  /** Highest seq this subscription's sends stored; echoed before a rate-limit close. */
+  private storedSeq = 0;
   /** Live messages held back while the resume is being sent. */
   private held: { seq: number; frame: EncodedFrame }[] | null = null;
   /** Still wanted (not unsubscribed, deleted, removed, nor the socket closed). */
@@ -83,13 +85,15 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     this.owner.conn.sendStarted();
   }
 
-  /**
-   * Settles on the socket with no seq: the socket's own position spans no room,
-   * so a rate-limit close of a workspace socket does not wait for echoes (a
-   * client resumes each room by seq and finds its messages there).
-   */
-  sendSettled(_seq: number): void {
+  /** Settles on the socket; the stored seq is this room's, its echo is awaited here. */
+  sendSettled(seq: number): void {
+    if (seq > this.storedSeq) this.storedSeq = seq;
     this.owner.conn.sendSettled(0);
+  }
+
+  /** Every message this subscription stored has been echoed to it (see ChatConnection). */
+  get echoed(): boolean {
+    return this.lastSeq >= this.storedSeq;
   }
 
   deliverMessage(seq: number, frame: EncodedFrame): boolean {
@@ -101,6 +105,7 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     if (seq <= this.lastSeq) return false;
     this.lastSeq = seq;
     this.owner.conn.sendRaw(frame);
+    this.owner.conn.echoProgress();
     return true;
   }
 
