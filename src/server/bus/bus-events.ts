@@ -1,17 +1,13 @@
+import type { Static } from '@sinclair/typebox';
 import type { Message, Room } from '../../protocol/rest.js';
-import type { WorkspaceFrame } from '../../protocol/workspace.js';
+import type { SidebarRoom, WorkspaceEventData } from '../../protocol/workspace.js';
+import { readerTopic } from '../domain/reader.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
 export const ACCOUNTS_TOPIC = '@accounts';
 
 /** The bus topic of the pushed room list (created, renamed, deleted rooms). */
 export const ROOMS_TOPIC = 'rooms';
-
-/** The frames a reader's workspace sockets get from the reader topic (domain/reader.ts), as they are. */
-export type ReaderFrame = Extract<
-  WorkspaceFrame,
-  { type: 'sidebar_added' | 'sidebar_removed' | 'read_state' }
->;
 
 /**
  * Events carried between server processes, one topic per room. Versioned and
@@ -49,13 +45,32 @@ export type BusEvent =
       room: Room;
       members: string[] | null;
     }
-  /** On `readerTopic(reader)`: a frame for that reader's workspace sockets. */
+  /**
+   * A reader's sidebar or read state changed, on the reader's topic
+   * (`roomId` = `reader:<key>`, domain/reader.ts): the workspace sockets of that
+   * reader, on every process, forward `frame`.
+   */
   | { type: 'reader'; roomId: string; reader: string; frame: ReaderFrame };
 
 export type BusEventType = BusEvent['type'];
 
+/** A reader's read position and notify level in one room (the `read_state` frame's data). */
+export type ReadState = Static<typeof WorkspaceEventData.read_state>;
+
+/** A workspace frame for one reader's sockets, forwarded as it is (`{type, data}`). */
+export type ReaderFrame =
+  | { type: 'sidebar_added'; data: SidebarRoom }
+  | { type: 'sidebar_removed'; data: { room_id: string } }
+  | { type: 'read_state'; data: ReadState };
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function isRoom(v: unknown): v is Room {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return isString(r.id) && isString(r.name) && isString(r.created_at);
+}
 
 function isMessage(v: unknown): v is Message {
   if (typeof v !== 'object' || v === null) return false;
@@ -75,24 +90,32 @@ function isMessage(v: unknown): v is Message {
   );
 }
 
-function isRoom(v: unknown): v is Room {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return isString(r.id) && isString(r.name) && isString(r.created_at);
-}
-
-const READER_FRAMES = new Set(['sidebar_added', 'sidebar_removed', 'read_state']);
+const isSeq = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNotify = (v: unknown): boolean => v === 'all' || v === 'mentions' || v === 'none';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function isReaderFrame(v: unknown): v is ReaderFrame {
-  if (typeof v !== 'object' || v === null) return false;
-  const f = v as Record<string, unknown>;
-  return (
-    isString(f.type) &&
-    READER_FRAMES.has(f.type) &&
-    typeof f.data === 'object' &&
-    f.data !== null &&
-    !Array.isArray(f.data)
-  );
+  if (!isObject(v) || !isObject(v.data)) return false;
+  const d = v.data;
+  switch (v.type) {
+    case 'sidebar_added':
+      return (
+        isObject(d.room) &&
+        isString(d.room.id) &&
+        isString(d.room.name) &&
+        isSeq(d.last_read_seq) &&
+        isSeq(d.latest_seq) &&
+        isSeq(d.unread) &&
+        isSeq(d.mentions) &&
+        isNotify(d.notify)
+      );
+    case 'sidebar_removed':
+      return isString(d.room_id);
+    case 'read_state':
+      return isString(d.room_id) && isSeq(d.last_read_seq) && isNotify(d.notify);
+    default:
+      return false;
+  }
 }
 
 /**
@@ -125,12 +148,14 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
     case 'room_listed':
       return (
+        e.roomId === ROOMS_TOPIC &&
         (e.change === 'created' || e.change === 'updated' || e.change === 'removed') &&
         isRoom(e.room) &&
         (e.members === null || isStringList(e.members))
       );
     case 'reader':
-      return isString(e.reader) && isReaderFrame(e.frame);
+      // Only on its own reader's topic: a frame never reaches another reader.
+      return isString(e.reader) && e.roomId === readerTopic(e.reader) && isReaderFrame(e.frame);
     default:
       return false;
   }
