@@ -215,6 +215,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log,
     metrics,
     bus,
+    ...(sidebar ? { readPositions: sidebar } : {}),
     ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { EPOCH_PATTERN } from '../../protocol/frames.js';
 import { parseWorkspaceFrame } from '../../protocol/validate.js';
 import type { ReadFrame, SubscribeFrame, WorkspaceFrame } from '../../protocol/workspace.js';
-import type { UserActor } from '../domain/actor.js';
+import { OPEN_ACTOR, type UserActor } from '../domain/actor.js';
 import type { Reader } from '../domain/reader.js';
 import { planResume } from '../domain/resume.js';
 import { ChatError } from '../errors.js';
@@ -267,7 +267,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
       return;
     }
     positions
-      .setRead(this.identity.reader, frame.room_id, frame.seq)
+      .setRead(this.account ?? OPEN_ACTOR, this.identity.reader, frame.room_id, frame.seq)
       .catch((error: unknown) => this.failed(sub, error));
   }
 
