@@ -2,6 +2,7 @@ import type { ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
+import type { LogEntry } from '../storage/chat-store.js';
 import type { ChatConnection } from './connection.js';
 import type { RoomMember, RoomPeer } from './room-member.js';
 import { type EncodedFrame, encodeRoomFrame, type RoomFrame } from './server-frames.js';
@@ -24,6 +25,8 @@ export interface SubscriptionOwner {
  */
 export class WorkspaceSubscription implements RoomMember, RoomPeer {
   readonly flavour = 'workspace';
+  /** A workspace always speaks changes. */
+  readonly changes = true;
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
   /** Highest seq this subscription's sends stored; echoed before a rate-limit close. */
@@ -118,9 +121,12 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
    * Sends the replay (or `resync`), then `subscribed`, then the live messages
    * held meanwhile that come after the replay, each once.
    */
-  resume(plan: ResumePlan | null, subscribed: EncodedFrame): void {
+  resume(plan: ResumePlan<LogEntry> | null, subscribed: EncodedFrame): void {
     if (plan?.kind === 'replay') {
-      for (const message of plan.messages) this.send({ type: 'message', data: message });
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') this.send({ type: 'message', data: entry.message });
+        else this.send({ type: 'change', data: entry.change });
+      }
     } else if (plan) {
       this.send({ type: 'resync', data: plan.resync });
     }
