@@ -44,3 +44,14 @@ describe('workspace socket limits', () => {
     await first.close();
   });
 });
+
+describe('workspace sockets at shutdown', () => {
+  it('closes them with 1001', async () => {
+    server = await startServer();
+    const room = await createRoom(server.url);
+    const ws = await WorkspaceClient.open(server.wsUrl, 'alice');
+    await ws.subscribe(room.id, { presence: true });
+    await server.app.close();
+    expect((await ws.closed).code).toBe(CloseCode.GOING_AWAY);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { CloseCode } from '../../protocol/error-codes.js';
 import { type BusEvent, ROOMS_TOPIC } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import { readerTopic } from '../domain/reader.js';
@@ -49,6 +50,7 @@ export class Workspace {
       if (event.type === 'reader') socket.sendRaw(encodeWorkspaceFrame(event.frame));
     });
     ws.on('close', () => {
+      if (socket.conn.closeCode === CloseCode.SLOW_CONSUMER) this.ctx.metrics?.slowConsumers.inc();
       this.sockets.delete(socket);
       unsubscribeReader();
       socket.closed();
