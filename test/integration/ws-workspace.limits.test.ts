@@ -6,6 +6,7 @@ import { CloseCode } from '../../src/protocol/error-codes.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
+import { eventually, sleep, TestClient } from '../support/ws-client.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -34,6 +35,27 @@ describe('workspace socket limits', () => {
     expect(flooder.all('message').length).toBeLessThan(sent);
     expect(flooder.all('error')).toEqual([]);
     expect(server.app.gateway.queuedFrames()).toBe(0);
+  }, 40_000);
+
+  it('drops a workspace socket that stops reading (slow consumer), the rooms keep their pace', async () => {
+    server = await startServer({ ws: { ratePerSec: 0, slowConsumerBytes: 256 * 1024 } });
+    const [a, b] = await Promise.all([createRoom(server.url), createRoom(server.url)]);
+    const sender = await TestClient.join(server.wsUrl, a.id, 'sender');
+    const slow = await WorkspaceClient.open(server.wsUrl, 'slow');
+    await slow.subscribe(a.id);
+    await slow.subscribe(b.id);
+    slow.ws.pause();
+    const content = 'x'.repeat(8_000);
+    const total = 1_500; // ~12 MB: more than the kernel buffers hold
+    for (let i = 0; i < total; i++) {
+      sender.send({ type: 'message', content });
+      if (i % 100 === 99) await sleep(1);
+    }
+    await sender.next('message', (m) => m.seq === total, 20_000);
+    // Only the sender is left.
+    await eventually(() => server?.app.gateway.openSockets() === 1, 20_000, 'slow dropped');
+    slow.ws.terminate();
+    await sender.close();
   }, 40_000);
 
   it('counts workspace sockets against CHAT_WS_MAX_PER_IP (4130)', async () => {

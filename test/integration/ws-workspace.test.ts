@@ -77,6 +77,10 @@ describe('subscribing', () => {
     expect(error.data.code).toBe(ErrorCode.ROOM_NOT_FOUND);
     ws.send({ type: 'message', room_id: ghost, content: 'x' });
     expect((await ws.error(ghost)).data.code).toBe(ErrorCode.NOT_SUBSCRIBED);
+    for (const odd of ['not-a-uuid', '', 'x'.repeat(5_000), '../etc']) {
+      ws.send({ type: 'subscribe', room_id: odd });
+      expect((await ws.error(odd)).data.code).toBe(ErrorCode.ROOM_NOT_FOUND);
+    }
     await ws.close();
   });
 

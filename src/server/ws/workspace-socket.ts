@@ -74,9 +74,21 @@ export class WorkspaceSocket implements SubscriptionOwner {
     return this.subs.size;
   }
 
-  /** Sends a workspace frame (`hello`, the room list, reader frames). */
-  sendRaw(frame: Buffer): void {
-    this.conn.sendRaw(frame);
+  /** Pushed frames (room list, reader frames) that came before `hello`, sent right after it. */
+  private early: Buffer[] | null = [];
+
+  /** Sends `hello`, then whatever was pushed while the socket was being set up. */
+  greet(hello: Buffer): void {
+    this.conn.sendRaw(hello);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const frame of early) this.conn.sendRaw(frame);
+  }
+
+  /** Pushes a workspace frame (the room list, reader frames); never before `hello`. */
+  push(frame: Buffer): void {
+    if (this.early) this.early.push(frame);
+    else this.conn.sendRaw(frame);
   }
 
   /** Whether this socket may hear of a room seen by `members` (null: everyone). */

@@ -47,7 +47,7 @@ export class Workspace {
     this.sockets.add(socket);
     const topic = readerTopic(identity.reader.key);
     const unsubscribeReader = this.bus.subscribe(topic, (event) => {
-      if (event.type === 'reader') socket.sendRaw(encodeWorkspaceFrame(event.frame));
+      if (event.type === 'reader') socket.push(encodeWorkspaceFrame(event.frame));
     });
     ws.on('close', () => {
       if (socket.conn.closeCode === CloseCode.SLOW_CONSUMER) this.ctx.metrics?.slowConsumers.inc();
@@ -56,7 +56,7 @@ export class Workspace {
       socket.closed();
     });
     const [epoch] = await Promise.all([this.store.epoch(), this.bus.subscribed(topic)]);
-    socket.sendRaw(
+    socket.greet(
       encodeWorkspaceFrame({ type: 'hello', data: { username: identity.username, epoch } }),
     );
     ws.resume();
@@ -70,7 +70,7 @@ export class Workspace {
         : { type: event.change === 'created' ? 'room_created' : 'room_updated', data: event.room },
     );
     for (const socket of this.sockets) {
-      if (socket.maySee(event.members)) socket.sendRaw(frame);
+      if (socket.maySee(event.members)) socket.push(frame);
     }
   }
 
