@@ -171,11 +171,12 @@ export class WorkspaceSocket implements SubscriptionOwner {
       // Subscribing again only changes presence; a pending subscription answers when it is live.
       existing.present = present;
       this.syncPresence(existing);
-      if (existing.live)
-        this.subscribedFrame(existing, existing.position).then(
+      if (existing.live) {
+        this.subscribedFrame(existing).then(
           (encoded) => existing.sendRaw(encoded),
           (error: unknown) => this.failed(existing, error),
         );
+      }
       return;
     }
     if (this.subs.size >= this.ctx.maxSubscriptions) {

@@ -64,11 +64,6 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     return this.active && this.owner.conn.isOpen;
   }
 
-  /** The newest seq this subscription delivered (for `subscribed` when subscribing again). */
-  get position(): number {
-    return this.lastSeq;
-  }
-
   sendRaw(frame: EncodedFrame): void {
     if (this.active) this.owner.conn.sendRaw(frame);
   }
