@@ -260,6 +260,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     log,
     metrics,
+    bus,
+    ...(sidebar ? { readPositions: sidebar } : {}),
     ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);

@@ -1,11 +1,14 @@
 import type { Static } from '@sinclair/typebox';
 import type { MessageChange } from '../../protocol/changes.js';
-import type { Message } from '../../protocol/rest.js';
+import type { Message, Room } from '../../protocol/rest.js';
 import type { SidebarRoom, WorkspaceEventData } from '../../protocol/workspace.js';
 import { readerTopic } from '../domain/reader.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
 export const ACCOUNTS_TOPIC = '@accounts';
+
+/** The bus topic of the pushed room list (created, renamed, deleted rooms). */
+export const ROOMS_TOPIC = 'rooms';
 
 /**
  * Events carried between server processes, one topic per room. Versioned and
@@ -35,6 +38,17 @@ export type BusEvent =
    */
   | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] }
   /**
+   * On ROOMS_TOPIC: a room was created, renamed or deleted. `members` are the
+   * account ids that may see a private room (null: a public room, everyone may).
+   */
+  | {
+      type: 'room_listed';
+      roomId: string;
+      change: 'created' | 'updated' | 'removed';
+      room: Room;
+      members: string[] | null;
+    }
+  /**
    * A reader's sidebar or read state changed, on the reader's topic
    * (`roomId` = `reader:<key>`, domain/reader.ts): the workspace sockets of that
    * reader, on every process, forward `frame`.
@@ -54,6 +68,12 @@ export type ReaderFrame =
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function isRoom(v: unknown): v is Room {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return isString(r.id) && isString(r.name) && isString(r.created_at);
+}
 
 function isMessage(v: unknown): v is Message {
   if (typeof v !== 'object' || v === null) return false;
@@ -151,6 +171,13 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isString(e.userId);
     case 'credentials_revoked':
       return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
+    case 'room_listed':
+      return (
+        e.roomId === ROOMS_TOPIC &&
+        (e.change === 'created' || e.change === 'updated' || e.change === 'removed') &&
+        isRoom(e.room) &&
+        (e.members === null || isStringList(e.members))
+      );
     case 'reader':
       // Only on its own reader's topic: a frame never reaches another reader.
       return isString(e.reader) && e.roomId === readerTopic(e.reader) && isReaderFrame(e.frame);

@@ -1,15 +1,19 @@
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
+import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
 import type { LogEntry } from '../storage/chat-store.js';
 import { FrameThrottle } from './frame-throttle.js';
+import type { RoomMember, RoomPeer } from './room-member.js';
 import {
   changeFrame,
   type EncodedFrame,
+  encodeFrame,
   errorFrame,
   messageFrame,
+  type RoomFrame,
   resyncFrame,
 } from './server-frames.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -28,6 +32,12 @@ export interface ConnectionHooks {
   frame(conn: ChatConnection, data: RawData, isBinary: boolean): void;
   /** The connection's inbound frames started (true) or stopped (false) waiting for the rate. */
   backlog?(conn: ChatConnection, waiting: boolean): void;
+  /**
+   * Whether every message this connection stored has been echoed to it, for a
+   * connection whose rooms keep their own positions (a workspace socket). By
+   * default its own `lastSeq` against the seqs its sends stored.
+   */
+  echoed?(): boolean;
 }
 
 /** Frames are pre-encoded Buffers; without this ws would send them as binary. */
@@ -58,7 +68,10 @@ export interface ConnectionTransport {
  * seq delivered (`lastSeq`), liveness for the heartbeat, write coalescing and
  * backpressure, and inbound rate limiting.
  */
-export class ChatConnection {
+export class ChatConnection implements RoomMember, RoomPeer {
+  readonly flavour = 'chat';
+  /** A `/ws/chat` connection is always present in its room. */
+  readonly present = true;
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
   /** Answered the last ping (heartbeat). */
@@ -174,6 +187,19 @@ export class ChatConnection {
 
   sendError(code: ErrorCode, message: string, clientId?: string): void {
     this.sendRaw(errorFrame(code, message, clientId));
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(encodeFrame(frame));
+  }
+
+  roomDeleted(notice: RoomFrame): void {
+    this.sendRaw(notice.for('chat'));
+    this.close(CloseCode.ROOM_DELETED, 'Room deleted');
+  }
+
+  removedFromRoom(): void {
+    this.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
   }
 
   /** Delivers a live log entry (message or change) in seq order, exactly once; false when it was skipped. */
@@ -295,9 +321,15 @@ export class ChatConnection {
     this.closeIfEchoed();
   }
 
+  /** A message went out elsewhere (a workspace subscription): a close waiting for echoes may go now. */
+  echoProgress(): void {
+    if (this.closeWhenEchoed) this.closeIfEchoed();
+  }
+
   private closeIfEchoed(): void {
     const pending = this.closeWhenEchoed;
-    if (pending && this.sendsInFlight === 0 && this.lastSeq >= this.storedSeq) {
+    const echoed = this.hooks.echoed ? this.hooks.echoed() : this.lastSeq >= this.storedSeq;
+    if (pending && this.sendsInFlight === 0 && echoed) {
       this.close(pending.code, pending.reason);
     }
   }
