@@ -40,6 +40,8 @@ export class Workspace {
   readonly sidebar: SidebarRooms;
   private readonly events = new Emitter<WorkspaceEvents>();
   private readonly unsubs: Unsubscribe[] = [];
+  /** Settles when the sidebar was first read (or could not be). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.socket = new WorkspaceSocket({ url: () => this.url(), backoff: opts.backoff });
@@ -67,7 +69,7 @@ export class Workspace {
   }
 
   start(): void {
-    void this.sidebar.load().catch(() => undefined);
+    this.ready = this.sidebar.load().catch(() => undefined);
     this.socket.start();
   }
 
@@ -87,8 +89,32 @@ export class Workspace {
     return (hooks) => new WorkspaceRoomChannel(this.socket, roomId, hooks);
   };
 
+  /** Rooms marked unread by hand: reading them on screen waits until they are opened again. */
+  private readonly keptUnread = new Set<string>();
+
+  /** Whether messages on screen in this room may mark it read now. */
+  autoRead(roomId: string): boolean {
+    return !this.keptUnread.has(roomId);
+  }
+
+  /** The room was opened (again): reading it counts again. */
+  opened(roomId: string): void {
+    this.keptUnread.delete(roomId);
+  }
+
+  /** Marks unread from `seq + 1` on; the room on screen stops marking itself read. */
+  markUnread(roomId: string, seq: number): void {
+    this.keptUnread.add(roomId);
+    this.send(roomId, seq);
+  }
+
   /** Moves our read position in a room (all our tabs and devices follow). */
   markRead(roomId: string, seq: number): void {
+    this.keptUnread.delete(roomId);
+    this.send(roomId, seq);
+  }
+
+  private send(roomId: string, seq: number): void {
     const r = this.sidebar.get(roomId);
     if (!r) return;
     this.sidebar.readLocally(roomId, seq);

@@ -12,6 +12,7 @@ import { Api, ApiError } from '../api.js';
 import { inviteFromSearch, withoutInvite } from '../invite-link.js';
 import { type KeyValueStore, readJson, writeJson } from '../storage.js';
 import type { Announcer } from './announcer.js';
+import { setPageTitle } from './title.js';
 import { type AuthScreen, SignInView } from './views/sign-in.js';
 
 const MODE_KEY = 'parley:auth-mode';
@@ -143,7 +144,7 @@ export class AuthFlow {
       },
     });
     this.opts.show(this.signIn);
-    document.title = screen === 'signin' ? 'Sign in · Parley' : 'Sign up · Parley';
+    setPageTitle(screen === 'signin' ? 'Sign in · Parley' : 'Sign up · Parley');
   }
 
   async signOut(): Promise<void> {

@@ -8,6 +8,7 @@ import { describeUserAgent } from '../../user-agent.js';
 import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
+import { setPageTitle } from '../title.js';
 import { formatDate, formatFull, parseTimestamp } from '../format.js';
 import { avatar } from './avatar.js';
 import { confirmDialog } from './confirm-dialog.js';
@@ -244,7 +245,7 @@ export class AccountView {
   }
 
   start(): void {
-    document.title = 'Your account · Parley';
+    setPageTitle('Your account · Parley');
     void this.loadSessions();
     void this.loadTokens();
   }

@@ -6,6 +6,7 @@ import { ApiError } from '../../api.js';
 import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
+import { setPageTitle } from '../title.js';
 import { formatDate, formatFull, parseTimestamp } from '../format.js';
 import { avatar } from './avatar.js';
 import { confirmDialog } from './confirm-dialog.js';
@@ -175,7 +176,7 @@ export class AdminView {
   }
 
   start(): void {
-    document.title = 'Administration · Parley';
+    setPageTitle('Administration · Parley');
     void this.load();
   }
 

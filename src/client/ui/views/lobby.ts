@@ -9,6 +9,7 @@ import { canManageMembers, canManageRoom, isPrivate, roomDisplayName } from '../
 import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
+import { setPageTitle } from '../title.js';
 import { colorIndex, formatDate, parseTimestamp } from '../format.js';
 import { brand } from './brand.js';
 import { confirmDialog } from './confirm-dialog.js';
@@ -137,8 +138,8 @@ export class LobbyView {
                 {
                   type: 'button',
                   class: 'icon-btn search-open',
-                  'aria-label': 'Search messages (Ctrl+K)',
-                  title: 'Search messages (Ctrl+K or /)',
+                  'aria-label': 'Search messages (/)',
+                  title: 'Search messages (/ or Ctrl+Shift+F)',
                   'data-testid': 'search-open',
                   on: { click: () => opts.onSearch?.() },
                 },
@@ -210,7 +211,7 @@ export class LobbyView {
   }
 
   start(): void {
-    document.title = 'Rooms · Parley';
+    setPageTitle('Rooms · Parley');
     void this.refresh(false);
     this.timer = setInterval(() => {
       if (!document.hidden) void this.refresh(false);
