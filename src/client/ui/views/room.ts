@@ -135,6 +135,7 @@ export class RoomView {
       },
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
+      mentionNames: () => this.mentionNames(),
     });
     const membersId = uid('members');
     this.members = new MembersView(opts.username, membersId, () =>
@@ -442,6 +443,18 @@ export class RoomView {
       `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
+  }
+
+  /** People of the room to complete `@` with: who is online, then who wrote lately (newest first). */
+  private mentionNames(): string[] {
+    const me = this.opts.username.toLowerCase();
+    const names = new Set<string>(this.session.users);
+    const msgs = this.session.timeline.messages;
+    for (let i = msgs.length - 1; i >= 0 && names.size < 200; i--) {
+      const m = msgs[i];
+      if (m) names.add(m.username);
+    }
+    return [...names].filter((n) => n.toLowerCase() !== me);
   }
 
   /** A lock instead of the # for a private room (accounts mode). */
