@@ -11,6 +11,13 @@ import {
   TypingFrame,
 } from './frames.js';
 import { contentProblem, nameProblem, normalizeContent } from './text-rules.js';
+import {
+  ReadFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  type WorkspaceClientFrame,
+  type WorkspaceClientFrameType,
+} from './workspace.js';
 
 export interface FrameLimits {
   maxContentLength: number;
@@ -33,17 +40,30 @@ function fail(code: ErrorCode, message: string): ParseResult {
   return { ok: false, code, message };
 }
 
-/** Parses one text frame from a client: JSON, then shape, then content rules. */
-export function parseClientFrame(text: string, limits: FrameLimits): ParseResult {
+/** The JSON object in a text frame, or why there is none. */
+function parseObject(
+  text: string,
+): { ok: true; value: object } | Extract<ParseResult, { ok: false }> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return fail(ErrorCode.INVALID_JSON, 'Frame is not valid JSON');
+    return { ok: false, code: ErrorCode.INVALID_JSON, message: 'Frame is not valid JSON' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(ErrorCode.INVALID_FRAME, 'Frame must be a JSON object');
+    return { ok: false, code: ErrorCode.INVALID_FRAME, message: 'Frame must be a JSON object' };
   }
+  return { ok: true, value };
+}
+
+/** Parses one text frame from a client: JSON, then shape, then content rules. */
+export function parseClientFrame(text: string, limits: FrameLimits): ParseResult {
+  const parsed = parseObject(text);
+  return parsed.ok ? checkClientFrame(parsed.value, limits) : parsed;
+}
+
+/** Shape and content rules of one `/ws/chat` client frame already parsed from JSON. */
+function checkClientFrame(value: object, limits: FrameLimits): ParseResult {
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string' || !Object.hasOwn(validators, type)) {
     return fail(ErrorCode.UNKNOWN_TYPE, `Unknown frame type: ${JSON.stringify(type ?? null)}`);
@@ -121,4 +141,54 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
       );
   }
   return { ok: true, frame };
+}
+
+/** A `/ws/workspace` client frame: a workspace frame, or a `/ws/chat` frame for `room_id`. */
+export type WorkspaceParseResult =
+  | { ok: true; frame: WorkspaceClientFrame }
+  | { ok: true; frame: ClientFrame; roomId: string }
+  | { ok: false; code: ErrorCode; message: string; clientId?: string; roomId?: string };
+
+const workspaceValidators = {
+  subscribe: TypeCompiler.Compile(SubscribeFrame),
+  unsubscribe: TypeCompiler.Compile(UnsubscribeFrame),
+  read: TypeCompiler.Compile(ReadFrame),
+} satisfies Record<WorkspaceClientFrameType, unknown>;
+
+/**
+ * Parses one text frame of a workspace socket. Room-scoped frames are checked by
+ * the `/ws/chat` rules once their `room_id` is known; errors name the room when
+ * the frame did.
+ */
+export function parseWorkspaceFrame(text: string, limits: FrameLimits): WorkspaceParseResult {
+  const parsed = parseObject(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value as { type?: unknown; room_id?: unknown };
+  const roomId = typeof value.room_id === 'string' ? value.room_id : undefined;
+  const type = value.type;
+  if (typeof type === 'string' && Object.hasOwn(workspaceValidators, type)) {
+    const validator = workspaceValidators[type as WorkspaceClientFrameType];
+    if (validator.Check(value)) return { ok: true, frame: value as WorkspaceClientFrame };
+    const first = validator.Errors(value).First();
+    const field = first?.path.replace(/^\//, '') || 'frame';
+    const message = `Invalid \`${field}\`: ${first?.message ?? 'bad value'}`;
+    return roomId === undefined
+      ? { ok: false, code: ErrorCode.INVALID_FRAME, message }
+      : { ok: false, code: ErrorCode.INVALID_FRAME, message, roomId };
+  }
+  const result = checkClientFrame(value, limits);
+  if (!result.ok) return roomId === undefined ? result : { ...result, roomId };
+  if (roomId === undefined) {
+    const fault = {
+      ok: false,
+      code: ErrorCode.INVALID_FRAME,
+      message: 'Invalid `room_id`: required string',
+    } as const;
+    return value.type === 'message' &&
+      result.frame.type === 'message' &&
+      result.frame.client_id !== undefined
+      ? { ...fault, clientId: result.frame.client_id }
+      : fault;
+  }
+  return { ok: true, frame: result.frame, roomId };
 }

@@ -132,3 +132,26 @@ export const WorkspaceEventData = {
     notify: NotifyLevel,
   }),
 };
+
+export type WorkspaceEvents = {
+  [K in keyof typeof WorkspaceEventData]: Static<(typeof WorkspaceEventData)[K]>;
+};
+export type WorkspaceEventType = keyof WorkspaceEvents;
+
+/** A workspace-only server frame (`hello`, `subscribed`, the room list, read state). */
+export type WorkspaceFrame = {
+  [K in WorkspaceEventType]: { type: K; data: WorkspaceEvents[K] };
+}[WorkspaceEventType];
+
+/** The workspace's own client frames (room-scoped `/ws/chat` frames come with `room_id` too). */
+export type WorkspaceClientFrame = SubscribeFrame | UnsubscribeFrame | ReadFrame;
+export type WorkspaceClientFrameType = WorkspaceClientFrame['type'];
+
+export const WorkspaceClientFrameSchemas = {
+  subscribe: SubscribeFrame,
+  unsubscribe: UnsubscribeFrame,
+  read: ReadFrame,
+} satisfies { [K in WorkspaceClientFrameType]: unknown };
+
+/** The `/ws/workspace` path. */
+export const WORKSPACE_PATH = '/ws/workspace';

@@ -200,6 +200,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     hub,
     log,
     metrics,
+    bus,
     ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);

@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object({
     heartbeatMs: Int,
     /** Open WebSocket connections per client IP address. 0 disables. */
     maxConnectionsPerIp: Int,
+    /** Rooms one `/ws/workspace` socket may subscribe to at once. */
+    maxSubscriptions: Int,
     /** Extra origins allowed to open WebSockets (the server's own origin and localhost always are). `*` allows any. */
     allowedOrigins: Type.Array(Type.String()),
   }),
@@ -337,6 +339,13 @@ export const CONFIG_TABLE: readonly Option[] = [
     kind: 'int',
     default: '256',
     doc: 'Open WebSockets per client IP (0 disables)',
+  },
+  {
+    env: 'CHAT_WS_MAX_SUBSCRIPTIONS',
+    path: 'ws.maxSubscriptions',
+    kind: 'int',
+    default: '1000',
+    doc: 'Rooms one `/ws/workspace` socket may subscribe to at once (more: `TOO_MANY_SUBSCRIPTIONS`)',
   },
   {
     env: 'CHAT_WS_ALLOWED_ORIGINS',

@@ -4,6 +4,7 @@ import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migration
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
+import { sidebarStoreContract } from '../contracts/sidebar-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
 
@@ -36,6 +37,7 @@ describe.runIf(run)('PostgreSQL store', () => {
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
   accountStoreContract('PostgreSQL', () => freshStore());
+  sidebarStoreContract('PostgreSQL', () => freshStore());
 
   searchContract('PostgreSQL', () => freshStore());
 

@@ -10,6 +10,7 @@ import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
+import { sidebarStoreContract } from '../contracts/sidebar-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 
 // A file per store (not :memory:), so a store can be closed and opened again.
@@ -33,6 +34,7 @@ storeContract(
 
 searchContract('SQLite', () => open(join(dir, `search-${++n}.db`)));
 accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
+sidebarStoreContract('SQLite', () => open(join(dir, `sidebar-${++n}.db`)));
 
 describe('SQLite migrations', () => {
   it('upgrades a version-1 database with data in place', async () => {

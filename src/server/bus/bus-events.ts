@@ -1,7 +1,17 @@
-import type { Message } from '../../protocol/rest.js';
+import type { Message, Room } from '../../protocol/rest.js';
+import type { WorkspaceFrame } from '../../protocol/workspace.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
 export const ACCOUNTS_TOPIC = '@accounts';
+
+/** The bus topic of the pushed room list (created, renamed, deleted rooms). */
+export const ROOMS_TOPIC = 'rooms';
+
+/** The frames a reader's workspace sockets get from the reader topic (domain/reader.ts), as they are. */
+export type ReaderFrame = Extract<
+  WorkspaceFrame,
+  { type: 'sidebar_added' | 'sidebar_removed' | 'read_state' }
+>;
 
 /**
  * Events carried between server processes, one topic per room. Versioned and
@@ -27,7 +37,20 @@ export type BusEvent =
    * password change), or every credential of the account (`credentialIds` absent:
    * deactivation). Sockets opened with them close with 4003.
    */
-  | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] };
+  | { type: 'credentials_revoked'; roomId: string; userId: string; credentialIds?: string[] }
+  /**
+   * On ROOMS_TOPIC: a room was created, renamed or deleted. `members` are the
+   * account ids that may see a private room (null: a public room, everyone may).
+   */
+  | {
+      type: 'room_listed';
+      roomId: string;
+      change: 'created' | 'updated' | 'removed';
+      room: Room;
+      members: string[] | null;
+    }
+  /** On `readerTopic(reader)`: a frame for that reader's workspace sockets. */
+  | { type: 'reader'; roomId: string; reader: string; frame: ReaderFrame };
 
 export type BusEventType = BusEvent['type'];
 
@@ -49,6 +72,26 @@ function isMessage(v: unknown): v is Message {
     (m.attachments === undefined ||
       (Array.isArray(m.attachments) &&
         m.attachments.every((a) => typeof a === 'object' && a !== null && isString(a.url))))
+  );
+}
+
+function isRoom(v: unknown): v is Room {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return isString(r.id) && isString(r.name) && isString(r.created_at);
+}
+
+const READER_FRAMES = new Set(['sidebar_added', 'sidebar_removed', 'read_state']);
+
+function isReaderFrame(v: unknown): v is ReaderFrame {
+  if (typeof v !== 'object' || v === null) return false;
+  const f = v as Record<string, unknown>;
+  return (
+    isString(f.type) &&
+    READER_FRAMES.has(f.type) &&
+    typeof f.data === 'object' &&
+    f.data !== null &&
+    !Array.isArray(f.data)
   );
 }
 
@@ -80,6 +123,14 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isString(e.userId);
     case 'credentials_revoked':
       return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
+    case 'room_listed':
+      return (
+        (e.change === 'created' || e.change === 'updated' || e.change === 'removed') &&
+        isRoom(e.room) &&
+        (e.members === null || isStringList(e.members))
+      );
+    case 'reader':
+      return isString(e.reader) && isReaderFrame(e.frame);
     default:
       return false;
   }

@@ -2,6 +2,7 @@ import type { UserRef } from '../../protocol/accounts.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Message, Room, RoomVisibility } from '../../protocol/rest.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
+import { ROOMS_TOPIC } from '../bus/bus-events.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import { ChatError, roomNotFound, validationFailed } from '../errors.js';
@@ -87,13 +88,33 @@ export class RoomService {
           'value_error',
         );
       }
-      return this.store.createRoom(name);
+      return this.listed('created', await this.store.createRoom(name), null);
     }
-    return this.store.createRoom(name, {
-      ownerId: actor.userId,
-      visibility,
-      members: visibility === 'private' ? [actor.userId] : [],
-    });
+    const members = visibility === 'private' ? [actor.userId] : [];
+    const room = await this.store.createRoom(name, { ownerId: actor.userId, visibility, members });
+    return this.listed('created', room, visibility === 'private' ? members : null);
+  }
+
+  /**
+   * Pushes a change of the room list to every workspace socket that may see the
+   * room, on every process (ROOMS_TOPIC). DMs are not in the room list: their
+   * members learn of them from their sidebars.
+   */
+  private async listed(
+    change: 'created' | 'updated' | 'removed',
+    room: Room,
+    members: string[] | null,
+  ): Promise<Room> {
+    if (room.kind === 'room' || change === 'removed') {
+      await this.bus.publish({ type: 'room_listed', roomId: ROOMS_TOPIC, change, room, members });
+    }
+    return room;
+  }
+
+  /** Who may see a private room (null: a public room, everyone). */
+  private async viewers(room: Room): Promise<string[] | null> {
+    if (room.visibility !== 'private' || !this.accounts) return null;
+    return (await this.accounts.listMembers(room.id)).map((m) => m.id);
   }
 
   async list(actor: Actor): Promise<Room[]> {
@@ -132,7 +153,7 @@ export class RoomService {
     await this.access.require(actor, roomId, 'rename');
     const room = await this.store.renameRoom(roomId, name);
     if (!room) throw roomNotFound(roomId);
-    return room;
+    return this.listed('updated', room, await this.viewers(room));
   }
 
   async members(actor: Actor, roomId: string): Promise<UserRef[]> {
@@ -225,9 +246,16 @@ export class RoomService {
    * process so members are disconnected, and leaves its messages to the purger.
    */
   async delete(actor: Actor, roomId: string): Promise<void> {
-    if (actor.kind === 'user') await this.access.require(actor, roomId, 'delete');
+    const room =
+      actor.kind === 'user'
+        ? await this.access.require(actor, roomId, 'delete')
+        : await this.store.getRoom(roomId);
+    if (!room) throw roomNotFound(roomId);
+    // Read before the deletion: who could see it is gone with it.
+    const members = await this.viewers(room);
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
     await this.bus.publish({ type: 'room_deleted', roomId });
+    await this.listed('removed', room, members);
   }
 }

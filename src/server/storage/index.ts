@@ -8,10 +8,16 @@ import { SqliteStore } from './sqlite-store.js';
 export type { AccountStore } from './account-store.js';
 export type { ChatStore } from './chat-store.js';
 
+import type { SidebarStore } from './sidebar-store.js';
+
+export type { SidebarStore } from './sidebar-store.js';
+
 /** A ChatStore that also keeps accounts in its database. */
 export interface ChatStoreWithAccounts extends ChatStore {
   /** The accounts side of the same database; only after init(). */
   accountStore(): AccountStore;
+  /** Sidebars and read positions in the same database; only after init(). */
+  sidebarStore(): SidebarStore;
 }
 
 export interface StoreDeps {

@@ -202,4 +202,33 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // TypeScript), in this migration's transaction.
     sql: 'SELECT 1',
   },
+  {
+    version: 60,
+    sql: `
+      -- sidebars (README "Sidebar and read state"): the rooms each reader keeps
+      -- in view, and how far they read. reader is 'u:<username>' (open mode) or
+      -- 'a:<account id>' (accounts mode); pos keeps the order they were joined.
+      CREATE TABLE sidebar_rooms (
+        reader        TEXT NOT NULL,
+        room_id       TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        -- everything up to this seq was read; unread counts range-scan
+        -- messages_room_seq from here to the room's last_seq
+        last_read_seq BIGINT NOT NULL,
+        notify        TEXT NOT NULL,
+        joined_at     TIMESTAMPTZ NOT NULL,
+        pos           BIGINT GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (reader, room_id)
+      );
+      -- a deleted room leaves every sidebar
+      CREATE INDEX sidebar_rooms_room ON sidebar_rooms (room_id);
+      -- members of private rooms and DMs from before sidebars have them in theirs,
+      -- read up to now
+      INSERT INTO sidebar_rooms (reader, room_id, last_read_seq, notify, joined_at)
+        SELECT 'a:' || m.user_id, m.room_id, r.last_seq,
+               CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END, m.added_at
+        FROM room_members m JOIN rooms r ON r.id = m.room_id
+        WHERE r.deleted_at IS NULL
+        ORDER BY m.added_at;
+    `,
+  },
 ];

@@ -24,7 +24,9 @@ import type {
 import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
 import { POSTGRES_MIGRATIONS, SEARCH_BACKFILL_VERSION } from './postgres-migrations.js';
+import { PostgresSidebarStore } from './postgres-sidebar-store.js';
 import { tsQuery } from './search-sql.js';
+import type { SidebarStore } from './sidebar-store.js';
 
 interface RoomRow {
   id: string;
@@ -193,6 +195,7 @@ export class PostgresStore implements ChatStore {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private accounts?: PostgresAccountStore;
+  private sidebars?: PostgresSidebarStore;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.schema = opts.schema ?? 'public';
@@ -291,6 +294,12 @@ export class PostgresStore implements ChatStore {
   accountStore(): AccountStore {
     this.accounts ??= new PostgresAccountStore(this.pool);
     return this.accounts;
+  }
+
+  /** Sidebars and read positions, on this store's pool. */
+  sidebarStore(): SidebarStore {
+    this.sidebars ??= new PostgresSidebarStore(this.pool);
+    return this.sidebars;
   }
 
   /** Inserts the room and its members; false when a live DM of the pair exists. */

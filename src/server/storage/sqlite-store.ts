@@ -25,9 +25,11 @@ import type {
 } from './chat-store.js';
 import { orderedMigrations } from './migrations.js';
 import { ftsMatch } from './search-sql.js';
+import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 
 interface MessageRow {
   id: string;
@@ -179,6 +181,7 @@ export class SqliteStore implements ChatStore {
   private untilCheckpointer = -1;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
+  private sidebars?: SqliteSidebarStore;
   private claimTx!: (createdBefore: string, limit: number) => string[];
   private forgetTx!: (ids: readonly string[]) => number;
 
@@ -261,6 +264,12 @@ export class SqliteStore implements ChatStore {
   accountStore(): AccountStore {
     this.accounts ??= new SqliteAccountStore(this.db);
     return this.accounts;
+  }
+
+  /** Sidebars and read positions, in this store's database (after init). */
+  sidebarStore(): SidebarStore {
+    this.sidebars ??= new SqliteSidebarStore(this.db);
+    return this.sidebars;
   }
 
   /**

@@ -1,10 +1,19 @@
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
+import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
 import { FrameThrottle } from './frame-throttle.js';
-import { type EncodedFrame, errorFrame, messageFrame, resyncFrame } from './server-frames.js';
+import type { RoomMember, RoomPeer } from './room-member.js';
+import {
+  type EncodedFrame,
+  encodeFrame,
+  errorFrame,
+  messageFrame,
+  type RoomFrame,
+  resyncFrame,
+} from './server-frames.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface ConnectionLimits {
@@ -51,7 +60,10 @@ export interface ConnectionTransport {
  * seq delivered (`lastSeq`), liveness for the heartbeat, write coalescing and
  * backpressure, and inbound rate limiting.
  */
-export class ChatConnection {
+export class ChatConnection implements RoomMember, RoomPeer {
+  readonly flavour = 'chat';
+  /** A `/ws/chat` connection is always present in its room. */
+  readonly present = true;
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
   /** Answered the last ping (heartbeat). */
@@ -156,6 +168,19 @@ export class ChatConnection {
 
   sendError(code: ErrorCode, message: string, clientId?: string): void {
     this.sendRaw(errorFrame(code, message, clientId));
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(encodeFrame(frame));
+  }
+
+  roomDeleted(notice: RoomFrame): void {
+    this.sendRaw(notice.for('chat'));
+    this.close(CloseCode.ROOM_DELETED, 'Room deleted');
+  }
+
+  removedFromRoom(): void {
+    this.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
   }
 
   /** Delivers a live message in seq order, exactly once; false when it was skipped. */

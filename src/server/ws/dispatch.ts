@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import type { ClientFrame } from '../../protocol/frames.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
@@ -7,7 +8,7 @@ import { ChatError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
-import { messageFrame, userListFrame } from './server-frames.js';
+import type { RoomPeer } from './room-member.js';
 
 export interface DispatchDeps {
   messages: MessageService;
@@ -19,18 +20,37 @@ export interface DispatchDeps {
 
 export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boolean) => void;
 
+/** Carries out one parsed client frame for a room (a `/ws/chat` connection or a workspace subscription). */
+export type RoomFrameHandler = (conn: RoomPeer, frame: ClientFrame) => void;
+
+/** Parses `/ws/chat` frames and hands them to the room frame handler. */
+export function createDispatcher(deps: DispatchDeps): FrameHandler {
+  const handle = createRoomFrameHandler(deps);
+  return (conn, data, isBinary) => {
+    if (isBinary) {
+      conn.sendError(ErrorCode.INVALID_FRAME, 'Binary frames are not supported; send JSON text');
+      return;
+    }
+    const parsed = parseClientFrame(data.toString(), deps.limits);
+    if (!parsed.ok) {
+      conn.sendError(parsed.code, parsed.message, parsed.clientId);
+      return;
+    }
+    handle(conn, parsed.frame);
+  };
+}
+
 /**
- * Turns one inbound frame into a service call; every failure becomes an error
+ * Turns one client frame into a service call; every failure becomes an error
  * frame. Rate limiting happens before, in the connection (frames wait their turn).
  */
-export function createDispatcher({
+export function createRoomFrameHandler({
   messages,
   presence,
-  limits,
   log,
   metrics,
-}: DispatchDeps): FrameHandler {
-  const failed = (conn: ChatConnection, error: unknown, clientId?: string): void => {
+}: DispatchDeps): RoomFrameHandler {
+  const failed = (conn: RoomPeer, error: unknown, clientId?: string): void => {
     if (error instanceof ChatError) {
       conn.sendError(error.code, error.message, clientId);
     } else {
@@ -39,17 +59,7 @@ export function createDispatcher({
     }
   };
 
-  return (conn, data, isBinary) => {
-    if (isBinary) {
-      conn.sendError(ErrorCode.INVALID_FRAME, 'Binary frames are not supported; send JSON text');
-      return;
-    }
-    const parsed = parseClientFrame(data.toString(), limits);
-    if (!parsed.ok) {
-      conn.sendError(parsed.code, parsed.message, parsed.clientId);
-      return;
-    }
-    const frame = parsed.frame;
+  return (conn, frame) => {
     switch (frame.type) {
       case 'message': {
         metrics?.messagesReceived.inc();
@@ -77,7 +87,7 @@ export function createDispatcher({
                 else if (!result.ok)
                   conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
                 // A retried send: the room heard it the first time; confirm to the sender only.
-                else if (result.duplicate) conn.sendRaw(messageFrame(result.message));
+                else if (result.duplicate) conn.send({ type: 'message', data: result.message });
                 // Resolved after the commit and the publish, which wrote the echo locally.
                 else {
                   stored = result.message.seq;
@@ -107,7 +117,7 @@ export function createDispatcher({
       case 'get_users':
         presence
           .users(conn.roomId)
-          .then((users) => conn.sendRaw(userListFrame(users)))
+          .then((users) => conn.send({ type: 'user_list', data: { users } }))
           .catch((error: unknown) => failed(conn, error));
         return;
     }

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { AccountService } from '../domain/accounts.js';
 import { type Actor, OPEN_ACTOR } from '../domain/actor.js';
 import type { MessageService } from '../domain/message-service.js';
+import { readerOf } from '../domain/reader.js';
 import { planResume } from '../domain/resume.js';
 import type { RoomAccess } from '../domain/room-access.js';
 import type { RoomPresence } from '../domain/room-presence.js';
@@ -19,12 +20,14 @@ import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { decodePathSegment, parseRequestTarget } from '../util/safe-parse.js';
 import { AccountSockets } from './account-sockets.js';
-import { ChatConnection } from './connection.js';
-import { createDispatcher, type FrameHandler } from './dispatch.js';
+import { ChatConnection, type ConnectionLimits } from './connection.js';
+import { createDispatcher, createRoomFrameHandler, type FrameHandler } from './dispatch.js';
 import { parseJoinParams } from './join-params.js';
 import { originAllowed } from './origin.js';
 import type { RoomHub } from './room-hub.js';
 import { userListFrame } from './server-frames.js';
+import { Workspace } from './workspace.js';
+import type { ReadPositions } from './workspace-context.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 export interface GatewayDeps {
@@ -35,11 +38,19 @@ export interface GatewayDeps {
   hub: RoomHub;
   log: Logger;
   metrics?: Metrics;
+  /** Carries the room list and reader frames to workspace sockets. */
+  bus: MessageBus;
+  /** Where workspace `read` frames go (absent: they are refused). */
+  readPositions?: ReadPositions;
   /** Accounts mode: who connects (from the upgrade's cookie or Bearer token) and where they may go. */
   auth?: { accounts: AccountService; access: RoomAccess; bus: MessageBus };
 }
 
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
+const WORKSPACE = /^\/ws\/workspace\/?$/;
+
+/** Where an upgrade goes: one room, or the workspace (every room of the sidebar). */
+type Target = { roomId: string } | { workspace: true };
 const SHUTDOWN_GRACE_MS = 3_000;
 
 /** The peer's address, or the first X-Forwarded-For hop behind a trusted proxy. */
@@ -78,6 +89,8 @@ export class WsGateway {
   private accepting = true;
   /** Accounts mode: closes the sockets of credentials that ended. */
   private readonly accountSockets: AccountSockets | null = null;
+  /** The `/ws/workspace` sockets. */
+  private readonly workspace: Workspace;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
@@ -94,11 +107,41 @@ export class WsGateway {
       log: deps.log,
       metrics: deps.metrics,
     });
+    const access = deps.auth?.access;
+    this.workspace = new Workspace(
+      {
+        store: deps.store,
+        hub: deps.hub,
+        presence: deps.presence,
+        handleRoomFrame: createRoomFrameHandler({
+          messages: deps.messages,
+          presence: deps.presence,
+          limits: config.limits,
+          log: deps.log,
+          metrics: deps.metrics,
+        }),
+        canSee: async (account, roomId) =>
+          (access && account
+            ? await access.canSee(account, roomId)
+            : await deps.store.getRoom(roomId)) !== null,
+        readPositions: deps.readPositions ?? null,
+        limits: config.limits,
+        maxSubscriptions: config.ws.maxSubscriptions,
+        replayLimit: config.limits.replayLimit,
+        coalescer: this.coalescer,
+        backlog: (connection, waiting) => this.backlogChanged(connection, waiting),
+        log: deps.log,
+        metrics: deps.metrics,
+      },
+      deps.bus,
+      deps.store,
+      this.connectionLimits(),
+    );
     this.heartbeat = setInterval(() => this.checkHeartbeats(), config.ws.heartbeatMs);
     this.heartbeat.unref();
     if (deps.auth) {
       this.accountSockets = new AccountSockets(deps.auth.accounts, deps.auth.bus, () =>
-        deps.hub.connections(),
+        this.allConnections(),
       );
     }
   }
@@ -145,14 +188,16 @@ export class WsGateway {
     }
     const match = PATH.exec(url.pathname);
     const roomId = match ? decodePathSegment(match[1] as string) : null;
-    if (!match) {
+    const workspace = WORKSPACE.test(url.pathname);
+    if (!match && !workspace) {
       rejectUpgrade(socket, 404, 'Not Found');
       return;
     }
-    if (roomId === null) {
+    if (match && roomId === null) {
       rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
+    const target: Target = roomId === null ? { workspace: true } : { roomId };
     if (!this.accepting) {
       rejectUpgrade(socket, 503, 'Service Unavailable');
       return;
@@ -164,7 +209,7 @@ export class WsGateway {
     }
     const auth = this.deps.auth;
     if (!auth) {
-      this.accept(req, socket, head, roomId, url.searchParams, OPEN_ACTOR);
+      this.accept(req, socket, head, target, url.searchParams, OPEN_ACTOR);
       return;
     }
     // Accounts mode: no identity, no upgrade (HTTP 401 before any WebSocket exists).
@@ -179,7 +224,7 @@ export class WsGateway {
           rejectUpgrade(socket, 503, 'Service Unavailable');
           return;
         }
-        this.accept(req, socket, head, roomId, url.searchParams, actor);
+        this.accept(req, socket, head, target, url.searchParams, actor);
       },
       (error: unknown) => {
         this.deps.log.warn({ err: error }, 'websocket identity lookup failed');
@@ -192,12 +237,16 @@ export class WsGateway {
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    roomId: string,
+    target: Target,
     params: URLSearchParams,
     actor: Actor,
   ): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.onOpen(ws, socket, req, roomId, params, actor).catch((error: unknown) => {
+      const opened =
+        'roomId' in target
+          ? this.onOpen(ws, socket, req, target.roomId, params, actor)
+          : this.onOpenWorkspace(ws, socket, req, params, actor);
+      opened.catch((error: unknown) => {
         this.deps.log.error({ err: error }, 'websocket setup failed');
         refuse(ws, CloseCode.INTERNAL_ERROR, 'Internal error');
       });
@@ -216,27 +265,14 @@ export class WsGateway {
     const ip = clientAddress(req, config.http.trustProxy);
     // Nothing is read until the connection has joined its room.
     ws.pause();
-    this.sockets.add(ws);
-    const ipCount = (this.perIp.get(ip) ?? 0) + 1;
-    this.perIp.set(ip, ipCount);
     let conn: ChatConnection | undefined;
     let joined = false;
-    ws.on('error', (error) => log.debug({ err: error }, 'websocket error'));
     ws.on('close', () => {
-      this.sockets.delete(ws);
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(ip, left);
-      else this.perIp.delete(ip);
       if (conn) hub.remove(conn);
       if (conn?.closeCode === CloseCode.SLOW_CONSUMER) this.deps.metrics?.slowConsumers.inc();
       if (conn && joined) void this.deps.presence.leave(conn.roomId, conn.username);
     });
-
-    const limit = config.ws.maxConnectionsPerIp;
-    if (limit > 0 && ipCount > limit) {
-      refuse(ws, CloseCode.TOO_MANY_CONNECTIONS, 'Too many connections from this address');
-      return;
-    }
+    if (!this.track(ws, ip)) return;
     const join = parseJoinParams(params, actor, config.limits.maxUsernameLength);
     if (!join.ok) {
       refuse(ws, join.code, join.reason);
@@ -258,18 +294,10 @@ export class WsGateway {
       roomId,
       username,
       ip,
-      {
-        slowConsumerBytes: config.ws.slowConsumerBytes,
-        ratePerSec: config.ws.ratePerSec,
-        rateBurst: config.ws.rateBurst,
-        throttleMaxMs: config.ws.throttleMaxMs,
-      },
+      this.connectionLimits(),
       {
         frame: this.handleFrame,
-        backlog: (connection, waiting) => {
-          if (waiting) this.backlogged.add(connection);
-          else this.backlogged.delete(connection);
-        },
+        backlog: (connection, waiting) => this.backlogChanged(connection, waiting),
       },
       { socket, coalescer: this.coalescer },
     );
@@ -298,9 +326,82 @@ export class WsGateway {
     log.debug({ room: roomId, username }, 'joined');
   }
 
+  /**
+   * A workspace socket (`/ws/workspace`): the same checks as a room connection
+   * (address limit, username), then the workspace takes it.
+   */
+  private async onOpenWorkspace(
+    ws: WebSocket,
+    socket: Duplex,
+    req: IncomingMessage,
+    params: URLSearchParams,
+    actor: Actor,
+  ): Promise<void> {
+    const { config } = this.deps;
+    const ip = clientAddress(req, config.http.trustProxy);
+    ws.pause();
+    if (!this.track(ws, ip)) return;
+    const join = parseJoinParams(params, actor, config.limits.maxUsernameLength);
+    if (!join.ok) {
+      refuse(ws, join.code, join.reason);
+      return;
+    }
+    const account = actor.kind === 'user' ? actor : null;
+    await this.workspace.open(ws, socket, {
+      username: join.username,
+      account,
+      reader: readerOf(actor, join.username),
+      ip,
+    });
+  }
+
+  /**
+   * Counts an open socket against its address (until it closes); false, and the
+   * socket refused, when the address has too many.
+   */
+  private track(ws: WebSocket, ip: string): boolean {
+    this.sockets.add(ws);
+    const ipCount = (this.perIp.get(ip) ?? 0) + 1;
+    this.perIp.set(ip, ipCount);
+    ws.on('error', (error) => this.deps.log.debug({ err: error }, 'websocket error'));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
+    const limit = this.deps.config.ws.maxConnectionsPerIp;
+    if (limit > 0 && ipCount > limit) {
+      refuse(ws, CloseCode.TOO_MANY_CONNECTIONS, 'Too many connections from this address');
+      return false;
+    }
+    return true;
+  }
+
+  private connectionLimits(): ConnectionLimits {
+    const { ws } = this.deps.config;
+    return {
+      slowConsumerBytes: ws.slowConsumerBytes,
+      ratePerSec: ws.ratePerSec,
+      rateBurst: ws.rateBurst,
+      throttleMaxMs: ws.throttleMaxMs,
+    };
+  }
+
+  private backlogChanged(connection: ChatConnection, waiting: boolean): void {
+    if (waiting) this.backlogged.add(connection);
+    else this.backlogged.delete(connection);
+  }
+
+  /** Every open connection: `/ws/chat` ones and workspace sockets. */
+  private *allConnections(): Iterable<ChatConnection> {
+    yield* this.deps.hub.connections();
+    yield* this.workspace.connections();
+  }
+
   /** Pings every connection; those that did not answer the previous ping are dropped. */
   private checkHeartbeats(): void {
-    for (const conn of this.deps.hub.connections()) {
+    for (const conn of this.allConnections()) {
       if (!conn.heartbeat()) {
         this.deps.log.info({ room: conn.roomId, username: conn.username }, 'heartbeat timeout');
       }
@@ -317,7 +418,7 @@ export class WsGateway {
     this.accepting = false;
     clearInterval(this.heartbeat);
     this.accountSockets?.close();
-    for (const conn of [...this.deps.hub.connections(), ...this.backlogged]) conn.stopReading();
+    for (const conn of [...this.allConnections(), ...this.backlogged]) conn.stopReading();
     await this.deps.messages.drain();
     const closed = [...this.sockets].map(
       (ws) =>
@@ -332,6 +433,7 @@ export class WsGateway {
         }),
     );
     await Promise.all(closed);
+    this.workspace.close();
     this.wss.close();
   }
 }

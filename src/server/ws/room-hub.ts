@@ -1,4 +1,3 @@
-import { CloseCode } from '../../protocol/error-codes.js';
 import type { Message } from '../../protocol/rest.js';
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
@@ -7,17 +6,14 @@ import { RoomSequencer } from '../domain/room-sequencer.js';
 import type { Metrics } from '../metrics.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
-import type { ChatConnection } from './connection.js';
-import {
-  messageFrame,
-  presenceFrame,
-  roomDeletedFrame,
-  typingFrame,
-  userListFrame,
-} from './server-frames.js';
+import { ChatConnection } from './connection.js';
+import type { RoomMember } from './room-member.js';
+import { presenceNotice, RoomFrame } from './server-frames.js';
 
 interface LocalRoom {
-  connections: Set<ChatConnection>;
+  roomId: string;
+  /** `/ws/chat` connections and workspace subscriptions alike. */
+  connections: Set<RoomMember>;
   unsubscribe: Unsubscribe;
   /** Resolves once the bus subscription is live and the room's position is known. */
   ready: Promise<void>;
@@ -65,11 +61,12 @@ export class RoomHub {
    * promise resolves once the room's subscription is live everywhere, so a
    * store read made after it (a resume) misses nothing published later.
    */
-  add(conn: ChatConnection): Promise<void> {
+  add(conn: RoomMember): Promise<void> {
     let room = this.rooms.get(conn.roomId);
     if (!room) {
       const roomId = conn.roomId;
       const created: LocalRoom = {
+        roomId,
         connections: new Set(),
         unsubscribe: () => {},
         ready: Promise.resolve(),
@@ -94,7 +91,7 @@ export class RoomHub {
     return room.ready;
   }
 
-  remove(conn: ChatConnection): void {
+  remove(conn: RoomMember): void {
     const room = this.rooms.get(conn.roomId);
     if (!room?.connections.delete(conn)) return;
     if (room.connections.size === 0) {
@@ -104,9 +101,11 @@ export class RoomHub {
     }
   }
 
-  /** Every local connection (for shutdown and heartbeats). */
+  /** Every local `/ws/chat` connection (for shutdown and heartbeats). */
   *connections(): Iterable<ChatConnection> {
-    for (const room of this.rooms.values()) yield* room.connections;
+    for (const room of this.rooms.values()) {
+      for (const member of room.connections) if (member instanceof ChatConnection) yield member;
+    }
   }
 
   roomCount(): number {
@@ -131,32 +130,36 @@ export class RoomHub {
         this.sendListSoon(room, event.users);
         return;
       case 'typing': {
-        const frame = typingFrame(event.username, event.isTyping);
+        const frame = new RoomFrame(event.roomId, {
+          type: 'typing',
+          data: { username: event.username, is_typing: event.isTyping },
+        });
         // Never to the typist, in any of their tabs.
         for (const conn of room.connections) {
-          if (conn.username !== event.username) conn.sendRaw(frame);
+          if (conn.present && conn.username !== event.username)
+            conn.sendRaw(frame.for(conn.flavour));
         }
         return;
       }
       case 'presence': {
-        const notice = presenceFrame(event.change, event.username);
-        for (const conn of room.connections) conn.sendRaw(notice);
+        const notice = new RoomFrame(event.roomId, presenceNotice(event.change, event.username));
+        for (const conn of room.connections) {
+          if (conn.present) conn.sendRaw(notice.for(conn.flavour));
+        }
         this.sendListSoon(room, event.users);
         return;
       }
       case 'room_deleted': {
-        const frame = roomDeletedFrame(event.roomId);
-        for (const conn of [...room.connections]) {
-          conn.sendRaw(frame);
-          conn.close(CloseCode.ROOM_DELETED, 'Room deleted');
-        }
+        const notice = new RoomFrame(event.roomId, {
+          type: 'room_deleted',
+          data: { room_id: event.roomId, message: 'This room was deleted' },
+        });
+        for (const conn of [...room.connections]) conn.roomDeleted(notice);
         return;
       }
       case 'member_removed': {
         for (const conn of [...room.connections]) {
-          if (conn.account?.userId === event.userId) {
-            conn.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
-          }
+          if (conn.account?.userId === event.userId) conn.removedFromRoom();
         }
         return;
       }
@@ -178,8 +181,10 @@ export class RoomHub {
       room.nextList = undefined;
       if (!latest) return;
       room.listSentAt = performance.now();
-      const frame = userListFrame(latest);
-      for (const conn of room.connections) conn.sendRaw(frame);
+      const frame = new RoomFrame(room.roomId, { type: 'user_list', data: { users: latest } });
+      for (const conn of room.connections) {
+        if (conn.present) conn.sendRaw(frame.for(conn.flavour));
+      }
     };
     const wait = (room.listSentAt ?? -Infinity) + LIST_INTERVAL_MS - performance.now();
     if (wait <= 0) setImmediate(send);
@@ -187,10 +192,10 @@ export class RoomHub {
   }
 
   private fanOut(room: LocalRoom, message: Message): void {
-    const frame = messageFrame(message);
+    const frame = new RoomFrame(room.roomId, { type: 'message', data: message });
     let delivered = 0;
     for (const conn of room.connections) {
-      if (conn.deliverMessage(message.seq, frame)) delivered++;
+      if (conn.deliverMessage(message.seq, frame.for(conn.flavour))) delivered++;
     }
     this.opts.metrics?.messagesDelivered.inc(delivered);
   }

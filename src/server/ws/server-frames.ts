@@ -3,6 +3,7 @@
 import type { ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerEvents, ServerFrame } from '../../protocol/frames.js';
 import type { Message } from '../../protocol/rest.js';
+import type { WorkspaceFrame } from '../../protocol/workspace.js';
 
 /** A serialized server frame, ready for `ChatConnection.sendRaw`. */
 export type EncodedFrame = Buffer;
@@ -19,11 +20,13 @@ export const typingFrame = (username: string, isTyping: boolean): EncodedFrame =
   encodeFrame({ type: 'typing', data: { username, is_typing: isTyping } });
 
 /** `join` or `leave`, with the original API's notice text. */
+export const presenceNotice = (change: 'join' | 'leave', username: string): ServerFrame => ({
+  type: change,
+  data: { username, message: `${username} ${change === 'join' ? 'joined' : 'left'} the room` },
+});
+
 export const presenceFrame = (change: 'join' | 'leave', username: string): EncodedFrame =>
-  encodeFrame({
-    type: change,
-    data: { username, message: `${username} ${change === 'join' ? 'joined' : 'left'} the room` },
-  });
+  encodeFrame(presenceNotice(change, username));
 
 export const roomDeletedFrame = (roomId: string): EncodedFrame =>
   encodeFrame({
@@ -39,3 +42,41 @@ export const errorFrame = (code: ErrorCode, message: string, clientId?: string):
 
 export const resyncFrame = (data: ServerEvents['resync']): EncodedFrame =>
   encodeFrame({ type: 'resync', data });
+
+/**
+ * How a room's frames look on a socket: `chat` as on `/ws/chat/{room_id}`,
+ * `workspace` with the room named next to `type` (`/ws/workspace` multiplexes rooms).
+ */
+export type FrameFlavour = 'chat' | 'workspace';
+
+/** A room frame for a workspace socket: `{"type", "room_id", "data"}`. */
+export const encodeRoomFrame = (roomId: string, frame: ServerFrame): EncodedFrame =>
+  Buffer.from(JSON.stringify({ type: frame.type, room_id: roomId, data: frame.data }));
+
+/** A workspace-only frame (`hello`, `subscribed`, the room list, read state). */
+export const encodeWorkspaceFrame = (frame: WorkspaceFrame): EncodedFrame =>
+  Buffer.from(JSON.stringify(frame));
+
+/**
+ * One broadcast of a room, encoded at most once per flavour, and only for the
+ * flavours its members use: a room frame is serialized once, or twice when both
+ * `/ws/chat` and workspace sockets are in the room, never once per member.
+ */
+export class RoomFrame {
+  private chat: EncodedFrame | undefined;
+  private workspace: EncodedFrame | undefined;
+
+  constructor(
+    readonly roomId: string,
+    readonly frame: ServerFrame,
+  ) {}
+
+  for(flavour: FrameFlavour): EncodedFrame {
+    if (flavour === 'chat') {
+      this.chat ??= encodeFrame(this.frame);
+      return this.chat;
+    }
+    this.workspace ??= encodeRoomFrame(this.roomId, this.frame);
+    return this.workspace;
+  }
+}

@@ -1,0 +1,138 @@
+import type { ErrorCode } from '../../protocol/error-codes.js';
+import type { ServerFrame } from '../../protocol/frames.js';
+import type { UserActor } from '../domain/actor.js';
+import type { ResumePlan } from '../domain/resume.js';
+import type { ChatConnection } from './connection.js';
+import type { RoomMember, RoomPeer } from './room-member.js';
+import { type EncodedFrame, encodeRoomFrame, type RoomFrame } from './server-frames.js';
+
+/** What a subscription needs from the workspace socket that owns it. */
+export interface SubscriptionOwner {
+  readonly conn: ChatConnection;
+  readonly username: string;
+  readonly account: UserActor | null;
+  /** The room ended the subscription (deleted, or the account was removed from it). */
+  ended(sub: WorkspaceSubscription, reason: 'deleted' | 'removed'): void;
+}
+
+/**
+ * One room of a workspace socket: to the RoomHub a member like any `/ws/chat`
+ * connection (its frames in the workspace flavour, `room_id` in the envelope),
+ * with its own delivery position (`lastSeq`) so each room resumes on its own.
+ * It writes through the socket's connection (one socket, one coalescer, one
+ * slow-consumer limit for all its rooms).
+ */
+export class WorkspaceSubscription implements RoomMember, RoomPeer {
+  readonly flavour = 'workspace';
+  /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
+  private lastSeq = 0;
+  /** Live messages held back while the resume is being sent. */
+  private held: { seq: number; frame: EncodedFrame }[] | null = null;
+  /** Still wanted (not unsubscribed, deleted, removed, nor the socket closed). */
+  active = true;
+  /** `subscribed` went out: frames for the room are accepted from the client. */
+  live = false;
+  /** Present in the room (the room on screen): gets join/leave, online lists and typing. */
+  present: boolean;
+  /** Joined in RoomPresence (follows `present` through `presenceWork`). */
+  joined = false;
+  /** Presence joins and leaves, one after another, so each join is paired with one leave. */
+  presenceWork: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly owner: SubscriptionOwner,
+    readonly roomId: string,
+    present: boolean,
+  ) {
+    this.present = present;
+  }
+
+  get username(): string {
+    return this.owner.username;
+  }
+
+  get account(): UserActor | null {
+    return this.owner.account;
+  }
+
+  get isOpen(): boolean {
+    return this.active && this.owner.conn.isOpen;
+  }
+
+  /** The newest seq this subscription delivered (for `subscribed` when subscribing again). */
+  get position(): number {
+    return this.lastSeq;
+  }
+
+  sendRaw(frame: EncodedFrame): void {
+    if (this.active) this.owner.conn.sendRaw(frame);
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(encodeRoomFrame(this.roomId, frame));
+  }
+
+  sendError(code: ErrorCode, message: string, clientId?: string): void {
+    this.send({
+      type: 'error',
+      data: clientId === undefined ? { code, message } : { code, message, client_id: clientId },
+    });
+  }
+
+  sendStarted(): void {
+    this.owner.conn.sendStarted();
+  }
+
+  /**
+   * Settles on the socket with no seq: the socket's own position spans no room,
+   * so a rate-limit close of a workspace socket does not wait for echoes (a
+   * client resumes each room by seq and finds its messages there).
+   */
+  sendSettled(_seq: number): void {
+    this.owner.conn.sendSettled(0);
+  }
+
+  deliverMessage(seq: number, frame: EncodedFrame): boolean {
+    if (!this.active) return false;
+    if (this.held) {
+      this.held.push({ seq, frame });
+      return false;
+    }
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
+    this.owner.conn.sendRaw(frame);
+    return true;
+  }
+
+  /** Holds live messages until `resume`; called before the store is read. */
+  holdForResume(): void {
+    this.held = [];
+  }
+
+  /**
+   * Sends the replay (or `resync`), then `subscribed`, then the live messages
+   * held meanwhile that come after the replay, each once.
+   */
+  resume(plan: ResumePlan | null, subscribed: EncodedFrame): void {
+    if (plan?.kind === 'replay') {
+      for (const message of plan.messages) this.send({ type: 'message', data: message });
+    } else if (plan) {
+      this.send({ type: 'resync', data: plan.resync });
+    }
+    this.lastSeq = plan?.lastSeq ?? 0;
+    this.sendRaw(subscribed);
+    this.live = true;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { seq, frame } of held) this.deliverMessage(seq, frame);
+  }
+
+  roomDeleted(notice: RoomFrame): void {
+    this.sendRaw(notice.for('workspace'));
+    this.owner.ended(this, 'deleted');
+  }
+
+  removedFromRoom(): void {
+    this.owner.ended(this, 'removed');
+  }
+}
