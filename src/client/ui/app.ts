@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
+import { reconnectSchedule } from '../reconnect-schedule.js';
 import { isPrivate, roomDisplayName } from '../permissions.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
 import { Workspace } from '../workspace.js';
@@ -269,7 +270,13 @@ export class App {
     const key = `${this.auth.accounts ? 'a' : 'u'}:${me?.id ?? username}`;
     if (this.session?.key === key) return this.session;
     this.dropSession();
-    const workspace = new Workspace({ api: this.api, username, openMode: !this.auth.accounts });
+    const workspace = new Workspace({
+      api: this.api,
+      username,
+      openMode: !this.auth.accounts,
+      // The never-give-up schedule: quick attempts, then slow ones for ever.
+      backoff: reconnectSchedule(this.store),
+    });
     const shell = new WorkspaceShell(workspace, me);
     const stopNotifier = startNotifier({
       workspace,
