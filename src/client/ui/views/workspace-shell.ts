@@ -37,6 +37,10 @@ export class WorkspaceShell {
       backdrop,
       this.main,
     );
+    // Whether the tab's socket is up, for tests and styles (the room's own status says it to people).
+    const offState = workspace.on('state', (st) => {
+      this.el.dataset.socket = st.kind;
+    });
     const onMq = () => this.setDrawer(false, false);
     this.narrow.addEventListener('change', onMq);
     const onKey = (ev: KeyboardEvent) => {
@@ -47,6 +51,7 @@ export class WorkspaceShell {
     };
     document.addEventListener('keydown', onKey);
     this.cleanups.push(
+      offState,
       () => this.narrow.removeEventListener('change', onMq),
       () => document.removeEventListener('keydown', onKey),
     );
