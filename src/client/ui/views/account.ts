@@ -217,7 +217,12 @@ export class AccountView {
         tokenName,
         h(
           'button',
-          { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-token' },
+          {
+            type: 'submit',
+            class: 'btn btn-primary',
+            'aria-label': 'Create token',
+            'data-testid': 'create-token',
+          },
           icon('plus'),
           h('span', null, 'Create token'),
         ),

@@ -384,7 +384,7 @@ export class AdminView {
                 type: 'button',
                 class: 'btn btn-small',
                 'data-testid': isAdmin ? 'demote-user' : 'promote-user',
-                'aria-label': `${isAdmin ? 'Remove administrator rights from' : 'Make administrator:'} ${u.username}`,
+                'aria-label': `${isAdmin ? 'Remove admin' : 'Make admin'}: ${u.username}`,
                 on: { click: () => void this.setRole(u, isAdmin ? 'member' : 'admin') },
               },
               isAdmin ? 'Remove admin' : 'Make admin',

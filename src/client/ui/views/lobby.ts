@@ -85,7 +85,13 @@ export class LobbyView {
     });
     this.createBtn = h(
       'button',
-      { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-room' },
+      // Named apart from its text, which a phone hides.
+      {
+        type: 'submit',
+        class: 'btn btn-primary',
+        'aria-label': 'Create room',
+        'data-testid': 'create-room',
+      },
       icon('plus'),
       h('span', null, 'Create room'),
     );

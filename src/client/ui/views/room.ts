@@ -179,10 +179,10 @@ export class RoomView {
           href: '#/',
           class: 'back-link',
           'data-testid': 'leave-room',
-          'aria-label': 'Leave room and go back to the room list',
         },
         icon('back'),
         h('span', { class: 'back-text' }, 'Rooms'),
+        h('span', { class: 'visually-hidden' }, ': leave this room'),
       ),
       h(
         'div',
@@ -434,13 +434,15 @@ export class RoomView {
   private updateCount(n: number | null): void {
     this.count = n;
     const text = n === null ? 'unknown while offline' : onlineText(n);
-    this.onlineCount.textContent = n === null ? '–' : String(n);
+    // Unknown shows nothing rather than a dash: the button's name says it in words.
+    this.onlineCount.textContent = n === null ? '' : String(n);
     this.onlineCount.dataset.known = String(n !== null);
     // Before the first connection the status pill says "Connecting…"; that is enough.
     this.meta.textContent = n !== null ? text : this.everOpen ? 'Offline' : '';
     this.membersToggle.setAttribute(
       'aria-label',
-      `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
+      // Starts with what the button shows (the count), as voice control users say it.
+      `${n === null ? '' : `${n}: `}${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
   }
