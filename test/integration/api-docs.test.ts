@@ -13,6 +13,7 @@ import {
   type ServerEventType,
   ServerFrameSchemas,
 } from '../../src/protocol/frames.js';
+import { WorkspaceClientFrameSchemas, WorkspaceEventData } from '../../src/protocol/workspace.js';
 import {
   firstCode,
   type Json,
@@ -280,10 +281,37 @@ describe('/asyncapi.json', () => {
     expect(((asyncapi.operations as Json).sendServerFrames as Json).action).toBe('send');
   });
 
+  it('describes /ws/workspace: its own frames and every room frame with `room_id`', () => {
+    const workspace = (asyncapi.channels as Json).workspace as Json;
+    expect(workspace.address).toBe('/ws/workspace');
+    expect(frameTypes('receiveWorkspaceFrames').sort()).toEqual(
+      [...Object.keys(CLIENT_TYPES), ...Object.keys(WorkspaceClientFrameSchemas)].sort(),
+    );
+    expect(frameTypes('sendWorkspaceFrames').sort()).toEqual(
+      [...Object.keys(SERVER_TYPES), ...Object.keys(WorkspaceEventData)].sort(),
+    );
+    const message = messages()['workspace.client.message'] as Json;
+    expect((message.payload as Json).required).toContain('room_id');
+    // The same message without its room is not a workspace frame.
+    const ajv = new Ajv({ strict: false, logger: false });
+    ajv.addSchema(asyncapi, 'doc');
+    const validate = ajv.compile({
+      $ref: 'doc#/components/messages/workspace.client.message/payload',
+    });
+    expect(validate({ type: 'message', content: 'hi' })).toBe(false);
+    expect(validate({ type: 'message', content: 'hi', room_id: 'r' })).toBe(true);
+  });
+
   it("gives every frame an example that the document's own schema accepts", () => {
     const keys = [
       ...Object.keys(ClientFrameSchemas).map((t) => `client.${t}`),
       ...Object.keys(ServerFrameSchemas).map((t) => `server.${t}`),
+      ...Object.keys({ ...ClientFrameSchemas, ...WorkspaceClientFrameSchemas }).map(
+        (t) => `workspace.client.${t}`,
+      ),
+      ...Object.keys({ ...ServerFrameSchemas, ...WorkspaceEventData }).map(
+        (t) => `workspace.server.${t}`,
+      ),
     ];
     expect(Object.keys(messages()).sort()).toEqual(keys.sort());
     // The payloads' `#/components/...` references resolve inside the document.

@@ -7,6 +7,7 @@ import type { Room } from '../../src/protocol/rest.js';
 import { createRoom } from '../support/api.js';
 import { clearRedisPrefix, randomName, requireRedis, TEST_REDIS_URL } from '../support/services.js';
 import { startServer, type TestServer } from '../support/start-server.js';
+import { WorkspaceClient } from '../support/workspace-client.js';
 import { TestClient } from '../support/ws-client.js';
 
 const run = await requireRedis();
@@ -89,5 +90,64 @@ describe.runIf(run)('Redis bus: malformed payloads', () => {
       }
     }
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe.runIf(run)('Redis bus: malformed room-list and reader payloads', () => {
+  it('drops them; workspace sockets get only well-formed frames', async () => {
+    const ws = await WorkspaceClient.open(server.wsUrl, 'wanda');
+    const envelope = (event: unknown) => JSON.stringify({ v: 1, origin: 'mallory', event });
+    const rooms = `${prefix}room:rooms`;
+    const reader = `${prefix}room:reader:u:wanda`;
+    const good = {
+      id: 'r',
+      name: 'n',
+      created_at: 't',
+      visibility: 'public',
+      owner_id: null,
+      kind: 'room',
+    };
+    const listed = (fields: object) =>
+      envelope({
+        type: 'room_listed',
+        roomId: 'rooms',
+        change: 'created',
+        room: good,
+        members: null,
+        ...fields,
+      });
+    for (const payload of [
+      listed({ change: 'exploded' }),
+      listed({ room: null }),
+      listed({ room: { ...good, id: 5 } }),
+      listed({ members: 'everyone' }),
+      listed({ members: [1] }),
+    ]) {
+      await redis.publish(rooms, payload);
+    }
+    const readerEvent = (fields: object) =>
+      envelope({ type: 'reader', roomId: 'reader:u:wanda', reader: 'u:wanda', ...fields });
+    for (const payload of [
+      readerEvent({ frame: null }),
+      readerEvent({ frame: { type: 'hello', data: {} } }),
+      readerEvent({ frame: { type: 'read_state', data: 'x' } }),
+      readerEvent({ reader: 7, frame: { type: 'read_state', data: {} } }),
+    ]) {
+      await redis.publish(reader, payload);
+    }
+    await redis.publish(rooms, listed({ room: { ...good, id: 'sentinel' } }));
+    await redis.publish(
+      reader,
+      readerEvent({ frame: { type: 'sidebar_removed', data: { room_id: 's' } } }),
+    );
+    expect((await ws.next('room_created')).id).toBe('sentinel');
+    expect(await ws.next('sidebar_removed')).toEqual({ room_id: 's' });
+    // Each channel is in order, the two channels not with each other.
+    expect(ws.received.map((f) => f.type).sort()).toEqual([
+      'hello',
+      'room_created',
+      'sidebar_removed',
+    ]);
+    await ws.close();
   });
 });

@@ -13,7 +13,16 @@ import {
   ServerFrameSchemas,
 } from '../../protocol/frames.js';
 import { DEFAULT_LIMITS } from '../../protocol/limits.js';
-import { Message } from '../../protocol/rest.js';
+import { Message, Room } from '../../protocol/rest.js';
+import {
+  SidebarRoom,
+  type WorkspaceClientFrame,
+  WorkspaceClientFrameSchemas,
+  type WorkspaceClientFrameType,
+  WorkspaceEventData,
+  type WorkspaceEventType,
+  type WorkspaceFrame,
+} from '../../protocol/workspace.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +59,67 @@ const SERVER_EXAMPLES: { [K in ServerEventType]: Extract<ServerFrame, { type: K 
   },
 };
 
+const EXAMPLE_ROOM = (Room.examples as Room[])[0] as Room;
+const ROOM_ID = EXAMPLE_ROOM.id;
+
+const WORKSPACE_CLIENT_EXAMPLES: {
+  [K in WorkspaceClientFrameType]: Extract<WorkspaceClientFrame, { type: K }>;
+} = {
+  subscribe: {
+    type: 'subscribe',
+    room_id: ROOM_ID,
+    since: 5230,
+    epoch: '9f3c2a7e1b6d4f08',
+    presence: true,
+  },
+  unsubscribe: { type: 'unsubscribe', room_id: ROOM_ID },
+  read: { type: 'read', room_id: ROOM_ID, seq: 5230 },
+};
+
+const WORKSPACE_SERVER_EXAMPLES: {
+  [K in WorkspaceEventType]: Extract<WorkspaceFrame, { type: K }>;
+} = {
+  hello: { type: 'hello', data: { username: 'alice', epoch: '9f3c2a7e1b6d4f08' } },
+  subscribed: {
+    type: 'subscribed',
+    data: { room_id: ROOM_ID, latest_seq: 5230, epoch: '9f3c2a7e1b6d4f08' },
+  },
+  unsubscribed: { type: 'unsubscribed', data: { room_id: ROOM_ID, reason: 'deleted' } },
+  sidebar_added: {
+    type: 'sidebar_added',
+    data: {
+      room: EXAMPLE_ROOM,
+      last_read_seq: 5200,
+      latest_seq: 5230,
+      unread: 30,
+      mentions: 1,
+      notify: 'mentions',
+    },
+  },
+  sidebar_removed: { type: 'sidebar_removed', data: { room_id: ROOM_ID } },
+  room_created: { type: 'room_created', data: EXAMPLE_ROOM },
+  room_updated: { type: 'room_updated', data: { ...EXAMPLE_ROOM, name: 'Town square' } },
+  room_removed: { type: 'room_removed', data: { room_id: ROOM_ID } },
+  read_state: {
+    type: 'read_state',
+    data: { room_id: ROOM_ID, last_read_seq: 5230, notify: 'all' },
+  },
+};
+
+const WORKSPACE_SERVER_DESCRIPTIONS: { [K in WorkspaceEventType]: string } = {
+  hello: 'The first frame: who the socket is and the history epoch',
+  subscribed:
+    'A subscription is live: its replayed messages (or a `resync`) came before, live ones follow. Also the answer to subscribing again',
+  unsubscribed:
+    'A subscription ended: asked (`unsubscribe`), the room `deleted` (after `room_deleted`), or `removed` from a private room. The socket stays open',
+  sidebar_added: "A room joined the reader's sidebar (any tab or device)",
+  sidebar_removed: "A room left the reader's sidebar",
+  room_created: 'A room this socket may see was created',
+  room_updated: 'A room this socket may see was renamed',
+  room_removed: 'A room this socket could see was deleted',
+  read_state: "The reader's read position or notify level in a room changed (any tab or device)",
+};
+
 /**
  * A TypeBox schema as plain JSON Schema for the document: TypeBox's symbol keys
  * and `$id` dropped, `{"$ref": "Message"}` pointed at the document's components.
@@ -62,6 +132,10 @@ function plain(schema: TSchema): Json {
     return value;
   }) as Json;
 }
+
+/** A named schema (one with `$id`, e.g. SidebarRoom) as a reference to the document's components. */
+const dataSchema = (schema: TSchema): Json =>
+  schema.$id ? { $ref: `#/components/schemas/${schema.$id}` } : plain(schema);
 
 function withoutId(schema: TSchema): Json {
   const { $id: _id, ...rest } = plain(schema);
@@ -111,6 +185,86 @@ function buildDocument(): Json {
       ...(type === 'error' ? { 'x-error-codes': errorCodes } : {}),
     };
   }
+  // The workspace: its own frames, and every /ws/chat frame with `room_id` in the envelope.
+  const workspaceClientKeys: string[] = [];
+  const workspaceServerKeys: string[] = [];
+  const withRoomId = (payload: Json): Json => ({
+    ...payload,
+    required: [...((payload.required as string[] | undefined) ?? []), 'room_id'],
+    properties: {
+      type: (payload.properties as Json).type,
+      room_id: { type: 'string', description: 'The room this frame is about' },
+      ...(payload.properties as Json),
+    },
+  });
+  for (const type of Object.keys(WorkspaceClientFrameSchemas) as WorkspaceClientFrameType[]) {
+    const schema = WorkspaceClientFrameSchemas[type];
+    const key = `workspace.client.${type}`;
+    workspaceClientKeys.push(key);
+    messages[key] = {
+      name: type,
+      title: `${type} (client to server, workspace)`,
+      ...(schema.description ? { summary: schema.description } : {}),
+      payload: plain(schema),
+      examples: [{ name: type, payload: WORKSPACE_CLIENT_EXAMPLES[type] }],
+    };
+  }
+  for (const type of Object.keys(ClientFrameSchemas) as ClientFrameType[]) {
+    const key = `workspace.client.${type}`;
+    workspaceClientKeys.push(key);
+    const chat = messages[messageKey('client', type)] as Json;
+    messages[key] = {
+      name: type,
+      title: `${type} (client to server, workspace)`,
+      summary: `As on \`/ws/chat\`, for the subscribed room \`room_id\``,
+      payload: withRoomId(chat.payload as Json),
+      examples: [{ name: type, payload: { ...CLIENT_EXAMPLES[type], room_id: ROOM_ID } }],
+    };
+  }
+  for (const type of Object.keys(WorkspaceEventData) as WorkspaceEventType[]) {
+    const key = `workspace.server.${type}`;
+    workspaceServerKeys.push(key);
+    messages[key] = {
+      name: type,
+      title: `${type} (server to client, workspace)`,
+      summary: WORKSPACE_SERVER_DESCRIPTIONS[type],
+      payload: {
+        type: 'object',
+        required: ['type', 'data'],
+        properties: {
+          type: { const: type, type: 'string' },
+          data: dataSchema(WorkspaceEventData[type]),
+        },
+      },
+      examples: [{ name: type, payload: WORKSPACE_SERVER_EXAMPLES[type] }],
+    };
+  }
+  for (const type of Object.keys(ServerFrameSchemas) as ServerEventType[]) {
+    const key = `workspace.server.${type}`;
+    workspaceServerKeys.push(key);
+    const chat = messages[messageKey('server', type)] as Json;
+    messages[key] = {
+      ...chat,
+      title: `${type} (server to client, workspace)`,
+      summary: `As on \`/ws/chat\`, for the room \`room_id\`${type === 'room_deleted' ? ' (then `unsubscribed`; the socket stays open)' : ''}${type === 'error' ? ' (without `room_id` for a frame that named no room)' : ''}`,
+      payload:
+        type === 'error'
+          ? {
+              ...(chat.payload as Json),
+              properties: {
+                type: ((chat.payload as Json).properties as Json).type,
+                room_id: {
+                  type: 'string',
+                  description: 'The room of the rejected frame, if it named one',
+                },
+                ...((chat.payload as Json).properties as Json),
+              },
+            }
+          : withRoomId(chat.payload as Json),
+      examples: [{ name: type, payload: { ...SERVER_EXAMPLES[type], room_id: ROOM_ID } }],
+    };
+  }
+
   const errorTable = errorCodes.map((e) => `| \`${e.code}\` | ${e.meaning} |`).join('\n');
   const closeTable = closeCodes
     .map((c) => `| \`${c.code}\` | ${c.name} | ${c.meaning} | ${c.reconnect} |`)
@@ -177,8 +331,61 @@ function buildDocument(): Json {
         },
         'x-close-codes': closeCodes,
       },
+      workspace: {
+        address: '/ws/workspace',
+        title: 'Every room of a sidebar, on one socket',
+        description: [
+          'Open with `GET /ws/workspace?username=NAME` (accounts mode: the session cookie or Bearer token; `username` is ignored). ' +
+            'The same upgrade statuses, origin rules, address limit, rate limit, heartbeat and close codes as `/ws/chat/{room_id}`; ' +
+            'a session that ends closes it with 4003.',
+          '',
+          'The first frame is `hello`. `subscribe` starts a room (with `since`/`epoch` it resumes as on `/ws/chat`): the replay or `resync`, ' +
+            'then `subscribed`, then live frames. Room-scoped frames carry `room_id` next to `type`, both ways. ' +
+            '`presence: true` (the room on screen) also brings `join`, `leave`, `user_list` and `typing`; without it, messages only. ' +
+            'At most `CHAT_WS_MAX_SUBSCRIPTIONS` rooms (`TOO_MANY_SUBSCRIPTIONS`); a frame for a room not subscribed gets `NOT_SUBSCRIBED`. ' +
+            'Bad frames get `error` frames; the socket stays open. `room_created`, `room_updated`, `room_removed` come to every socket that may see the room; ' +
+            "`sidebar_added`, `sidebar_removed` and `read_state` to the reader's own sockets.",
+        ].join('\n'),
+        messages: Object.fromEntries(
+          [...workspaceClientKeys, ...workspaceServerKeys].map((k) => [
+            k,
+            { $ref: `#/components/messages/${k}` },
+          ]),
+        ),
+        bindings: {
+          ws: {
+            method: 'GET',
+            query: {
+              type: 'object',
+              properties: {
+                username: {
+                  type: 'string',
+                  description: 'Open mode: display name, as on `/ws/chat`; else close 4001',
+                },
+              },
+            },
+            bindingVersion: '0.1.0',
+          },
+        },
+      },
     },
     operations: {
+      receiveWorkspaceFrames: {
+        action: 'receive',
+        channel: { $ref: '#/channels/workspace' },
+        title: 'Frames a workspace client sends',
+        messages: workspaceClientKeys.map((k) => ({
+          $ref: `#/channels/workspace/messages/${k}`,
+        })),
+      },
+      sendWorkspaceFrames: {
+        action: 'send',
+        channel: { $ref: '#/channels/workspace' },
+        title: 'Frames the server sends on a workspace socket',
+        messages: workspaceServerKeys.map((k) => ({
+          $ref: `#/channels/workspace/messages/${k}`,
+        })),
+      },
       receiveClientFrames: {
         action: 'receive',
         channel: { $ref: '#/channels/room' },
@@ -193,7 +400,12 @@ function buildDocument(): Json {
       },
     },
     components: {
-      schemas: { Attachment: withoutId(Attachment), Message: withoutId(Message) },
+      schemas: {
+        Attachment: withoutId(Attachment),
+        Message: withoutId(Message),
+        Room: withoutId(Room),
+        SidebarRoom: withoutId(SidebarRoom),
+      },
       messages,
     },
     'x-error-codes': errorCodes,
