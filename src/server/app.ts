@@ -13,6 +13,7 @@ import { RoomPresence } from './domain/room-presence.js';
 import { RoomPurger } from './domain/room-purger.js';
 import { RoomService } from './domain/room-service.js';
 import { type ReadableRooms, SearchService, visibleRooms } from './domain/search-service.js';
+import { SidebarService } from './domain/sidebar.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerAuthModeRoute, registerAuthRoutes } from './http/auth-routes.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -29,6 +30,7 @@ import { registerSharedSchemas } from './http/responses.js';
 import { registerMessagePostRoute, registerRoomRoutes } from './http/rooms-routes.js';
 import { registerSearchRoutes } from './http/search-routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerSidebarRoutes } from './http/sidebar-routes.js';
 import { registerStaticClient } from './http/static-client.js';
 import { registerValidators } from './http/validator.js';
 import { Metrics } from './metrics.js';
@@ -37,6 +39,7 @@ import type { Presence } from './presence/presence.js';
 import type { AccountStore } from './storage/account-store.js';
 import type { ChatStore } from './storage/chat-store.js';
 import { createStore } from './storage/index.js';
+import type { SidebarStore } from './storage/sidebar-store.js';
 import { guardStore } from './storage/store-error.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { WsGateway } from './ws/gateway.js';
@@ -47,6 +50,8 @@ export interface AppDeps {
   /** A store without `accounts` serves open mode only. */
   store?: ChatStore;
   accounts?: AccountStore;
+  /** Sidebars and read positions; without one (and a given store) there are no `/api/chat/me/rooms`. */
+  sidebars?: SidebarStore;
   bus?: MessageBus;
   presence?: Presence;
   blobs?: BlobStore;
@@ -62,6 +67,8 @@ export interface App {
   readonly accountStore: AccountStore | undefined;
   /** Sign-up, sessions, tokens, admin (accounts mode); null in open mode. */
   readonly accounts: AccountService | null;
+  /** Sidebars and read state (null with a given store that keeps none). */
+  readonly sidebar: SidebarService | null;
   readonly bus: MessageBus;
   readonly presence: Presence;
   readonly blobs: BlobStore;
@@ -101,6 +108,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     throw new Error('CHAT_AUTH=accounts needs a store that keeps accounts');
   }
   const accountStore = rawAccounts && guardStore(rawAccounts, storeError);
+  const rawSidebars = deps.sidebars ?? built?.sidebarStore();
+  const sidebarStore = rawSidebars && guardStore(rawSidebars, storeError);
   // After the store: the postgres blob store's tables come with its migrations.
   await blobs.init();
   await bus.init();
@@ -130,6 +139,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   // Rooms deleted before a crash or restart may still hold messages.
   purger.kick();
+  const sidebar = sidebarStore
+    ? new SidebarService(sidebarStore, access, bus, log, accountsMode ? accountStore : undefined)
+    : null;
   const rooms = new RoomService(
     store,
     bus,
@@ -137,6 +149,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     purger,
     access,
     accountsMode ? accountStore : undefined,
+    sidebar ?? undefined,
   );
   // Open mode has no accounts: nobody signs in, every room is everyone's.
   const accounts =
@@ -175,7 +188,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await registerDocs(http);
   registerHealthRoutes(http, store, bus);
   registerMetricsRoutes(http, metrics, config.metrics);
-  registerRoomRoutes(http, rooms, rateLimits, accountsMode);
+  registerRoomRoutes(http, rooms, rateLimits, accountsMode, config.limits.maxUsernameLength);
+  if (sidebar) registerSidebarRoutes(http, sidebar, config.limits, accountsMode);
   registerSearchRoutes(
     http,
     new SearchService(store, deps.readableRooms ?? visibleRooms(store)),
@@ -211,6 +225,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     accountStore,
     accounts,
+    sidebar,
     bus,
     presence,
     blobs,

@@ -116,6 +116,59 @@ export function sidebarStoreContract(name: string, make: MakeSidebarStore): void
       expect((await store.get(openReader('Alice'), room.id))?.unread ?? null).toBeNull();
     });
 
+    it('counts neither deleted messages nor own ones; mentions of the reader, any case, after edits', async () => {
+      const room = await chat.createRoom('general');
+      await store.join(alice.key, room.id, 'mentions');
+      const sent = await chat.appendMessages(
+        [
+          ['carol', 'hi @alice'],
+          ['carol', '@ALICE again'],
+          ['carol', 'about @bob only'],
+          ['alice', 'note to @alice self'],
+          ['carol', 'mail alice@example.com'],
+          ['carol', 'plain'],
+        ].map(([username, content]) => ({
+          roomId: room.id,
+          username: username as string,
+          content: content as string,
+        })),
+      );
+      const ids = sent.map((r) => (r.ok ? r.message.id : ''));
+      expect(await store.get(alice, room.id)).toMatchObject({ unread: 5, mentions: 2 });
+      expect(await store.get(openReader('bob'), room.id)).toBeNull();
+      await store.join(bob.key, room.id, 'mentions');
+      await store.setRead(bob.key, room.id, 0);
+      expect(await store.get(bob, room.id)).toMatchObject({ unread: 6, mentions: 1 });
+      const changed = await chat.applyChanges([
+        { roomId: room.id, messageId: ids[1] as string, kind: 'delete', username: 'carol' },
+        {
+          roomId: room.id,
+          messageId: ids[2] as string,
+          kind: 'edit',
+          username: 'carol',
+          content: 'now @Alice',
+        },
+        {
+          roomId: room.id,
+          messageId: ids[5] as string,
+          kind: 'react',
+          username: 'dave',
+          emoji: '👍',
+        },
+      ]);
+      expect(changed.every((c) => c.ok)).toBe(true);
+      // changes take seqs too: the latest seq moves, the counts do not count them
+      expect(await store.get(alice, room.id)).toMatchObject({
+        latestSeq: 9,
+        unread: 4,
+        mentions: 2,
+      });
+      expect(await store.get(bob, room.id)).toMatchObject({ unread: 5, mentions: 0 });
+      // read up to the first mention: one left
+      await store.setRead(alice.key, room.id, 1);
+      expect(await store.get(alice, room.id)).toMatchObject({ unread: 3, mentions: 1 });
+    });
+
     it('moves the read position forward and back, clamped to the latest seq', async () => {
       const room = await chat.createRoom('general');
       await store.join(alice.key, room.id, 'mentions');
@@ -164,7 +217,7 @@ export function sidebarStoreContract(name: string, make: MakeSidebarStore): void
     });
 
     it('lists rooms in the order they were joined, with counts for each', async () => {
-      const rooms = [];
+      const rooms: Room[] = [];
       for (let i = 0; i < 6; i++) rooms.push(await chat.createRoom(`room ${i}`));
       const order = [3, 0, 5, 1, 4, 2];
       for (const i of order) await store.join(alice.key, (rooms[i] as Room).id, 'mentions');

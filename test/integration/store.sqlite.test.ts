@@ -7,8 +7,10 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../src/server/storage/chat-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js';
+import { SIDEBAR_ENTRIES_SQL } from '../../src/server/storage/sqlite-sidebar-store.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
+import { changesContract } from '../contracts/changes-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
 import { sidebarStoreContract } from '../contracts/sidebar-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
@@ -33,6 +35,7 @@ storeContract(
 );
 
 searchContract('SQLite', () => open(join(dir, `search-${++n}.db`)));
+changesContract('SQLite', () => open(join(dir, `changes-${++n}.db`)));
 accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
 sidebarStoreContract('SQLite', () => open(join(dir, `sidebar-${++n}.db`)));
 
@@ -179,5 +182,40 @@ describe('SQLite store file', () => {
     expect((await store.listRooms()).map((r) => r.name)).toEqual(['old']);
     expect(await store.epoch()).toMatch(/^[0-9a-f]{16}$/);
     await store.close();
+  });
+});
+
+describe('SQLite sidebar counts', () => {
+  it('count by index range scans of (room_id, seq), never scanning a whole table of messages', async () => {
+    const path = join(dir, `plan-${++n}.db`);
+    const store = await open(path);
+    await store.close();
+    const db = new Database(path);
+    db.exec('ANALYZE');
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SIDEBAR_ENTRIES_SQL}`)
+      .all({ reader: 'u:a', username: 'a', mention: 'a', account: null, room: null }) as {
+      detail: string;
+    }[];
+    const details = plan.map((p) => p.detail);
+    db.close();
+    expect(
+      details.some((d) =>
+        /SEARCH m USING .*INDEX messages_room_seq \(room_id=\? AND seq>\?\)/.test(d),
+      ),
+    ).toBe(true);
+    expect(
+      details.some((d) =>
+        /SEARCH n USING .*INDEX message_mentions_name \(room_id=\? AND name=\? AND seq>\?\)/.test(
+          d,
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      details.some((d) =>
+        /SEARCH s USING .*(PRIMARY KEY|INDEX sqlite_autoindex_sidebar_rooms_1) \(reader=\?/.test(d),
+      ),
+    ).toBe(true);
+    expect(details.filter((d) => /^SCAN (m|n|messages|message_mentions)\b/.test(d))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Message, Room } from '../../protocol/rest.js';
 import type { WorkspaceFrame } from '../../protocol/workspace.js';
+import { readerTopic } from '../domain/reader.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
 export const ACCOUNTS_TOPIC = '@accounts';
@@ -54,6 +55,9 @@ export type BusEvent =
 
 export type BusEventType = BusEvent['type'];
 
+/** A reader's read position and notify level in one room (the `read_state` frame's data). */
+export type ReadState = Extract<ReaderFrame, { type: 'read_state' }>['data'];
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
@@ -81,18 +85,32 @@ function isRoom(v: unknown): v is Room {
   return isString(r.id) && isString(r.name) && isString(r.created_at);
 }
 
-const READER_FRAMES = new Set(['sidebar_added', 'sidebar_removed', 'read_state']);
+const isSeq = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNotify = (v: unknown): boolean => v === 'all' || v === 'mentions' || v === 'none';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function isReaderFrame(v: unknown): v is ReaderFrame {
-  if (typeof v !== 'object' || v === null) return false;
-  const f = v as Record<string, unknown>;
-  return (
-    isString(f.type) &&
-    READER_FRAMES.has(f.type) &&
-    typeof f.data === 'object' &&
-    f.data !== null &&
-    !Array.isArray(f.data)
-  );
+  if (!isObject(v) || !isObject(v.data)) return false;
+  const d = v.data;
+  switch (v.type) {
+    case 'sidebar_added':
+      return (
+        isObject(d.room) &&
+        isString(d.room.id) &&
+        isString(d.room.name) &&
+        isSeq(d.last_read_seq) &&
+        isSeq(d.latest_seq) &&
+        isSeq(d.unread) &&
+        isSeq(d.mentions) &&
+        isNotify(d.notify)
+      );
+    case 'sidebar_removed':
+      return isString(d.room_id);
+    case 'read_state':
+      return isString(d.room_id) && isSeq(d.last_read_seq) && isNotify(d.notify);
+    default:
+      return false;
+  }
 }
 
 /**
@@ -130,7 +148,8 @@ export function isBusEvent(value: unknown): value is BusEvent {
         (e.members === null || isStringList(e.members))
       );
     case 'reader':
-      return isString(e.reader) && isReaderFrame(e.frame);
+      // Only on its own reader's topic: a frame never reaches another reader.
+      return isString(e.reader) && e.roomId === readerTopic(e.reader) && isReaderFrame(e.frame);
     default:
       return false;
   }

@@ -9,8 +9,10 @@ import { ChatError, roomNotFound, validationFailed } from '../errors.js';
 import type { AccountStore } from '../storage/account-store.js';
 import type { ChatStore, RoomCursor } from '../storage/chat-store.js';
 import type { Actor, UserActor } from './actor.js';
+import { accountReader, openReader } from './reader.js';
 import type { RoomAccess } from './room-access.js';
 import type { RoomPurger } from './room-purger.js';
+import type { SidebarService } from './sidebar.js';
 
 const NAME_PROBLEMS = {
   empty: ['Room name must not be empty', 'string_too_short'],
@@ -61,6 +63,8 @@ export class RoomService {
     private readonly access: RoomAccess,
     /** Present in accounts mode. */
     private readonly accounts?: AccountStore,
+    /** Sidebars follow creation, membership, DMs and deletion (absent: a store without them). */
+    private readonly sidebar?: SidebarService,
   ) {}
 
   private checkName(rawName: string): string {
@@ -73,10 +77,15 @@ export class RoomService {
     return name;
   }
 
+  /**
+   * Creates a room; it joins its creator's sidebar: the account's, or in open mode
+   * `creator`'s (a validated username) when one is named.
+   */
   async create(
     actor: Actor,
     rawName: string,
     visibility: RoomVisibility = 'public',
+    creator?: string,
   ): Promise<Room> {
     const name = this.checkName(rawName);
     if (actor.kind === 'open') {
@@ -88,10 +97,13 @@ export class RoomService {
           'value_error',
         );
       }
-      return this.listed('created', await this.store.createRoom(name), null);
+      const room = await this.store.createRoom(name);
+      if (creator !== undefined) await this.sidebar?.roomCreated(openReader(creator), room);
+      return this.listed('created', room, null);
     }
     const members = visibility === 'private' ? [actor.userId] : [];
     const room = await this.store.createRoom(name, { ownerId: actor.userId, visibility, members });
+    await this.sidebar?.roomCreated(accountReader(actor), room);
     return this.listed('created', room, visibility === 'private' ? members : null);
   }
 
@@ -163,11 +175,12 @@ export class RoomService {
   }
 
   async addMember(actor: Actor, roomId: string, userId: string): Promise<void> {
-    await this.access.require(actor, roomId, 'add_member', userId);
+    const room = await this.access.require(actor, roomId, 'add_member', userId);
     const accounts = this.requireAccounts();
     const user = await accounts.userById(userId);
     if (!user?.active) throw new ChatError(ErrorCode.NOT_FOUND, 'No such account', 404);
     await accounts.addMember(roomId, userId);
+    await this.sidebar?.memberAdded(user.id, user.username, room);
   }
 
   /** Removes a member; their WebSockets in the room close (4011) on every process. */
@@ -176,6 +189,7 @@ export class RoomService {
     if (!(await this.requireAccounts().removeMember(roomId, userId))) {
       throw new ChatError(ErrorCode.NOT_FOUND, 'Not a member of this room', 404);
     }
+    await this.sidebar?.memberRemoved(userId, roomId);
     await this.bus.publish({ type: 'member_removed', roomId, userId });
   }
 
@@ -188,6 +202,10 @@ export class RoomService {
     const pair = [actor.userId, peer.id].sort() as [string, string];
     const names = [actor.username, peer.username].sort().join(', ');
     const { room, created } = await this.store.openDm(names, actor.userId, pair, pair.join(':'));
+    // Both members have a new DM in their sidebars; opening it again brings it
+    // back to the opener's if they had taken it out.
+    await this.sidebar?.memberAdded(actor.userId, actor.username, room);
+    if (created) await this.sidebar?.memberAdded(peer.id, peer.username, room);
     return { room: await this.presentOne(actor, room), created };
   }
 
@@ -255,6 +273,7 @@ export class RoomService {
     const members = await this.viewers(room);
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
+    await this.sidebar?.roomDeleted(roomId);
     await this.bus.publish({ type: 'room_deleted', roomId });
     await this.listed('removed', room, members);
   }

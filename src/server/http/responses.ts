@@ -6,16 +6,22 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AdminUser, User, UserRef } from '../../protocol/accounts.js';
 import { Attachment } from '../../protocol/attachments.js';
+import { EditMessageBody, MessageChange, Reaction, ReplyPreview } from '../../protocol/changes.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
 import { SearchResponse, SearchResult } from '../../protocol/search.js';
+import { SidebarRoom } from '../../protocol/workspace.js';
 
 /** Every schema that responses refer to by `$id`. */
 const SHARED_SCHEMAS = [
   Room,
   Attachment,
+  Reaction,
+  ReplyPreview,
   Message,
+  MessageChange,
+  EditMessageBody,
   FieldError,
   ErrorBody,
   HealthStatus,
@@ -24,6 +30,7 @@ const SHARED_SCHEMAS = [
   UserRef,
   SearchResult,
   SearchResponse,
+  SidebarRoom,
 ];
 
 /** Makes the shared schemas known to the serializer (and the docs); before any route. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { PostMessageBody } from '../../protocol/accounts.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { EPOCH_HEADER } from '../../protocol/frames.js';
+import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { CreateRoomBody, HistoryQuery, Message, Room, RoomParams } from '../../protocol/rest.js';
 import type { Config } from '../config.js';
 import { type Actor, OPEN_ACTOR } from '../domain/actor.js';
@@ -10,6 +11,7 @@ import type { MessageService } from '../domain/message-service.js';
 import type { RoomAccess } from '../domain/room-access.js';
 import type { RoomService } from '../domain/room-service.js';
 import type { RateLimits } from './rate-limit.js';
+import { openUsername, ReaderQuery } from './reader-query.js';
 import {
   apiErrors,
   authErrors,
@@ -63,21 +65,24 @@ export function registerRoomRoutes(
   rooms: RoomService,
   limits: RateLimits = {},
   accountsMode = false,
+  maxUsernameLength: number = DEFAULT_LIMITS.maxUsernameLength,
 ): void {
-  app.post<{ Body: CreateRoomBody }>(
+  app.post<{ Body: CreateRoomBody; Querystring: ReaderQuery }>(
     '/api/chat/rooms',
     {
       schema: {
         summary: 'Create a room',
         description:
-          'Room creations per client address are limited (`CHAT_ROOM_CREATE_RATE` per minute): beyond it `429` with `Retry-After`.',
+          'Room creations per client address are limited (`CHAT_ROOM_CREATE_RATE` per minute): beyond it `429` with `Retry-After`. ' +
+          "The room joins its creator's sidebar (`/api/chat/me/rooms`): the account's, or in open mode that of `?username=` when given.",
         tags: ['rooms'],
         body: CreateRoomBody,
+        querystring: ReaderQuery,
         response: {
           201: ok('The new room', ref(Room)),
           413: tooLarge,
           422: invalid(
-            'The body is not a JSON object with a valid `name`',
+            'The body is not a JSON object with a valid `name`, or an invalid `username`',
             ['body', 'name'],
             'Room name must not be empty',
             'string_too_short',
@@ -89,7 +94,13 @@ export function registerRoomRoutes(
       ...(limits.roomCreate ? { preHandler: limits.roomCreate } : {}),
     },
     async (request, reply) => {
-      const room = await rooms.create(actorOf(request), request.body.name, request.body.visibility);
+      const actor = actorOf(request);
+      const raw = request.query.username;
+      const creator =
+        actor.kind === 'open' && raw !== undefined
+          ? openUsername(raw, maxUsernameLength, ['query', 'username'])
+          : undefined;
+      const room = await rooms.create(actor, request.body.name, request.body.visibility, creator);
       return reply.code(201).send(room);
     },
   );

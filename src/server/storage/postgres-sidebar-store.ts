@@ -31,29 +31,27 @@ interface PositionRow {
   notify: NotifyLevel;
 }
 
-/** Whether message `m` mentions $3 (the reader's name in lower case). */
-export const POSTGRES_MENTIONS_READER =
-  'm.mentions IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(m.mentions) n WHERE lower(n) = $3)';
-
 /**
- * A sidebar with its counts in one statement. Per sidebar row the lateral count
- * is a range scan of messages_room_seq (room_id = ?, seq > last_read_seq): the
- * work is the reader's unread messages, not the rooms' histories. Private rooms
- * show only while the account ($4) is a member ($4 null: open mode).
- * $1 reader, $2 username (own messages), $3 mention name, $4 account, $5 one room or null.
+ * A sidebar with its counts in one statement. Per sidebar row: unread is a range
+ * scan of messages_room_seq (room_id = ?, seq > last_read_seq), mentions one of
+ * message_mentions_name (room_id = ?, name = ?, seq > last_read_seq) with each hit
+ * checked in its message (deleted, own). The work is the reader's unread
+ * messages, not the rooms' histories. Private rooms show only while the account
+ * ($4) is a member ($4 null: open mode). $1 reader, $2 username (own messages),
+ * $3 the name as message_mentions stores it (lower case), $5 one room or null.
  */
 const ENTRIES = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
-         s.last_read_seq, s.notify, c.unread, c.mentions
+         s.last_read_seq, s.notify,
+         (SELECT count(*) FROM messages m
+          WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
+            AND m.deleted_at IS NULL AND m.username <> $2) AS unread,
+         (SELECT count(*) FROM message_mentions n
+          JOIN messages m ON m.room_id = n.room_id AND m.seq = n.seq
+          WHERE n.room_id = s.room_id AND n.name = $3 AND n.seq > s.last_read_seq
+            AND m.deleted_at IS NULL AND m.username <> $2) AS mentions
   FROM sidebar_rooms s
   JOIN rooms r ON r.id = s.room_id
-  CROSS JOIN LATERAL (
-    SELECT count(*) AS unread,
-           count(*) FILTER (WHERE ${POSTGRES_MENTIONS_READER}) AS mentions
-    FROM messages m
-    WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
-      AND m.deleted_at IS NULL AND m.username <> $2
-  ) c
   WHERE s.reader = $1 AND ($5::text IS NULL OR s.room_id = $5)
     AND r.deleted_at IS NULL
     AND ($4::text IS NULL OR r.visibility = 'public' OR EXISTS

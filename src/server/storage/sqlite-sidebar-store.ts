@@ -22,37 +22,36 @@ interface EntryRow extends Room {
 interface Params {
   reader: string;
   username: string;
-  /** The reader's name as mentions are compared: lower case (mentionsUser). */
+  /** The reader's name as message_mentions stores names: JavaScript toLowerCase (mentionsUser). */
   mention: string;
   account: string | null;
   room: string | null;
 }
 
-/** Whether message `m` mentions @mention (issue 11 stores `mentions` as a JSON array, null when none). */
-export const SQLITE_MENTIONS_READER =
-  'm.mentions IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(m.mentions) WHERE lower(value) = @mention)';
-
 /**
- * A sidebar with its counts in one statement. Per sidebar row, the join to
- * messages is a range scan of messages_room_seq (room_id = ?, seq > last_read_seq):
- * the work is the reader's unread messages, not the rooms' histories. Private
- * rooms show only while the account is a member (@account null: open mode).
+ * A sidebar with its counts in one statement. Per sidebar row: unread is a range
+ * scan of messages_room_seq (room_id = ?, seq > last_read_seq), mentions one of
+ * message_mentions_name (room_id = ?, name = ?, seq > last_read_seq) with each hit
+ * checked in its message (deleted, own). The work is the reader's unread
+ * messages, not the rooms' histories. Private rooms show only while the account
+ * is a member (@account null: open mode).
  */
-const ENTRIES = `
+export const SIDEBAR_ENTRIES_SQL = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
          s.last_read_seq, s.notify,
-         count(m.seq) AS unread,
-         coalesce(sum(CASE WHEN ${SQLITE_MENTIONS_READER} THEN 1 ELSE 0 END), 0) AS mentions
+         (SELECT count(*) FROM messages m
+          WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
+            AND m.deleted_at IS NULL AND m.username <> @username) AS unread,
+         (SELECT count(*) FROM message_mentions n
+          JOIN messages m ON m.room_id = n.room_id AND m.seq = n.seq
+          WHERE n.room_id = s.room_id AND n.name = @mention AND n.seq > s.last_read_seq
+            AND m.deleted_at IS NULL AND m.username <> @username) AS mentions
   FROM sidebar_rooms s
   JOIN rooms r ON r.id = s.room_id
-  LEFT JOIN messages m
-    ON m.room_id = s.room_id AND m.seq > s.last_read_seq
-       AND m.deleted_at IS NULL AND m.username <> @username
   WHERE s.reader = @reader AND (@room IS NULL OR s.room_id = @room)
     AND r.deleted_at IS NULL
     AND (@account IS NULL OR r.visibility = 'public' OR EXISTS
       (SELECT 1 FROM room_members rm WHERE rm.room_id = r.id AND rm.user_id = @account))
-  GROUP BY s.rowid
   ORDER BY s.rowid`;
 
 const toEntry = (row: EntryRow): SidebarEntry => ({
@@ -84,7 +83,7 @@ export class SqliteSidebarStore implements SidebarStore {
 
   constructor(db: Database.Database) {
     this.s = {
-      entries: db.prepare<Params, EntryRow>(ENTRIES),
+      entries: db.prepare<Params, EntryRow>(SIDEBAR_ENTRIES_SQL),
       join: db.prepare<{ reader: string; room: string; notify: NotifyLevel; now: string }>(
         `INSERT INTO sidebar_rooms (reader, room_id, last_read_seq, notify, joined_at)
          SELECT @reader, id, last_seq, @notify, @now FROM rooms
