@@ -6,6 +6,7 @@ import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { AccountService } from './domain/accounts.js';
+import { OPEN_ACTOR } from './domain/actor.js';
 import { AttachmentService } from './domain/attachment-service.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomAccess } from './domain/room-access.js';
@@ -215,6 +216,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log,
     metrics,
     bus,
+    // Workspace `read` frames move the read position as PUT .../read does.
+    ...(sidebar
+      ? {
+          readPositions: {
+            setRead: (reader, roomId, seq, account) =>
+              sidebar.setRead(account ?? OPEN_ACTOR, reader, roomId, seq),
+          },
+        }
+      : {}),
     ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);

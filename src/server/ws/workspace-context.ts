@@ -12,7 +12,8 @@ import type { WriteCoalescer } from './write-coalescer.js';
 
 /** Where `read` frames go (the read-state helper's SidebarService). */
 export interface ReadPositions {
-  setRead(reader: Reader, roomId: string, seq: number): Promise<unknown>;
+  /** `account`: the socket's account (null: open mode), for the service's access check. */
+  setRead(reader: Reader, roomId: string, seq: number, account: UserActor | null): Promise<unknown>;
 }
 
 /** What every workspace socket of a process shares. */

@@ -260,7 +260,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
       return;
     }
     positions
-      .setRead(this.identity.reader, frame.room_id, frame.seq)
+      .setRead(this.identity.reader, frame.room_id, frame.seq, this.identity.account)
       .catch((error: unknown) => this.failed(sub, error));
   }
 
