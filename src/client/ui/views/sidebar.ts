@@ -77,7 +77,14 @@ export class SidebarView {
       h(
         'div',
         { class: 'side-foot' },
-        h('p', { class: 'side-keys' }, h('kbd', null, 'Ctrl'), '+', h('kbd', null, 'K'), ' switch rooms · ', h('kbd', null, 'Alt'), '+', h('kbd', null, '↑'), h('kbd', null, '↓'), ' next'),
+        h(
+          'dl',
+          { class: 'side-keys' },
+          h('dt', null, h('kbd', null, 'Ctrl'), '+', h('kbd', null, 'K')),
+          h('dd', null, 'Jump to a room'),
+          h('dt', null, h('kbd', null, 'Alt'), '+', h('kbd', null, '↑'), ' ', h('kbd', null, '↓')),
+          h('dd', null, 'Previous / next room'),
+        ),
         this.notifyBtn,
       ),
     );
