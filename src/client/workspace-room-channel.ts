@@ -3,15 +3,16 @@
 // with since/epoch and presence; `subscribed` makes it open. Its state follows the
 // shared socket's (connecting, waiting, gave up) while that one is down, and ends
 // (`closed`) when the room is deleted, gone, or we were removed from it.
+
+import { CloseCode } from '../protocol/error-codes.js';
+import type { ClientFrame, ServerEvents } from '../protocol/frames.js';
 import { AuthClose } from './accounts.js';
 import { Backoff } from './backoff.js';
 import { type ConnectionState, FatalConnectError } from './chat-client.js';
 import { Emitter, type Unsubscribe } from './emitter.js';
-import type { RoomChannel, RoomChannelHooks } from './room-channel.js';
 import { RECONNECT_BACKOFF } from './reconnect-schedule.js';
+import type { RoomChannel, RoomChannelHooks } from './room-channel.js';
 import type { WorkspaceFrame, WorkspaceSocket } from './workspace-socket.js';
-import { CloseCode } from '../protocol/error-codes.js';
-import type { ClientFrame, ServerEvents } from '../protocol/frames.js';
 
 export class WorkspaceRoomChannel implements RoomChannel {
   private readonly events = new Emitter<ServerEvents>();

@@ -12,7 +12,10 @@ import { type SpawnedServer, spawnServer } from '../support/spawn-server.js';
 import { describeBrowser, launchBrowser, screenshotPath } from './browser.js';
 import { createRoom, send, waitConnected, waitForMessage } from './helpers.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
 const TEST_TIMEOUT = 120_000;
 
 interface Mode {
@@ -23,9 +26,24 @@ interface Mode {
 }
 
 const MODES: Mode[] = [
-  { name: 'desktop-light', colorScheme: 'light', viewport: { width: 1280, height: 800 }, mobile: false },
-  { name: 'desktop-dark', colorScheme: 'dark', viewport: { width: 1280, height: 800 }, mobile: false },
-  { name: 'phone-light', colorScheme: 'light', viewport: { width: 390, height: 844 }, mobile: true },
+  {
+    name: 'desktop-light',
+    colorScheme: 'light',
+    viewport: { width: 1280, height: 800 },
+    mobile: false,
+  },
+  {
+    name: 'desktop-dark',
+    colorScheme: 'dark',
+    viewport: { width: 1280, height: 800 },
+    mobile: false,
+  },
+  {
+    name: 'phone-light',
+    colorScheme: 'light',
+    viewport: { width: 390, height: 844 },
+    mobile: true,
+  },
   { name: 'phone-dark', colorScheme: 'dark', viewport: { width: 390, height: 844 }, mobile: true },
 ];
 
@@ -39,7 +57,9 @@ interface Violation {
 async function axe(page: Page, screen: string, mode: Mode): Promise<string[]> {
   // Animations settle first: a half-faded colour is not the colour people read.
   await page.waitForTimeout(0);
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))),
+  );
   const loaded = await page.evaluate(() => 'axe' in window);
   if (!loaded) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
@@ -47,7 +67,11 @@ async function axe(page: Page, screen: string, mode: Mode): Promise<string[]> {
       axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> };
     };
     const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
   });
   await page.screenshot({ path: screenshotPath(`a11y-${screen}-${mode.name}`) });
   return violations.flatMap((v: Violation) =>

@@ -13,7 +13,13 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { Message, Room } from '../../src/protocol/rest.js';
 import { describeBrowser, screenshotPath } from './browser.js';
-import { createRoom, eventually, useBrowserSession, waitConnected, waitForMessage } from './helpers.js';
+import {
+  createRoom,
+  eventually,
+  useBrowserSession,
+  waitConnected,
+  waitForMessage,
+} from './helpers.js';
 
 const TEST_TIMEOUT = 45_000;
 
@@ -27,7 +33,12 @@ async function join(baseUrl: string, username: string, roomId: string): Promise<
 }
 
 /** `username` writes `content` in the room over REST (another person, not in a browser). */
-async function post(baseUrl: string, roomId: string, username: string, content: string): Promise<Message> {
+async function post(
+  baseUrl: string,
+  roomId: string,
+  username: string,
+  content: string,
+): Promise<Message> {
   const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -140,10 +151,7 @@ describeBrowser('web client: workspace', () => {
 
       // Marked unread in the second tab: both show it again.
       await two.bringToFront();
-      await sidebarRoom(two, 'news')
-        .locator('xpath=..')
-        .getByTestId('sidebar-room-menu')
-        .click();
+      await sidebarRoom(two, 'news').locator('xpath=..').getByTestId('sidebar-room-menu').click();
       await two.getByTestId('mark-unread').click();
       await expectCounts(two, 'news', '1', '');
       await expectCounts(one, 'news', '1', '');
@@ -235,7 +243,9 @@ describeBrowser('web client: workspace', () => {
       await expectCounts(page, 'notify-there', '2', '@1');
       // ...a mention does, and the title counts.
       const m = await post(url, there.id, 'Gus', '@fay can you review?');
-      await expect.poll(shown).toEqual([{ title: 'Gus mentioned you in notify-there', body: '@fay can you review?' }]);
+      await expect
+        .poll(shown)
+        .toEqual([{ title: 'Gus mentioned you in notify-there', body: '@fay can you review?' }]);
       await expect.poll(() => page.title()).toMatch(/^\(3\) /);
       expect(await page.locator('link[rel="icon"]').getAttribute('data-count')).toBe('3');
 
@@ -294,7 +304,10 @@ describeBrowser('web client: workspace', () => {
       const input = page.getByTestId('message-input');
       await input.fill('thanks @j');
       await page.getByTestId('mention-list').waitFor();
-      expect(await page.getByTestId('mention-option').allTextContents()).toEqual(['@Jules', '@Jun']);
+      expect(await page.getByTestId('mention-option').allTextContents()).toEqual([
+        '@Jules',
+        '@Jun',
+      ]);
       await input.press('ArrowDown');
       expect(await input.getAttribute('aria-activedescendant')).toMatch(/-1$/);
       await input.press('Enter');

@@ -6,8 +6,8 @@ import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
-import { reconnectSchedule } from '../reconnect-schedule.js';
 import { isPrivate, roomDisplayName } from '../permissions.js';
+import { reconnectSchedule } from '../reconnect-schedule.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
 import { Workspace } from '../workspace.js';
 import type { AccountContext } from './account-context.js';
@@ -220,7 +220,8 @@ export class App {
         // Opening a room puts it in your sidebar (a room that does not exist says so itself).
         void workspace.sidebar.join(roomId).catch(() => undefined);
       }
-      const known = this.rooms.find((r) => r.id === roomId) ?? (joined?.room as RoomInfo | undefined);
+      const known =
+        this.rooms.find((r) => r.id === roomId) ?? (joined?.room as RoomInfo | undefined);
       const view: RoomView = new RoomView({
         roomId,
         roomName: known ? roomDisplayName(known, me) : undefined,

@@ -1,8 +1,9 @@
 // Desktop notifications while the tab is hidden, as each room's setting allows
 // (every message, mentions only, never), and the unread count on the tab's title
 // and icon. Clicking a notification brings the tab forward at that message.
-import type { User } from '../accounts.js';
+
 import { messageText } from '../../protocol/attachment-text.js';
+import type { User } from '../accounts.js';
 import type { Unsubscribe } from '../emitter.js';
 import { roomDisplayName } from '../permissions.js';
 import type { Workspace } from '../workspace.js';
@@ -25,11 +26,17 @@ export function startNotifier(opts: {
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const name = roomDisplayName(room.room, opts.me);
     const where = room.room.kind === 'dm' ? '' : ` in ${name}`;
-    const title = mention ? `${message.username} mentioned you${where}` : `${message.username}${where}`;
+    const title = mention
+      ? `${message.username} mentioned you${where}`
+      : `${message.username}${where}`;
     let body = messageText(message.content, message.attachments ?? []);
     if (body.length > BODY_MAX) body = `${body.slice(0, BODY_MAX - 1)}…`;
     try {
-      const n = new Notification(title, { body, tag: `${room.room.id}:${message.seq}`, icon: 'favicon.svg' });
+      const n = new Notification(title, {
+        body,
+        tag: `${room.room.id}:${message.seq}`,
+        icon: 'favicon.svg',
+      });
       n.onclick = () => {
         window.focus();
         opts.open(room.room.id, message.seq);

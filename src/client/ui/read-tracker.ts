@@ -19,7 +19,7 @@ export class ReadTracker {
 
   constructor(
     private readonly scroller: HTMLElement,
-    private readonly log: HTMLElement,
+    log: HTMLElement,
     private readonly onSeen: (seq: number) => void,
   ) {
     this.io =

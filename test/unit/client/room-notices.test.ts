@@ -68,7 +68,11 @@ describe('RoomNotices', () => {
     notices.leave({ username: 'bob', message: '' });
     setLastSeq(3);
     notices.join({ username: 'fred', message: '' });
-    expect(texts()).toEqual(['bob and 3 others joined', 'bob left the room', 'fred joined the room']);
+    expect(texts()).toEqual([
+      'bob and 3 others joined',
+      'bob left the room',
+      'fred joined the room',
+    ]);
   });
 
   it('gives a collapsed line a new id, so views draw it again', () => {

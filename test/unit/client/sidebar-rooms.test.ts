@@ -102,8 +102,14 @@ describe('SidebarRooms', () => {
     expect(calls).toHaveLength(2);
     expect(sidebar.get('a')).toMatchObject({ unread: 1, last_read_seq: 3 });
     // Malformed or unknown: ignored.
-    sidebar.apply({ type: 'read_state', data: { room_id: 'a', last_read_seq: 'x', notify: 'all' } });
-    sidebar.apply({ type: 'read_state', data: { room_id: 'nope', last_read_seq: 1, notify: 'all' } });
+    sidebar.apply({
+      type: 'read_state',
+      data: { room_id: 'a', last_read_seq: 'x', notify: 'all' },
+    });
+    sidebar.apply({
+      type: 'read_state',
+      data: { room_id: 'nope', last_read_seq: 1, notify: 'all' },
+    });
     expect(sidebar.get('a')).toMatchObject({ unread: 1, last_read_seq: 3 });
   });
 

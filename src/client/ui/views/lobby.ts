@@ -9,8 +9,8 @@ import { canManageMembers, canManageRoom, isPrivate, roomDisplayName } from '../
 import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
-import { setPageTitle } from '../title.js';
 import { colorIndex, formatDate, parseTimestamp } from '../format.js';
+import { setPageTitle } from '../title.js';
 import { brand } from './brand.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { promptDialog } from './modal.js';

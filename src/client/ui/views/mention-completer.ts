@@ -50,7 +50,10 @@ export class MentionCompleter {
   private update(): void {
     const upto = this.input.value.slice(0, this.input.selectionStart ?? this.input.value.length);
     const m = QUERY.exec(upto);
-    if (!m) return this.close();
+    if (!m) {
+      this.close();
+      return;
+    }
     const typed = (m[2] ?? '').toLowerCase();
     const me = new Set<string>();
     const starts: string[] = [];
@@ -64,7 +67,10 @@ export class MentionCompleter {
     }
     const byName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'base' });
     this.shown = [...starts.sort(byName), ...contains.sort(byName)].slice(0, MAX_SHOWN);
-    if (this.shown.length === 0) return this.close();
+    if (this.shown.length === 0) {
+      this.close();
+      return;
+    }
     this.at = upto.length - (m[2] ?? '').length - 1;
     if (this.active >= this.shown.length) this.active = 0;
     this.render();

@@ -1,9 +1,10 @@
 // Ctrl/Cmd+K: jump to a room by typing part of its name. The rooms you are in come
 // first (unread ones before the rest), then other rooms you may join. An ARIA
 // combobox: the field owns a listbox, arrows move the active option, Enter opens it.
+
+import type { SidebarRoom } from '../../../protocol/workspace.js';
 import type { RoomInfo, User } from '../../accounts.js';
 import { roomDisplayName } from '../../permissions.js';
-import type { SidebarRoom } from '../../../protocol/workspace.js';
 import { h, setChildren, uid } from '../dom.js';
 import { openModal } from './modal.js';
 
@@ -26,7 +27,11 @@ export function openQuickSwitcher(opts: {
   const all: SwitcherChoice[] = [
     ...[...opts.joined]
       .sort((a, b) => Number(b.unread > 0) - Number(a.unread > 0))
-      .map((r) => ({ room: r.room as RoomInfo, name: roomDisplayName(r.room, opts.me), joined: r })),
+      .map((r) => ({
+        room: r.room as RoomInfo,
+        name: roomDisplayName(r.room, opts.me),
+        joined: r,
+      })),
     ...opts.others
       .filter((r) => !opts.joined.some((j) => j.room.id === r.id))
       .map((r) => ({ room: r, name: roomDisplayName(r, opts.me), joined: null })),
@@ -97,13 +102,21 @@ export function openQuickSwitcher(opts: {
           h('span', { class: 'switcher-name' }, c.name),
           c.joined
             ? c.joined.unread > 0
-              ? h('span', { class: 'side-count' }, String(c.joined.unread), h('span', { class: 'visually-hidden' }, ' unread'))
+              ? h(
+                  'span',
+                  { class: 'side-count' },
+                  String(c.joined.unread),
+                  h('span', { class: 'visually-hidden' }, ' unread'),
+                )
               : null
             : h('span', { class: 'switcher-hint' }, 'Join'),
         ),
       ),
     );
-    if (shown.length === 0) list.append(h('li', { class: 'switcher-empty', role: 'presentation' }, 'No room by that name.'));
+    if (shown.length === 0)
+      list.append(
+        h('li', { class: 'switcher-empty', role: 'presentation' }, 'No room by that name.'),
+      );
     if (shown[active]) input.setAttribute('aria-activedescendant', `${listId}-${active}`);
     else input.removeAttribute('aria-activedescendant');
     list.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' });

@@ -121,7 +121,8 @@ export class RoomView {
 
     this.status = new StatusView(() => s.retryConnection());
     this.timeline = new TimelineView(s, this.roomName);
-    if (opts.workspace?.lastRead !== undefined) this.timeline.setUnreadLine(opts.workspace.lastRead);
+    if (opts.workspace?.lastRead !== undefined)
+      this.timeline.setUnreadLine(opts.workspace.lastRead);
     this.typing = new TypingView();
     this.composer = new ComposerView({
       roomName: this.roomName,

@@ -2,10 +2,10 @@
 // mention count, the room on screen marked; a menu per room (read, unread, notify
 // level, leave); a link to the room browser; the switch for desktop notifications.
 // On a phone the shell shows it as a drawer.
+
+import type { NotifyLevel, SidebarRoom } from '../../../protocol/workspace.js';
 import type { User } from '../../accounts.js';
 import { isPrivate, roomDisplayName } from '../../permissions.js';
-import type { SidebarRoom } from '../../../protocol/workspace.js';
-import type { NotifyLevel } from '../../../protocol/workspace.js';
 import type { Workspace } from '../../workspace.js';
 import { h, icon, type Keyed, reconcile, uid } from '../dom.js';
 import { brand } from './brand.js';
@@ -110,7 +110,16 @@ export class SidebarView {
       const name = roomDisplayName(r.room, this.opts.me);
       const cur = r.room.id === this.current;
       return {
-        key: [r.room.id, name, r.unread, r.mentions, r.notify, cur, r.room.kind, r.room.visibility].join('\u0000'),
+        key: [
+          r.room.id,
+          name,
+          r.unread,
+          r.mentions,
+          r.notify,
+          cur,
+          r.room.kind,
+          r.room.visibility,
+        ].join('\u0000'),
         render: () => this.item(r, name, cur),
       };
     });
@@ -180,7 +189,12 @@ export class SidebarView {
             )
           : null,
         r.notify === 'none'
-          ? h('span', { class: 'side-muted', title: 'Notifications off' }, h('span', { class: 'visually-hidden' }, ', muted'), icon('bell-off'))
+          ? h(
+              'span',
+              { class: 'side-muted', title: 'Notifications off' },
+              h('span', { class: 'visually-hidden' }, ', muted'),
+              icon('bell-off'),
+            )
           : null,
       ),
       more,
@@ -193,7 +207,12 @@ export class SidebarView {
     if (wasOpen) return;
     const ws = this.opts.workspace;
     const id = r.room.id;
-    const act = (label: string, testid: string, fn: () => Promise<void> | void, checked?: boolean) =>
+    const act = (
+      label: string,
+      testid: string,
+      fn: () => Promise<void> | void,
+      checked?: boolean,
+    ) =>
       h(
         'button',
         {
@@ -217,9 +236,16 @@ export class SidebarView {
     const items = [
       r.unread > 0
         ? act('Mark as read', 'mark-read', () => ws.markRead(id, r.latest_seq))
-        : act('Mark as unread', 'mark-unread', () => ws.markUnread(id, Math.max(0, r.latest_seq - 1))),
+        : act('Mark as unread', 'mark-unread', () =>
+            ws.markUnread(id, Math.max(0, r.latest_seq - 1)),
+          ),
       ...LEVELS.map((l) =>
-        act(l.label, `notify-${l.level}`, () => ws.sidebar.setNotify(id, l.level), r.notify === l.level),
+        act(
+          l.label,
+          `notify-${l.level}`,
+          () => ws.sidebar.setNotify(id, l.level),
+          r.notify === l.level,
+        ),
       ),
       act(r.room.kind === 'dm' ? 'Hide conversation' : 'Leave room', 'leave-sidebar', async () => {
         await ws.sidebar.leave(id);
@@ -228,7 +254,12 @@ export class SidebarView {
     ];
     const el = h(
       'div',
-      { class: 'menu side-menu', role: 'menu', 'aria-label': `${name} options`, 'data-testid': 'sidebar-menu' },
+      {
+        class: 'menu side-menu',
+        role: 'menu',
+        'aria-label': `${name} options`,
+        'data-testid': 'sidebar-menu',
+      },
       items,
     );
     const onKey = (ev: KeyboardEvent) => {

@@ -337,7 +337,12 @@ export function dayDivider(label: string): Element {
 function unreadLine(): Element {
   return h(
     'div',
-    { class: 'unread-line', role: 'separator', 'aria-label': 'New messages', 'data-testid': 'unread-line' },
+    {
+      class: 'unread-line',
+      role: 'separator',
+      'aria-label': 'New messages',
+      'data-testid': 'unread-line',
+    },
     h('span', null, 'New messages'),
   );
 }
