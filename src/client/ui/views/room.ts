@@ -435,14 +435,13 @@ export class RoomView {
   private updateCount(n: number | null): void {
     this.count = n;
     const text = n === null ? 'unknown while offline' : onlineText(n);
-    // Unknown shows nothing rather than a dash: the button's name says it in words.
-    this.onlineCount.textContent = n === null ? '' : String(n);
+    this.onlineCount.textContent = n === null ? '–' : String(n);
     this.onlineCount.dataset.known = String(n !== null);
     // Before the first connection the status pill says "Connecting…"; that is enough.
     this.meta.textContent = n !== null ? text : this.everOpen ? 'Offline' : '';
     this.membersToggle.setAttribute(
       'aria-label',
-      // Starts with what the button shows (the count), as voice control users say it.
+      // Starts with the count it shows, as voice control users say what they see.
       `${n === null ? '' : `${n}: `}${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
