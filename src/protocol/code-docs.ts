@@ -29,7 +29,12 @@ export const ERROR_CODE_DOCS: { readonly [K in ErrorCode]: ErrorCodeDoc } = {
     http: [400, 414, 431],
     ws: false,
   },
-  NOT_FOUND: { meaning: 'No route for this method and path', http: [404], ws: false },
+  NOT_FOUND: {
+    meaning:
+      "No route for this method and path; a room that is not in the reader's sidebar (`/api/chat/me/rooms/...`, and a workspace `read` frame)",
+    http: [404],
+    ws: true,
+  },
   FILE_NOT_FOUND: {
     meaning:
       'No such file, or its room was deleted or may not be read by the caller (the same answer for each, so ids cannot be probed)',

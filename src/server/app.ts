@@ -6,8 +6,8 @@ import { createBus } from './bus/index.js';
 import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { AccountService } from './domain/accounts.js';
-import { OPEN_ACTOR } from './domain/actor.js';
 import { AttachmentService } from './domain/attachment-service.js';
+import { ChangeService } from './domain/change-service.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
@@ -25,6 +25,7 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { registerIdentity } from './http/identity.js';
 import { capIdleConnections } from './http/idle-connections.js';
 import { registerMembershipRoutes } from './http/membership-routes.js';
+import { registerMessageChangeRoutes } from './http/message-change-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
@@ -132,6 +133,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log,
   );
   attachments.start();
+  const changes = new ChangeService(store, messages, access, attachments, log);
   // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
   // work happens elsewhere; its slices only need to keep transactions short.
   const purger = new RoomPurger(store, log, {
@@ -197,6 +199,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     accountsMode,
   );
   registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
+  registerMessageChangeRoutes(http, changes, config.limits, accountsMode);
   await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   registerAuthModeRoute(http, accounts);
   if (accounts) {
@@ -212,19 +215,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     presence: roomPresence,
     messages,
+    changes,
     hub,
     log,
     metrics,
     bus,
-    // Workspace `read` frames move the read position as PUT .../read does.
-    ...(sidebar
-      ? {
-          readPositions: {
-            setRead: (reader, roomId, seq, account) =>
-              sidebar.setRead(account ?? OPEN_ACTOR, reader, roomId, seq),
-          },
-        }
-      : {}),
+    ...(sidebar ? { readPositions: sidebar } : {}),
     ...(accounts ? { auth: { accounts, access, bus } } : {}),
   });
   gateway.attach(http.server);

@@ -77,6 +77,10 @@ describe('subscribing', () => {
     expect(error.data.code).toBe(ErrorCode.ROOM_NOT_FOUND);
     ws.send({ type: 'message', room_id: ghost, content: 'x' });
     expect((await ws.error(ghost)).data.code).toBe(ErrorCode.NOT_SUBSCRIBED);
+    for (const odd of ['not-a-uuid', '', 'x'.repeat(5_000), '../etc']) {
+      ws.send({ type: 'subscribe', room_id: odd });
+      expect((await ws.error(odd)).data.code).toBe(ErrorCode.ROOM_NOT_FOUND);
+    }
     await ws.close();
   });
 
@@ -329,5 +333,73 @@ describe('the pushed room list', () => {
     await bob.next('room_created', (r) => r.id === room.id);
     expect(bob.all('read_state')).toHaveLength(0);
     await Promise.all([alice.close(), alice2.close(), bob.close()]);
+  });
+});
+
+describe('changes and read state', () => {
+  it('always carries change frames: live, echoed to the sender, and replayed on resume', async () => {
+    const room = await createRoom(server.url);
+    const ws = await open('alice');
+    await ws.subscribe(room.id);
+    const mine = await ws.say(room.id, 'first draft');
+    ws.send({
+      type: 'edit',
+      room_id: room.id,
+      message_id: mine.id,
+      content: 'final',
+      client_id: 'e1',
+    });
+    const edit = await ws.nextFrame('change', (c) => c.kind === 'edit');
+    expect(edit.room_id).toBe(room.id);
+    expect(edit.data).toMatchObject({ message_id: mine.id, content: 'final', client_id: 'e1' });
+    ws.send({ type: 'react', room_id: room.id, message_id: mine.id, emoji: '👍', on: true });
+    await ws.next('change', (c) => c.kind === 'react');
+    // Someone else's message: not alice's to edit.
+    const seq = await post(room.id, 'from poster');
+    const theirs = await ws.message(room.id, 'from poster');
+    expect(theirs.seq).toBe(seq);
+    ws.send({
+      type: 'edit',
+      room_id: room.id,
+      message_id: theirs.id,
+      content: 'x',
+      client_id: 'e2',
+    });
+    const refused = await ws.error(room.id);
+    expect(refused.data).toMatchObject({ code: ErrorCode.FORBIDDEN, client_id: 'e2' });
+
+    // A second socket resuming from the first message gets the changes after it.
+    const later = await open('alice');
+    await later.subscribe(room.id, { since: mine.seq });
+    const replayed = later.received
+      .filter((f) => f.room_id === room.id)
+      .map((f) => (f.type === 'change' ? `change:${f.data.kind}` : f.type));
+    expect(replayed).toEqual(['change:edit', 'change:react', 'message']);
+    await Promise.all([ws.close(), later.close()]);
+  });
+
+  it('moves the read position with `read` and tells every socket of the reader', async () => {
+    const room = await createRoom(server.url);
+    const [tab1, tab2, other] = await Promise.all([open('rita'), open('rita'), open('otto')]);
+    const joined = await fetch(`${server.url}/api/chat/me/rooms/${room.id}?username=rita`, {
+      method: 'PUT',
+    });
+    expect(joined.status).toBe(200);
+    for (const ws of [tab1, tab2]) {
+      expect((await ws.next('sidebar_added')).room.id).toBe(room.id);
+    }
+    await post(room.id, 'one');
+    await post(room.id, 'two');
+    await tab1.subscribe(room.id);
+    tab1.send({ type: 'read', room_id: room.id, seq: 2 });
+    for (const ws of [tab1, tab2]) {
+      expect(await ws.next('read_state')).toMatchObject({ room_id: room.id, last_read_seq: 2 });
+    }
+    // otto has not the room in his sidebar: refused, naming the room.
+    await other.subscribe(room.id);
+    other.send({ type: 'read', room_id: room.id, seq: 1 });
+    expect((await other.error(room.id)).data.code).toBe(ErrorCode.NOT_FOUND);
+    expect(other.all('read_state')).toHaveLength(0);
+    await Promise.all([tab1.close(), tab2.close(), other.close()]);
   });
 });

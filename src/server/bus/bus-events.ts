@@ -1,5 +1,7 @@
+import type { Static } from '@sinclair/typebox';
+import type { MessageChange } from '../../protocol/changes.js';
 import type { Message, Room } from '../../protocol/rest.js';
-import type { WorkspaceFrame } from '../../protocol/workspace.js';
+import type { SidebarRoom, WorkspaceEventData } from '../../protocol/workspace.js';
 import { readerTopic } from '../domain/reader.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
@@ -8,18 +10,14 @@ export const ACCOUNTS_TOPIC = '@accounts';
 /** The bus topic of the pushed room list (created, renamed, deleted rooms). */
 export const ROOMS_TOPIC = 'rooms';
 
-/** The frames a reader's workspace sockets get from the reader topic (domain/reader.ts), as they are. */
-export type ReaderFrame = Extract<
-  WorkspaceFrame,
-  { type: 'sidebar_added' | 'sidebar_removed' | 'read_state' }
->;
-
 /**
  * Events carried between server processes, one topic per room. Versioned and
  * tagged with the publishing node so a transport can drop its own echoes.
  */
 export type BusEvent =
   | { type: 'message'; roomId: string; message: Message }
+  /** An edit, delete or reaction: an entry of the room's log, ordered with messages by `seq`. */
+  | { type: 'change'; roomId: string; change: MessageChange }
   | { type: 'typing'; roomId: string; username: string; isTyping: boolean }
   | {
       type: 'presence';
@@ -50,16 +48,32 @@ export type BusEvent =
       room: Room;
       members: string[] | null;
     }
-  /** On `readerTopic(reader)`: a frame for that reader's workspace sockets. */
+  /**
+   * A reader's sidebar or read state changed, on the reader's topic
+   * (`roomId` = `reader:<key>`, domain/reader.ts): the workspace sockets of that
+   * reader, on every process, forward `frame`.
+   */
   | { type: 'reader'; roomId: string; reader: string; frame: ReaderFrame };
 
 export type BusEventType = BusEvent['type'];
 
 /** A reader's read position and notify level in one room (the `read_state` frame's data). */
-export type ReadState = Extract<ReaderFrame, { type: 'read_state' }>['data'];
+export type ReadState = Static<typeof WorkspaceEventData.read_state>;
+
+/** A workspace frame for one reader's sockets, forwarded as it is (`{type, data}`). */
+export type ReaderFrame =
+  | { type: 'sidebar_added'; data: SidebarRoom }
+  | { type: 'sidebar_removed'; data: { room_id: string } }
+  | { type: 'read_state'; data: ReadState };
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function isRoom(v: unknown): v is Room {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return isString(r.id) && isString(r.name) && isString(r.created_at);
+}
 
 function isMessage(v: unknown): v is Message {
   if (typeof v !== 'object' || v === null) return false;
@@ -77,12 +91,6 @@ function isMessage(v: unknown): v is Message {
       (Array.isArray(m.attachments) &&
         m.attachments.every((a) => typeof a === 'object' && a !== null && isString(a.url))))
   );
-}
-
-function isRoom(v: unknown): v is Room {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return isString(r.id) && isString(r.name) && isString(r.created_at);
 }
 
 const isSeq = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -113,6 +121,26 @@ function isReaderFrame(v: unknown): v is ReaderFrame {
   }
 }
 
+const CHANGE_KINDS: ReadonlySet<unknown> = new Set(['edit', 'delete', 'react', 'unreact']);
+
+function isChange(v: unknown): v is MessageChange {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    isString(c.id) &&
+    isString(c.room_id) &&
+    isString(c.message_id) &&
+    isString(c.username) &&
+    isString(c.timestamp) &&
+    CHANGE_KINDS.has(c.kind) &&
+    Number.isSafeInteger(c.seq) &&
+    (c.seq as number) > 0 &&
+    (c.content === undefined || isString(c.content)) &&
+    (c.emoji === undefined || isString(c.emoji)) &&
+    (c.client_id === undefined || isString(c.client_id))
+  );
+}
+
 /**
  * Whether a value read off a shared transport (Redis) is a well-formed event. A
  * malformed one would fail later, inside delivery and its asynchronous gap
@@ -125,6 +153,8 @@ export function isBusEvent(value: unknown): value is BusEvent {
   switch (e.type) {
     case 'message':
       return isMessage(e.message);
+    case 'change':
+      return isChange(e.change);
     case 'typing':
       return isString(e.username) && typeof e.isTyping === 'boolean';
     case 'presence':
@@ -143,6 +173,7 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return isString(e.userId) && (e.credentialIds === undefined || isStringList(e.credentialIds));
     case 'room_listed':
       return (
+        e.roomId === ROOMS_TOPIC &&
         (e.change === 'created' || e.change === 'updated' || e.change === 'removed') &&
         isRoom(e.room) &&
         (e.members === null || isStringList(e.members))

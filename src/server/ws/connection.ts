@@ -4,9 +4,11 @@ import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
+import type { LogEntry } from '../storage/chat-store.js';
 import { FrameThrottle } from './frame-throttle.js';
 import type { RoomMember, RoomPeer } from './room-member.js';
 import {
+  changeFrame,
   type EncodedFrame,
   encodeFrame,
   errorFrame,
@@ -30,6 +32,12 @@ export interface ConnectionHooks {
   frame(conn: ChatConnection, data: RawData, isBinary: boolean): void;
   /** The connection's inbound frames started (true) or stopped (false) waiting for the rate. */
   backlog?(conn: ChatConnection, waiting: boolean): void;
+  /**
+   * Whether every message this connection stored has been echoed to it, for a
+   * connection whose rooms keep their own positions (a workspace socket). By
+   * default its own `lastSeq` against the seqs its sends stored.
+   */
+  echoed?(): boolean;
 }
 
 /** Frames are pre-encoded Buffers; without this ws would send them as binary. */
@@ -79,6 +87,11 @@ export class ChatConnection implements RoomMember, RoomPeer {
   closeCode: number | null = null;
   /** Accounts mode: the account and the credential (session or token) it connected with. */
   account: UserActor | null = null;
+  /**
+   * Joined with `features=changes`: gets `change` frames. Without it the connection
+   * speaks the original protocol, message seqs with gaps where changes sit.
+   */
+  changes = false;
   /** Inbound rate limiting; null when unlimited. */
   private readonly inbound: FrameThrottle | null;
   /** No more inbound frames are processed (closing, shutting down). */
@@ -183,7 +196,7 @@ export class ChatConnection implements RoomMember, RoomPeer {
     this.close(CloseCode.REMOVED_FROM_ROOM, 'Removed from this room');
   }
 
-  /** Delivers a live message in seq order, exactly once; false when it was skipped. */
+  /** Delivers a live log entry (message or change) in seq order, exactly once; false when it was skipped. */
   deliverMessage(seq: number, frame: Buffer): boolean {
     if (this.held) {
       this.held.push({ seq, frame });
@@ -208,9 +221,12 @@ export class ChatConnection implements RoomMember, RoomPeer {
    * Sends what a resume sends (the missed messages, or `resync`), then the live
    * messages held meanwhile that come after it, each once.
    */
-  resume(plan: ResumePlan): void {
+  resume(plan: ResumePlan<LogEntry>): void {
     if (plan.kind === 'replay') {
-      for (const message of plan.messages) this.sendRaw(messageFrame(message));
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') this.sendRaw(messageFrame(entry.message));
+        else if (this.changes) this.sendRaw(changeFrame(entry.change));
+      }
     } else {
       this.sendRaw(resyncFrame(plan.resync));
     }
@@ -294,9 +310,15 @@ export class ChatConnection implements RoomMember, RoomPeer {
     this.closeIfEchoed();
   }
 
+  /** A message went out elsewhere (a workspace subscription): a close waiting for echoes may go now. */
+  echoProgress(): void {
+    if (this.closeWhenEchoed) this.closeIfEchoed();
+  }
+
   private closeIfEchoed(): void {
     const pending = this.closeWhenEchoed;
-    if (pending && this.sendsInFlight === 0 && this.lastSeq >= this.storedSeq) {
+    const echoed = this.hooks.echoed ? this.hooks.echoed() : this.lastSeq >= this.storedSeq;
+    if (pending && this.sendsInFlight === 0 && echoed) {
       this.close(pending.code, pending.reason);
     }
   }

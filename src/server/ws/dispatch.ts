@@ -2,6 +2,8 @@ import type { RawData } from 'ws';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ClientFrame } from '../../protocol/frames.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
+import { OPEN_ACTOR } from '../domain/actor.js';
+import type { ChangeRequest, ChangeService } from '../domain/change-service.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { ChatError } from '../errors.js';
@@ -12,6 +14,7 @@ import type { RoomPeer } from './room-member.js';
 
 export interface DispatchDeps {
   messages: MessageService;
+  changes: ChangeService;
   presence: RoomPresence;
   limits: FrameLimits;
   log: Logger;
@@ -46,13 +49,17 @@ export function createDispatcher(deps: DispatchDeps): FrameHandler {
  */
 export function createRoomFrameHandler({
   messages,
+  changes,
   presence,
   log,
   metrics,
 }: DispatchDeps): RoomFrameHandler {
   const failed = (conn: RoomPeer, error: unknown, clientId?: string): void => {
     if (error instanceof ChatError) {
-      conn.sendError(error.code, error.message, clientId);
+      // Field errors are REST's; a WebSocket frame that breaks a rule is an invalid frame.
+      const code =
+        error.code === ErrorCode.VALIDATION_FAILED ? ErrorCode.INVALID_FRAME : error.code;
+      conn.sendError(code, error.message, clientId);
     } else {
       log.error({ err: error, room: conn.roomId }, 'frame handling failed');
       conn.sendError(ErrorCode.INTERNAL, 'Internal error', clientId);
@@ -73,6 +80,7 @@ export function createRoomFrameHandler({
             content: frame.content,
             clientId: frame.client_id,
             ...(frame.attachments ? { attachments: frame.attachments } : {}),
+            ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
           })
           .then(
             (result) => {
@@ -82,6 +90,12 @@ export function createRoomFrameHandler({
                   conn.sendError(
                     ErrorCode.ATTACHMENT_INVALID,
                     'An attachment is not an unsent upload of this room',
+                    frame.client_id,
+                  );
+                else if (!result.ok && result.reason === 'reply_not_found')
+                  conn.sendError(
+                    ErrorCode.MESSAGE_NOT_FOUND,
+                    'The message replied to does not exist in this room (or was deleted)',
                     frame.client_id,
                   );
                 else if (!result.ok)
@@ -114,6 +128,35 @@ export function createRoomFrameHandler({
           .typing(conn.roomId, conn.username, frame.is_typing)
           .catch((error: unknown) => failed(conn, error));
         return;
+      case 'edit':
+      case 'delete':
+      case 'react': {
+        const request: ChangeRequest =
+          frame.type === 'edit'
+            ? { kind: 'edit', content: frame.content }
+            : frame.type === 'react'
+              ? { kind: 'react', emoji: frame.emoji, on: frame.on }
+              : { kind: 'delete' };
+        changes
+          .apply(
+            conn.account ?? OPEN_ACTOR,
+            conn.username,
+            conn.roomId,
+            frame.message_id,
+            request,
+            frame.client_id,
+          )
+          .then(
+            (result) => {
+              // A new change reaches the sender with everyone (the room's fan-out);
+              // a retry only the sender, and only if it speaks changes.
+              if (result.duplicate && conn.changes)
+                conn.send({ type: 'change', data: result.change });
+            },
+            (error: unknown) => failed(conn, error, frame.client_id),
+          );
+        return;
+      }
       case 'get_users':
         presence
           .users(conn.roomId)

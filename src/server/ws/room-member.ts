@@ -11,6 +11,10 @@ import type { EncodedFrame, FrameFlavour, RoomFrame } from './server-frames.js';
 export interface RoomPeer {
   readonly roomId: string;
   readonly username: string;
+  /** Accounts mode: who acts (edits and deletes are checked against it). */
+  readonly account: UserActor | null;
+  /** Gets `change` frames (a retried change is answered only then). */
+  readonly changes: boolean;
   readonly isOpen: boolean;
   /** Sends one frame (a rare one: answers and errors; broadcasts go through the hub). */
   send(frame: ServerFrame): void;
@@ -30,6 +34,8 @@ export interface RoomMember {
   readonly flavour: FrameFlavour;
   /** Gets who is here: `join`/`leave`, online lists and typing. */
   readonly present: boolean;
+  /** Gets `change` frames (`features=changes` on /ws/chat; always on a workspace). */
+  readonly changes: boolean;
   /** Delivers a live message in seq order, exactly once; false when it was skipped. */
   deliverMessage(seq: number, frame: EncodedFrame): boolean;
   sendRaw(frame: EncodedFrame): void;

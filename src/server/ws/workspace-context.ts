@@ -1,5 +1,5 @@
 import type { FrameLimits } from '../../protocol/validate.js';
-import type { UserActor } from '../domain/actor.js';
+import type { Actor, UserActor } from '../domain/actor.js';
 import type { Reader } from '../domain/reader.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import type { Metrics } from '../metrics.js';
@@ -10,10 +10,9 @@ import type { RoomFrameHandler } from './dispatch.js';
 import type { RoomHub } from './room-hub.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
-/** Where `read` frames go (the read-state helper's SidebarService). */
+/** Where `read` frames go (SidebarService, domain/sidebar.ts). */
 export interface ReadPositions {
-  /** `account`: the socket's account (null: open mode), for the service's access check. */
-  setRead(reader: Reader, roomId: string, seq: number, account: UserActor | null): Promise<unknown>;
+  setRead(actor: Actor, reader: Reader, roomId: string, seq: number): Promise<unknown>;
 }
 
 /** What every workspace socket of a process shares. */

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { EPOCH_PATTERN } from '../../protocol/frames.js';
 import { parseWorkspaceFrame } from '../../protocol/validate.js';
 import type { ReadFrame, SubscribeFrame, WorkspaceFrame } from '../../protocol/workspace.js';
-import type { UserActor } from '../domain/actor.js';
+import { OPEN_ACTOR, type UserActor } from '../domain/actor.js';
 import type { Reader } from '../domain/reader.js';
 import { planResume } from '../domain/resume.js';
 import { ChatError } from '../errors.js';
@@ -49,6 +49,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
       {
         frame: (_conn, data, isBinary) => this.receive(data, isBinary),
         backlog: (conn, waiting) => ctx.backlog(conn, waiting),
+        echoed: () => this.echoed(),
       },
       { socket, coalescer: ctx.coalescer },
     );
@@ -63,13 +64,31 @@ export class WorkspaceSocket implements SubscriptionOwner {
     return this.identity.account;
   }
 
+  /** Every room's stored messages were echoed (a rate-limit close waits for it). */
+  private echoed(): boolean {
+    for (const sub of this.subs.values()) if (!sub.echoed) return false;
+    return true;
+  }
+
   get subscriptions(): number {
     return this.subs.size;
   }
 
-  /** Sends a workspace frame (`hello`, the room list, reader frames). */
-  sendRaw(frame: Buffer): void {
-    this.conn.sendRaw(frame);
+  /** Pushed frames (room list, reader frames) that came before `hello`, sent right after it. */
+  private early: Buffer[] | null = [];
+
+  /** Sends `hello`, then whatever was pushed while the socket was being set up. */
+  greet(hello: Buffer): void {
+    this.conn.sendRaw(hello);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const frame of early) this.conn.sendRaw(frame);
+  }
+
+  /** Pushes a workspace frame (the room list, reader frames); never before `hello`. */
+  push(frame: Buffer): void {
+    if (this.early) this.early.push(frame);
+    else this.conn.sendRaw(frame);
   }
 
   /** Whether this socket may hear of a room seen by `members` (null: everyone). */
@@ -152,11 +171,12 @@ export class WorkspaceSocket implements SubscriptionOwner {
       // Subscribing again only changes presence; a pending subscription answers when it is live.
       existing.present = present;
       this.syncPresence(existing);
-      if (existing.live)
-        this.subscribedFrame(existing, existing.position).then(
+      if (existing.live) {
+        this.subscribedFrame(existing).then(
           (encoded) => existing.sendRaw(encoded),
           (error: unknown) => this.failed(existing, error),
         );
+      }
       return;
     }
     if (this.subs.size >= this.ctx.maxSubscriptions) {
@@ -260,7 +280,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
       return;
     }
     positions
-      .setRead(this.identity.reader, frame.room_id, frame.seq, this.identity.account)
+      .setRead(this.account ?? OPEN_ACTOR, this.identity.reader, frame.room_id, frame.seq)
       .catch((error: unknown) => this.failed(sub, error));
   }
 

@@ -2,6 +2,7 @@ import type { ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
+import type { LogEntry } from '../storage/chat-store.js';
 import type { ChatConnection } from './connection.js';
 import type { RoomMember, RoomPeer } from './room-member.js';
 import { type EncodedFrame, encodeRoomFrame, type RoomFrame } from './server-frames.js';
@@ -24,8 +25,12 @@ export interface SubscriptionOwner {
  */
 export class WorkspaceSubscription implements RoomMember, RoomPeer {
   readonly flavour = 'workspace';
+  /** A workspace always speaks changes. */
+  readonly changes = true;
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
+  /** Highest seq this subscription's sends stored; echoed before a rate-limit close. */
+  private storedSeq = 0;
   /** Live messages held back while the resume is being sent. */
   private held: { seq: number; frame: EncodedFrame }[] | null = null;
   /** Still wanted (not unsubscribed, deleted, removed, nor the socket closed). */
@@ -59,11 +64,6 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     return this.active && this.owner.conn.isOpen;
   }
 
-  /** The newest seq this subscription delivered (for `subscribed` when subscribing again). */
-  get position(): number {
-    return this.lastSeq;
-  }
-
   sendRaw(frame: EncodedFrame): void {
     if (this.active) this.owner.conn.sendRaw(frame);
   }
@@ -83,13 +83,15 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     this.owner.conn.sendStarted();
   }
 
-  /**
-   * Settles on the socket with no seq: the socket's own position spans no room,
-   * so a rate-limit close of a workspace socket does not wait for echoes (a
-   * client resumes each room by seq and finds its messages there).
-   */
-  sendSettled(_seq: number): void {
+  /** Settles on the socket; the stored seq is this room's, its echo is awaited here. */
+  sendSettled(seq: number): void {
+    if (seq > this.storedSeq) this.storedSeq = seq;
     this.owner.conn.sendSettled(0);
+  }
+
+  /** Every message this subscription stored has been echoed to it (see ChatConnection). */
+  get echoed(): boolean {
+    return this.lastSeq >= this.storedSeq;
   }
 
   deliverMessage(seq: number, frame: EncodedFrame): boolean {
@@ -101,6 +103,7 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     if (seq <= this.lastSeq) return false;
     this.lastSeq = seq;
     this.owner.conn.sendRaw(frame);
+    this.owner.conn.echoProgress();
     return true;
   }
 
@@ -113,9 +116,12 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
    * Sends the replay (or `resync`), then `subscribed`, then the live messages
    * held meanwhile that come after the replay, each once.
    */
-  resume(plan: ResumePlan | null, subscribed: EncodedFrame): void {
+  resume(plan: ResumePlan<LogEntry> | null, subscribed: EncodedFrame): void {
     if (plan?.kind === 'replay') {
-      for (const message of plan.messages) this.send({ type: 'message', data: message });
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') this.send({ type: 'message', data: entry.message });
+        else this.send({ type: 'change', data: entry.change });
+      }
     } else if (plan) {
       this.send({ type: 'resync', data: plan.resync });
     }

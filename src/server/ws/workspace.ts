@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { CloseCode } from '../../protocol/error-codes.js';
 import { type BusEvent, ROOMS_TOPIC } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import { readerTopic } from '../domain/reader.js';
@@ -46,15 +47,16 @@ export class Workspace {
     this.sockets.add(socket);
     const topic = readerTopic(identity.reader.key);
     const unsubscribeReader = this.bus.subscribe(topic, (event) => {
-      if (event.type === 'reader') socket.sendRaw(encodeWorkspaceFrame(event.frame));
+      if (event.type === 'reader') socket.push(encodeWorkspaceFrame(event.frame));
     });
     ws.on('close', () => {
+      if (socket.conn.closeCode === CloseCode.SLOW_CONSUMER) this.ctx.metrics?.slowConsumers.inc();
       this.sockets.delete(socket);
       unsubscribeReader();
       socket.closed();
     });
     const [epoch] = await Promise.all([this.store.epoch(), this.bus.subscribed(topic)]);
-    socket.sendRaw(
+    socket.greet(
       encodeWorkspaceFrame({ type: 'hello', data: { username: identity.username, epoch } }),
     );
     ws.resume();
@@ -68,7 +70,7 @@ export class Workspace {
         : { type: event.change === 'created' ? 'room_created' : 'room_updated', data: event.room },
     );
     for (const socket of this.sockets) {
-      if (socket.maySee(event.members)) socket.sendRaw(frame);
+      if (socket.maySee(event.members)) socket.push(frame);
     }
   }
 
