@@ -123,7 +123,7 @@ describeBrowser('web client: workspace', () => {
   );
 
   it(
-    'shares read state between two tabs, and marks a room unread',
+    'shares read state between two tabs, and marks a room or a message unread',
     async () => {
       const url = session.server.url;
       const news = await createRoom(url, 'news');
@@ -155,6 +155,23 @@ describeBrowser('web client: workspace', () => {
       await two.getByTestId('mark-unread').click();
       await expectCounts(two, 'news', '1', '');
       await expectCounts(one, 'news', '1', '');
+
+      // One message and what follows, marked unread (Alt+click): the line moves there.
+      await one.bringToFront();
+      await one
+        .getByTestId('message')
+        .filter({ has: one.getByTestId('message-content').getByText('two', { exact: true }) })
+        .click({ modifiers: ['Alt'] });
+      await expectCounts(one, 'news', '2', '');
+      await expectCounts(two, 'news', '2', '');
+      const order = await one
+        .locator('[data-testid="unread-line"], [data-testid="message"]')
+        .evaluateAll((els) =>
+          els.map((e) =>
+            e.textContent?.includes('New messages') ? 'line' : (e as HTMLElement).dataset.seq,
+          ),
+        );
+      expect(order).toEqual(['1', 'line', '2', '3']);
     },
     TEST_TIMEOUT,
   );

@@ -260,6 +260,7 @@ export class App {
           lastRead: joined && joined.unread > 0 ? joined.last_read_seq : undefined,
           autoRead: () => workspace.autoRead(roomId),
           markRead: (seq) => workspace.markRead(roomId, seq),
+          markUnread: (seq) => workspace.markUnread(roomId, seq),
         },
       });
       this.show(view, session, roomId);

@@ -72,6 +72,8 @@ export interface RoomWorkspace {
   /** Whether messages on screen may mark the room read now (not after "mark unread"). */
   autoRead: () => boolean;
   markRead: (seq: number) => void;
+  /** Marks unread from `seq + 1` on (the room stops marking itself read). */
+  markUnread: (seq: number) => void;
 }
 
 const NARROW = '(max-width: 860px)';
@@ -348,6 +350,30 @@ export class RoomView {
     };
     document.addEventListener('visibilitychange', onVisible);
     this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
+
+    // Alt+click on a message, or U on a focused one, marks it and what follows unread
+    // (Slack's gesture); the "New messages" line moves there.
+    const markUnreadAt = (target: EventTarget | null): boolean => {
+      const ws = this.opts.workspace;
+      const el = target instanceof Element ? target.closest<HTMLElement>('[data-seq]') : null;
+      const seq = Number(el?.dataset.seq);
+      if (!ws || !el || !Number.isSafeInteger(seq) || seq < 1) return false;
+      ws.markUnread(seq - 1);
+      this.timeline.setUnreadLine(seq - 1);
+      a.say('Marked unread from this message.');
+      return true;
+    };
+    const onTimelineClick = (ev: MouseEvent) => {
+      if (ev.altKey && markUnreadAt(ev.target)) ev.preventDefault();
+    };
+    const onTimelineKey = (ev: KeyboardEvent) => {
+      if (ev.key.toLowerCase() !== 'u' || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      if (ev.target instanceof HTMLElement && ev.target.dataset.seq !== undefined) {
+        if (markUnreadAt(ev.target)) ev.preventDefault();
+      }
+    };
+    this.timeline.el.addEventListener('click', onTimelineClick);
+    this.timeline.el.addEventListener('keydown', onTimelineKey);
 
     const onOnline = () => wake();
     window.addEventListener('online', onOnline);

@@ -91,7 +91,9 @@ export class TimelineView {
 
   /** Shows a "New messages" line after `seq`, where the reader left off. */
   setUnreadLine(seq: number | null): void {
+    if (seq === this.unreadAfter) return;
     this.unreadAfter = seq;
+    if (this.session.timeline.size > 0) this.render();
   }
 
   setRoomName(name: string): void {
