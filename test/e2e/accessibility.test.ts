@@ -79,6 +79,32 @@ async function axe(page: Page, screen: string, mode: Mode): Promise<string[]> {
   );
 }
 
+/** On a phone: interactive elements (not links inside text) smaller than 44 × 44 px. */
+async function smallTargets(page: Page, screen: string): Promise<string[]> {
+  const small = await page.evaluate(() => {
+    const out: string[] = [];
+    const els = document.querySelectorAll<HTMLElement>(
+      'button, a[href], input:not([type="hidden"]), select, textarea, [role="option"], [role="menuitem"], [role="menuitemradio"]',
+    );
+    for (const el of els) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || el.closest('[inert], [hidden]')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.closest('.visually-hidden')) continue;
+      // A link in a sentence is exempt (WCAG 2.5.8 "inline").
+      if (el.tagName === 'A' && style.display === 'inline') continue;
+      if (r.width < 44 || r.height < 44) {
+        const id = el.dataset.testid ?? el.getAttribute('aria-label') ?? el.className;
+        out.push(
+          `${el.tagName.toLowerCase()} ${id} ${Math.round(r.width)}x${Math.round(r.height)}`,
+        );
+      }
+    }
+    return out;
+  });
+  return small.map((s) => `${screen}: small target ${s}`);
+}
+
 async function newPage(browser: Browser, url: string, mode: Mode, name?: string): Promise<Page> {
   const context = await browser.newContext({
     baseURL: url,
@@ -132,17 +158,20 @@ describeBrowser('web client: accessibility (axe-core)', () => {
         await send(page, `Hello from ${mode.name} @Bo`);
         await waitForMessage(page, `Hello from ${mode.name} @Bo`);
         found.push(...(await axe(page, 'room', mode)));
+        if (mode.mobile) found.push(...(await smallTargets(page, 'room')));
 
         if (mode.mobile) {
           await page.getByTestId('open-sidebar').click();
           await page.getByTestId('sidebar').getByTestId('sidebar-room').first().waitFor();
           found.push(...(await axe(page, 'sidebar-drawer', mode)));
+          found.push(...(await smallTargets(page, 'sidebar-drawer')));
           await page.keyboard.press('Escape');
         }
 
         await page.goto('/#/');
         await page.getByTestId('room-item').first().waitFor();
         found.push(...(await axe(page, 'room-browser', mode)));
+        if (mode.mobile) found.push(...(await smallTargets(page, 'room-browser')));
 
         await page.getByTestId('search-open').click();
         await page.getByRole('dialog').waitFor();
@@ -152,6 +181,7 @@ describeBrowser('web client: accessibility (axe-core)', () => {
         await page.keyboard.press('Control+k');
         await page.getByTestId('quick-switcher').waitFor();
         found.push(...(await axe(page, 'quick-switcher', mode)));
+        if (mode.mobile) found.push(...(await smallTargets(page, 'quick-switcher')));
         await page.keyboard.press('Escape');
         await page.context().close();
       }
