@@ -86,7 +86,7 @@ async function smallTargets(page: Page, screen: string): Promise<string[]> {
     const els = document.querySelectorAll<HTMLElement>(
       'button, a[href], input:not([type="hidden"]), select, textarea, [role="option"], [role="menuitem"], [role="menuitemradio"]',
     );
-    for (const el of els) {
+    for (const el of Array.from(els)) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0 || el.closest('[inert], [hidden]')) continue;
       const style = getComputedStyle(el);
