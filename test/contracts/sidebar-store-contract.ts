@@ -7,6 +7,11 @@ import type { ChatStoreWithAccounts } from '../../src/server/storage/index.js';
 import type { SidebarReader, SidebarStore } from '../../src/server/storage/sidebar-store.js';
 
 export type MakeSidebarStore = () => Promise<ChatStoreWithAccounts>;
+/**
+ * Closes `store`, takes its database back to before migration 60 (no
+ * sidebar_rooms, version 60 not applied) and opens it again: an upgrade.
+ */
+export type RewindSidebars = (store: ChatStoreWithAccounts) => Promise<ChatStoreWithAccounts>;
 
 const openReader = (username: string): SidebarReader => ({
   key: `u:${username}`,
@@ -14,7 +19,11 @@ const openReader = (username: string): SidebarReader => ({
   accountId: null,
 });
 
-export function sidebarStoreContract(name: string, make: MakeSidebarStore): void {
+export function sidebarStoreContract(
+  name: string,
+  make: MakeSidebarStore,
+  rewind: RewindSidebars,
+): void {
   describe(`SidebarStore contract: ${name}`, () => {
     let chat: ChatStoreWithAccounts;
     let store: SidebarStore;
@@ -23,6 +32,44 @@ export function sidebarStoreContract(name: string, make: MakeSidebarStore): void
       store = chat.sidebarStore();
     });
     afterEach(() => chat.close());
+
+    it("upgrading puts private rooms and DMs in their members' sidebars, read up to then", async () => {
+      const ann = await account('ann');
+      const ben = await account('ben');
+      const secret = await chat.createRoom('secret', {
+        ownerId: ann,
+        visibility: 'private',
+        members: [ann, ben],
+      });
+      const dm = await chat.openDm('ann, ben', ann, [ann, ben], `${ann}:${ben}`);
+      const open = await chat.createRoom('open', { ownerId: ann });
+      const gone = await chat.createRoom('gone', {
+        ownerId: ann,
+        visibility: 'private',
+        members: [ann],
+      });
+      await chat.deleteRoom(gone.id);
+      await say(secret, 'ben', 'one', 'two');
+      await say(open, 'ben', 'three');
+      await store.join(`a:${ann}`, open.id, 'all');
+      chat = await rewind(chat);
+      store = chat.sidebarStore();
+      const annReader: SidebarReader = { key: `a:${ann}`, username: 'ann', accountId: ann };
+      // in the order they were joined; two joined in the same millisecond in either order
+      const byId = (rows: (string | number)[][]) =>
+        [...rows].sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+      const listed = await store.list(annReader);
+      expect(byId(listed.map((e) => [e.room.id, e.lastReadSeq, e.unread, e.notify]))).toEqual(
+        byId([
+          [secret.id, 2, 0, 'mentions'],
+          [dm.room.id, 0, 0, 'all'],
+        ]),
+      );
+      const benReader: SidebarReader = { key: `a:${ben}`, username: 'ben', accountId: ben };
+      expect((await store.list(benReader)).map((e) => e.room.id).sort()).toEqual(
+        [secret.id, dm.room.id].sort(),
+      );
+    });
 
     const alice = openReader('alice');
     const bob = openReader('bob');

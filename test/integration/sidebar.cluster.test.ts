@@ -39,18 +39,21 @@ describe.runIf(available)('reader events across two server processes', () => {
   let a: TestServer;
   let b: TestServer;
   let admin: Session;
+  let alice: Session;
+  let bob: Session;
   beforeAll(async () => {
     pair = await startServerPair({ auth: { mode: 'accounts' } });
     ({ a, b } = pair);
     admin = await signup(a.url, 'root');
+    // password hashing is slow on a busy machine: the accounts are made here
+    alice = await signup(a.url, 'alice', await invite(admin));
+    bob = await signup(a.url, 'bob', await invite(admin));
   });
   afterAll(async () => {
     await pair?.close();
   });
 
   it('a change made on one process reaches the reader on the other, and nobody else', async () => {
-    const alice = await signup(a.url, 'alice', await invite(admin));
-    const bob = await signup(a.url, 'bob', await invite(admin));
     const onB = await listen(b, `a:${alice.user.id}`);
     const bobOnB = await listen(b, `a:${bob.user.id}`);
     const room = await alice.createRoom('shared', 'private');

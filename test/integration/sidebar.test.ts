@@ -150,16 +150,34 @@ describe('sidebar, open mode', () => {
     await say(room, 'ivy', 'for @ivy');
     expect((await sidebar('hal'))[0]).toMatchObject({ unread: 3, mentions: 2 });
     // deleted (issue 11): neither unread nor a mention any more
-    const [deleted] = await server.app.store.applyChanges([
+    const doomedId = (doomed.body as { id: string }).id;
+    const gone = await call(
+      `${server.url}/api/chat/rooms/${room.id}/messages/${doomedId}?username=ivy`,
+      'DELETE',
+    );
+    expect(gone.status).toBe(204);
+    expect((await sidebar('hal'))[0]).toMatchObject({ unread: 2, mentions: 1 });
+    // an edit that mentions the reader counts; reactions are no messages
+    const plain = await call(`${server.url}/api/chat/rooms/${room.id}/messages`, 'POST', {
+      content: 'plain',
+      username: 'ivy',
+    });
+    const plainId = (plain.body as { id: string }).id;
+    const edited = await call(
+      `${server.url}/api/chat/rooms/${room.id}/messages/${plainId}`,
+      'PATCH',
       {
-        roomId: room.id,
-        messageId: (doomed.body as { id: string }).id,
-        kind: 'delete',
+        content: 'now @Hal',
         username: 'ivy',
       },
-    ]);
-    expect(deleted?.ok).toBe(true);
-    expect((await sidebar('hal'))[0]).toMatchObject({ unread: 2, mentions: 1 });
+    );
+    expect(edited.status).toBe(200);
+    const reacted = await call(
+      `${server.url}/api/chat/rooms/${room.id}/messages/${plainId}/reactions/${encodeURIComponent('👍')}?username=hal`,
+      'PUT',
+    );
+    expect(reacted.status).toBe(200);
+    expect((await sidebar('hal'))[0]).toMatchObject({ unread: 3, mentions: 2 });
   });
 
   it("keeps each username's state apart; a name is the reader as written (NFC)", async () => {

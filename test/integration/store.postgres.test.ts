@@ -38,7 +38,29 @@ describe.runIf(run)('PostgreSQL store', () => {
     (closed) => freshStore(schemaOf.get(closed as PostgresStore)),
   );
   accountStoreContract('PostgreSQL', () => freshStore());
-  sidebarStoreContract('PostgreSQL', () => freshStore());
+  sidebarStoreContract(
+    'PostgreSQL',
+    async () => {
+      const schema = testSchema();
+      const store = await freshStore(schema);
+      schemaOf.set(store, schema);
+      return store;
+    },
+    async (store) => {
+      const schema = schemaOf.get(store as PostgresStore) as TestSchema;
+      await store.close();
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      try {
+        await client.query(
+          `SET search_path = "${schema.name}"; DROP TABLE sidebar_rooms; DELETE FROM parley_migrations WHERE version = 60`,
+        );
+      } finally {
+        await client.end();
+      }
+      return freshStore(schema);
+    },
+  );
 
   searchContract('PostgreSQL', () => freshStore());
   changesContract('PostgreSQL', () => freshStore());

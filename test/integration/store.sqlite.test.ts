@@ -37,7 +37,18 @@ storeContract(
 searchContract('SQLite', () => open(join(dir, `search-${++n}.db`)));
 changesContract('SQLite', () => open(join(dir, `changes-${++n}.db`)));
 accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
-sidebarStoreContract('SQLite', () => open(join(dir, `sidebar-${++n}.db`)));
+sidebarStoreContract(
+  'SQLite',
+  () => open(join(dir, `sidebar-${++n}.db`)),
+  async (store) => {
+    const path = paths.get(store) as string;
+    await store.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE sidebar_rooms; DELETE FROM parley_migrations WHERE version = 60');
+    db.close();
+    return open(path);
+  },
+);
 
 describe('SQLite migrations', () => {
   it('upgrades a version-1 database with data in place', async () => {

@@ -3,6 +3,7 @@
 // limit counts workspace sockets too.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/error-codes.js';
+import { LocalBus } from '../../src/server/bus/local-bus.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
@@ -76,4 +77,38 @@ describe('workspace sockets at shutdown', () => {
     await server.app.close();
     expect((await ws.closed).code).toBe(CloseCode.GOING_AWAY);
   });
+});
+
+describe('workspace churn', () => {
+  it('leaves nothing behind: hub rooms, presence, bus topics, addresses', async () => {
+    const bus = new LocalBus();
+    server = await startServer({ ws: { maxConnectionsPerIp: 0, ratePerSec: 0 } }, { bus });
+    const rooms = await Promise.all([1, 2, 3].map(() => createRoom(server?.url as string)));
+    for (let batch = 0; batch < 5; batch++) {
+      const sockets = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          WorkspaceClient.open(server?.wsUrl as string, `user${i % 4}`),
+        ),
+      );
+      await Promise.all(
+        sockets.map(async (ws, i) => {
+          for (const [n, room] of rooms.entries())
+            await ws.subscribe(room.id, { presence: n === i % 3 });
+        }),
+      );
+      await Promise.all(
+        sockets.map((ws, i) => {
+          if (i % 2 === 0) return ws.close();
+          ws.ws.terminate();
+          return ws.closed;
+        }),
+      );
+    }
+    const app = server.app;
+    await eventually(() => app.gateway.openSockets() === 0, 5_000, 'sockets closed');
+    await eventually(() => app.hub.roomCount() === 0, 5_000, 'hub rooms gone');
+    await eventually(() => app.presence.roomCount() === 0, 5_000, 'presence gone');
+    expect(bus.topicCount()).toBe(0);
+    expect(app.gateway.trackedAddresses()).toBe(0);
+  }, 60_000);
 });

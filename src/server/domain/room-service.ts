@@ -97,14 +97,20 @@ export class RoomService {
           'value_error',
         );
       }
-      const room = await this.store.createRoom(name);
+      // The room list hears of the room before the creator's sidebar does.
+      const room = await this.listed('created', await this.store.createRoom(name), null);
       if (creator !== undefined) await this.sidebar?.roomCreated(openReader(creator), room);
-      return this.listed('created', room, null);
+      return room;
     }
     const members = visibility === 'private' ? [actor.userId] : [];
-    const room = await this.store.createRoom(name, { ownerId: actor.userId, visibility, members });
+    const created = await this.store.createRoom(name, {
+      ownerId: actor.userId,
+      visibility,
+      members,
+    });
+    const room = await this.listed('created', created, visibility === 'private' ? members : null);
     await this.sidebar?.roomCreated(accountReader(actor), room);
-    return this.listed('created', room, visibility === 'private' ? members : null);
+    return room;
   }
 
   /**
@@ -189,8 +195,8 @@ export class RoomService {
     if (!(await this.requireAccounts().removeMember(roomId, userId))) {
       throw new ChatError(ErrorCode.NOT_FOUND, 'Not a member of this room', 404);
     }
-    await this.sidebar?.memberRemoved(userId, roomId);
     await this.bus.publish({ type: 'member_removed', roomId, userId });
+    await this.sidebar?.memberRemoved(userId, roomId);
   }
 
   /** The DM room of the actor and `userId`; `created` false when it existed. */
@@ -271,9 +277,13 @@ export class RoomService {
     if (!room) throw roomNotFound(roomId);
     // Read before the deletion: who could see it is gone with it.
     const members = await this.viewers(room);
+    // Out of every sidebar first: once the room is marked, any process's purger
+    // may remove its row, taking the sidebar rows with it unannounced. A reader
+    // joining in between keeps a row nobody lists, purged with the room.
+    // (Never throws.)
+    await this.sidebar?.roomDeleted(roomId);
     if (!(await this.store.deleteRoom(roomId))) throw roomNotFound(roomId);
     this.purger.kick();
-    await this.sidebar?.roomDeleted(roomId);
     await this.bus.publish({ type: 'room_deleted', roomId });
     await this.listed('removed', room, members);
   }

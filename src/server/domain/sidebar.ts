@@ -114,17 +114,34 @@ export class SidebarService {
     await this.roomCreated({ key: accountReaderKey(accountId), username, accountId }, room);
   }
 
-  /** An account left a private room (or was removed): the room leaves its sidebar. */
+  /**
+   * An account left a private room (or was removed): the room leaves its sidebar.
+   * Never throws: the membership change is done, and a row left behind by a
+   * failed delete is not listed (private rooms are listed only to members).
+   */
   async memberRemoved(accountId: string, roomId: string): Promise<void> {
     const key = accountReaderKey(accountId);
-    if (await this.store.leave(key, roomId)) {
-      await this.publish(key, { type: 'sidebar_removed', data: { room_id: roomId } });
+    try {
+      if (!(await this.store.leave(key, roomId))) return;
+    } catch (error) {
+      this.log.error({ err: error, room: roomId }, 'taking a room out of a sidebar failed');
+      return;
     }
+    await this.publish(key, { type: 'sidebar_removed', data: { room_id: roomId } });
   }
 
-  /** A deleted room leaves every sidebar. */
+  /**
+   * A deleted room leaves every sidebar. Never throws: the room is deleted, its
+   * rows are not listed any more and go with the room's row when it is purged.
+   */
   async roomDeleted(roomId: string): Promise<void> {
-    const readers = await this.store.removeRoom(roomId);
+    let readers: string[];
+    try {
+      readers = await this.store.removeRoom(roomId);
+    } catch (error) {
+      this.log.error({ err: error, room: roomId }, 'taking a deleted room out of sidebars failed');
+      return;
+    }
     await Promise.all(
       readers.map((key) =>
         this.publish(key, { type: 'sidebar_removed', data: { room_id: roomId } }),

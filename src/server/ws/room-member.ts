@@ -19,6 +19,8 @@ export interface RoomPeer {
   /** Sends one frame (a rare one: answers and errors; broadcasts go through the hub). */
   send(frame: ServerFrame): void;
   sendError(code: ErrorCode, message: string, clientId?: string): void;
+  /** Runs `task` (which must not reject) after the peer's earlier changes: changes apply in frame order. */
+  inOrder(task: () => Promise<void>): void;
   /** A `message` frame was handed to the MessageService. */
   sendStarted(): void;
   /** That send settled; `seq` is the stored message's if it was new (0 otherwise). */

@@ -79,6 +79,11 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     });
   }
 
+  /** In the socket's frame order (across its rooms, which is stricter than per room). */
+  inOrder(task: () => Promise<void>): void {
+    this.owner.conn.inOrder(task);
+  }
+
   sendStarted(): void {
     this.owner.conn.sendStarted();
   }

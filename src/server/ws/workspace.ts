@@ -18,16 +18,15 @@ import { type WorkspaceIdentity, WorkspaceSocket } from './workspace-socket.js';
  */
 export class Workspace {
   private readonly sockets = new Set<WorkspaceSocket>();
-  private readonly unsubscribeRooms: Unsubscribe;
+  /** The room-list subscription, held while this process has workspace sockets. */
+  private unsubscribeRooms: Unsubscribe | null = null;
 
   constructor(
     private readonly ctx: WorkspaceContext,
     private readonly bus: MessageBus,
     private readonly store: ChatStore,
     private readonly limits: ConnectionLimits,
-  ) {
-    this.unsubscribeRooms = bus.subscribe(ROOMS_TOPIC, (event) => this.onRoomListed(event));
-  }
+  ) {}
 
   /** Every workspace socket's connection (heartbeats, session checks, shutdown). */
   *connections(): Iterable<ChatConnection> {
@@ -45,6 +44,7 @@ export class Workspace {
   async open(ws: WebSocket, transport: Duplex, identity: WorkspaceIdentity): Promise<void> {
     const socket = new WorkspaceSocket(ws, transport, identity, this.limits, this.ctx);
     this.sockets.add(socket);
+    this.unsubscribeRooms ??= this.bus.subscribe(ROOMS_TOPIC, (event) => this.onRoomListed(event));
     const topic = readerTopic(identity.reader.key);
     const unsubscribeReader = this.bus.subscribe(topic, (event) => {
       if (event.type === 'reader') socket.push(encodeWorkspaceFrame(event.frame));
@@ -52,10 +52,15 @@ export class Workspace {
     ws.on('close', () => {
       if (socket.conn.closeCode === CloseCode.SLOW_CONSUMER) this.ctx.metrics?.slowConsumers.inc();
       this.sockets.delete(socket);
+      if (this.sockets.size === 0) this.stopRoomList();
       unsubscribeReader();
       socket.closed();
     });
-    const [epoch] = await Promise.all([this.store.epoch(), this.bus.subscribed(topic)]);
+    const [epoch] = await Promise.all([
+      this.store.epoch(),
+      this.bus.subscribed(topic),
+      this.bus.subscribed(ROOMS_TOPIC),
+    ]);
     socket.greet(
       encodeWorkspaceFrame({ type: 'hello', data: { username: identity.username, epoch } }),
     );
@@ -74,7 +79,12 @@ export class Workspace {
     }
   }
 
+  private stopRoomList(): void {
+    this.unsubscribeRooms?.();
+    this.unsubscribeRooms = null;
+  }
+
   close(): void {
-    this.unsubscribeRooms();
+    this.stopRoomList();
   }
 }
