@@ -124,6 +124,8 @@ export function parseServerFrame(text: string): ServerFrame | null {
 export class ChatClient {
   private readonly events = new Emitter<ServerEvents>();
   private readonly stateEvents = new Emitter<{ state: ConnectionState }>();
+  /** Every frame whole, before the typed events (the workspace socket routes by `room_id`). */
+  private readonly frameEvents = new Emitter<{ frame: ServerFrame }>();
   private readonly backoff: Backoff;
   private readonly socketFactory: SocketFactory;
   private socket: SocketLike | null = null;
@@ -151,6 +153,11 @@ export class ChatClient {
   /** Subscribes to one server frame type; returns the unsubscribe function. */
   on<K extends keyof ServerEvents>(type: K, fn: (data: ServerEvents[K]) => void): Unsubscribe {
     return this.events.on(type, fn);
+  }
+
+  /** Subscribes to every server frame, whole (with fields next to `type`, such as `room_id`). */
+  onFrame(fn: (frame: ServerFrame) => void): Unsubscribe {
+    return this.frameEvents.on('frame', fn);
   }
 
   onState(fn: (state: ConnectionState) => void): Unsubscribe {
@@ -199,6 +206,11 @@ export class ChatClient {
 
   /** Sends a frame if the connection is open; returns whether it was sent. */
   send(frame: ClientFrame): boolean {
+    return this.sendJson(frame);
+  }
+
+  /** Sends any JSON frame (the workspace socket's own frames, `room_id` added) if open. */
+  sendJson(frame: object): boolean {
     const ws = this.socket;
     if (!ws || this.current.kind !== 'open' || ws.readyState !== OPEN) return false;
     ws.send(JSON.stringify(frame));
@@ -211,6 +223,7 @@ export class ChatClient {
     this.setState({ kind: 'idle' });
     this.events.clear();
     this.stateEvents.clear();
+    this.frameEvents.clear();
   }
 
   private async attempt(): Promise<void> {
@@ -270,6 +283,7 @@ export class ChatClient {
       const frame = parseServerFrame(text);
       if (!frame) return;
       if (frame.type === 'room_deleted') this.roomDeleted = true;
+      this.frameEvents.emit('frame', frame);
       this.events.emit(frame.type, frame.data as never);
     };
     ws.onerror = () => {

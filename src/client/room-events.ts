@@ -11,6 +11,8 @@ export interface Notice {
   id: number;
   kind: NoticeKind;
   text: string;
+  /** Who joined or left (several when collapsed into one line). */
+  names?: readonly string[];
   /** Shown after the message with this seq (0: before all). */
   afterSeq: number;
   at: Date;

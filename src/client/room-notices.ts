@@ -35,14 +35,15 @@ export class RoomNotices {
   join(d: ServerEvents['join']): void {
     const seen = this.known.has(d.username);
     this.known.add(d.username);
-    if (seen) return;
-    this.add('join', d.message || `${d.username} joined the room`);
+    // Your own arrival is not news to you.
+    if (seen || d.username === this.opts.username) return;
+    this.add('join', d.username);
   }
 
   leave(d: ServerEvents['leave']): void {
     this.known.delete(d.username);
     if (d.username === this.opts.username) return;
-    this.add('leave', d.message || `${d.username} left the room`);
+    this.add('leave', d.username);
   }
 
   userList(d: ServerEvents['user_list']): void {
@@ -59,12 +60,26 @@ export class RoomNotices {
     for (const n of this.list) if (n.afterSeq > lastSeq) n.afterSeq = lastSeq;
   }
 
-  private add(kind: NoticeKind, text: string): void {
+  /**
+   * Joins (or leaves) with no message between them make one line: "Alice and 3
+   * others joined". The line is replaced (a new id), so the timeline redraws it.
+   */
+  private add(kind: NoticeKind, name: string): void {
+    const afterSeq = this.opts.lastSeq();
+    const last = this.list[this.list.length - 1];
+    let names = [name];
+    if (last && last.kind === kind && last.afterSeq === afterSeq && last.names) {
+      // The same array grows (a join storm stays linear); `known` keeps names unique.
+      names = last.names as string[];
+      names.push(name);
+      this.list.pop();
+    }
     const notice: Notice = {
       id: this.nextId++,
       kind,
-      text,
-      afterSeq: this.opts.lastSeq(),
+      text: noticeText(kind, names),
+      names,
+      afterSeq,
       at: new Date(),
     };
     this.list.push(notice);
@@ -72,4 +87,13 @@ export class RoomNotices {
     this.opts.emit('timeline', { reason: 'notice' });
     this.opts.emit('notice', notice);
   }
+}
+
+/** "Alice joined the room", "Alice and Bob joined", "Alice and 3 others joined". */
+export function noticeText(kind: NoticeKind, names: readonly string[]): string {
+  const verb = kind === 'join' ? 'joined' : 'left';
+  const [first, second] = names;
+  if (names.length === 1) return `${first} ${verb} the room`;
+  if (names.length === 2) return `${first} and ${second} ${verb}`;
+  return `${first} and ${names.length - 1} others ${verb}`;
 }

@@ -18,6 +18,7 @@ import { MessageTimeline } from './message-timeline.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 import { OutgoingMessages } from './outgoing-messages.js';
 import { RECONNECT_BACKOFF } from './reconnect-schedule.js';
+import type { RoomChannel, RoomChannelFactory } from './room-channel.js';
 import type { HistoryState, Notice, RoomSessionEvents } from './room-events.js';
 import { RoomHistory } from './room-history.js';
 import { RoomNotices } from './room-notices.js';
@@ -59,6 +60,11 @@ export interface RoomSessionOptions {
   /** Least time between two `typing: true` frames. @default 1_500 */
   typingThrottleMs?: number;
   maxContentLength?: number;
+  /**
+   * The room's connection. Default: a ChatClient of its own (`wsUrl`); the web app
+   * passes a room on the tab's shared workspace socket (workspace-room-channel.ts).
+   */
+  channel?: RoomChannelFactory;
 }
 
 export class RoomSession {
@@ -68,7 +74,7 @@ export class RoomSession {
   readonly outbox: Outbox;
   readonly typing = new TypingTracker(2_000);
   private readonly events = new Emitter<RoomSessionEvents>();
-  private readonly client: ChatClient;
+  private readonly client: RoomChannel;
   private readonly roomHistory: RoomHistory;
   private readonly outgoingMessages: OutgoingMessages;
   private readonly roomNotices: RoomNotices;
@@ -104,19 +110,25 @@ export class RoomSession {
       onRebuilt: (lastSeq) => this.roomNotices.clampTo(lastSeq),
       onReplaced: () => this.reload(),
     });
-    this.client = new ChatClient({
-      url: (since) =>
-        opts.wsUrl(
-          opts.roomId,
-          opts.username,
-          since,
-          since === undefined ? undefined : (this.roomHistory.epoch ?? undefined),
-        ),
-      getSince: () => this.roomHistory.since(),
-      prepare: () => this.roomHistory.load(),
-      socketFactory: opts.socketFactory,
-      backoff: opts.backoff ?? RECONNECT_BACKOFF,
-    });
+    this.client = opts.channel
+      ? opts.channel({
+          getSince: () => this.roomHistory.since(),
+          getEpoch: () => this.roomHistory.epoch ?? undefined,
+          prepare: () => this.roomHistory.load(),
+        })
+      : new ChatClient({
+          url: (since) =>
+            opts.wsUrl(
+              opts.roomId,
+              opts.username,
+              since,
+              since === undefined ? undefined : (this.roomHistory.epoch ?? undefined),
+            ),
+          getSince: () => this.roomHistory.since(),
+          prepare: () => this.roomHistory.load(),
+          socketFactory: opts.socketFactory,
+          backoff: opts.backoff ?? RECONNECT_BACKOFF,
+        });
     this.outgoingMessages = new OutgoingMessages({
       outbox: this.outbox,
       username: opts.username,

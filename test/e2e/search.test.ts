@@ -61,7 +61,7 @@ describeBrowser('web client: search', () => {
       const { page, errors, dialogs } = await user('Grace');
       await page.getByTestId('room-item').first().waitFor();
       // Ctrl+K opens search from anywhere, even while typing in a field
-      await page.keyboard.press('Control+k');
+      await page.keyboard.press('Control+Shift+F');
       await page.getByTestId('search-dialog').waitFor();
       await searchFor(page, '"rocket launch" from:Ada cafe');
       const result = page.getByTestId('search-result');

@@ -7,18 +7,31 @@ import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
 import { isPrivate, roomDisplayName } from '../permissions.js';
+import { reconnectSchedule } from '../reconnect-schedule.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
+import { Workspace } from '../workspace.js';
 import type { AccountContext } from './account-context.js';
 import { Announcer } from './announcer.js';
 import { AuthFlow } from './auth-flow.js';
+import { startNotifier } from './notifier.js';
 import { AccountView } from './views/account.js';
 import { AdminView } from './views/admin.js';
 import { LobbyView } from './views/lobby.js';
 import { NamePickerView } from './views/name-picker.js';
+import { openQuickSwitcher } from './views/quick-switcher.js';
 import { RoomView } from './views/room.js';
 import { SearchDialog } from './views/search.js';
 import { toast } from './views/toast.js';
 import { userMenu } from './views/user-menu.js';
+import { WorkspaceShell } from './views/workspace-shell.js';
+
+/** The workspace of whoever is signed in (or named) on this tab, with its screen. */
+interface Session {
+  key: string;
+  workspace: Workspace;
+  shell: WorkspaceShell;
+  stop: () => void;
+}
 
 interface View {
   readonly el: HTMLElement;
@@ -70,6 +83,7 @@ export function wsUrl(
 
 export class App {
   private view: View | null = null;
+  private session: Session | null = null;
   private username: string | null;
   private rooms: RoomInfo[];
   private readonly api = new Api();
@@ -102,13 +116,17 @@ export class App {
       announcer: this.announcer,
       show: (view) => this.show(view),
       onSignedIn: () => this.route(),
-      onSignedOut: () => this.setRooms([]),
+      onSignedOut: () => {
+        this.dropSession();
+        this.setRooms([]);
+      },
     });
   }
 
   start(): void {
     window.addEventListener('hashchange', () => this.route());
     document.addEventListener('keydown', (ev) => this.onKey(ev));
+    document.addEventListener('keydown', (ev) => this.onAltKey(ev));
     void this.auth.start().then(() => this.route());
   }
 
@@ -143,8 +161,67 @@ export class App {
         }),
       );
     } else if (route.kind === 'room') {
+      const session = this.ensureSession(username, me);
+      const sidebar = session.workspace.sidebar;
+      if (!sidebar.loaded) {
+        // Where we left off in this room is in the sidebar: wait for it (briefly).
+        void Promise.race([
+          session.workspace.ready,
+          new Promise((resolve) => setTimeout(resolve, 2_000)),
+        ]).then(() => {
+          if (this.session === session && sidebar.loaded) this.route();
+          else if (this.session === session) this.showRoom(route, username, me, account, session);
+        });
+        return;
+      }
+      this.showRoom(route, username, me, account, session);
+    } else {
+      const session = this.ensureSession(username, me);
+      this.show(
+        new LobbyView({
+          username,
+          api: this.api,
+          announcer: this.announcer,
+          cached: this.rooms,
+          onRooms: (rooms) => this.setRooms(rooms),
+          onOpen: (room) => {
+            location.hash = `#/room/${encodeURIComponent(room.id)}`;
+          },
+          onDeleted: (roomId) => {
+            try {
+              this.store.removeItem(StorageKeys.outbox(roomId));
+            } catch {
+              // ignore
+            }
+          },
+          onChangeName: () => this.changeName(),
+          account,
+          onSearch: () => this.search.open(),
+        }),
+        session,
+        null,
+      );
+    }
+  }
+
+  private showRoom(
+    route: Extract<Route, { kind: 'room' }>,
+    username: string,
+    me: User | null,
+    account: AccountContext | undefined,
+    session: Session,
+  ): void {
+    {
       const roomId = route.roomId;
-      const known = this.rooms.find((r) => r.id === roomId);
+      const workspace = session.workspace;
+      const joined = workspace.sidebar.get(roomId);
+      workspace.opened(roomId);
+      if (!joined) {
+        // Opening a room puts it in your sidebar (a room that does not exist says so itself).
+        void workspace.sidebar.join(roomId).catch(() => undefined);
+      }
+      const known =
+        this.rooms.find((r) => r.id === roomId) ?? (joined?.room as RoomInfo | undefined);
       const view: RoomView = new RoomView({
         roomId,
         roomName: known ? roomDisplayName(known, me) : undefined,
@@ -178,32 +255,69 @@ export class App {
         onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
         atSeq: route.atSeq,
         onSearch: () => this.search.open(),
+        workspace: {
+          channel: workspace.channel(roomId),
+          lastRead: joined && joined.unread > 0 ? joined.last_read_seq : undefined,
+          autoRead: () => workspace.autoRead(roomId),
+          markRead: (seq) => workspace.markRead(roomId, seq),
+          markUnread: (seq) => workspace.markUnread(roomId, seq),
+        },
       });
-      this.show(view);
-    } else {
-      this.show(
-        new LobbyView({
-          username,
-          api: this.api,
-          announcer: this.announcer,
-          cached: this.rooms,
-          onRooms: (rooms) => this.setRooms(rooms),
-          onOpen: (room) => {
-            location.hash = `#/room/${encodeURIComponent(room.id)}`;
-          },
-          onDeleted: (roomId) => {
-            try {
-              this.store.removeItem(StorageKeys.outbox(roomId));
-            } catch {
-              // ignore
-            }
-          },
-          onChangeName: () => this.changeName(),
-          account,
-          onSearch: () => this.search.open(),
-        }),
-      );
+      this.show(view, session, roomId);
     }
+  }
+
+  /** The workspace of this name or account, made on first use (and dropped when it changes). */
+  private ensureSession(username: string, me: User | null): Session {
+    const key = `${this.auth.accounts ? 'a' : 'u'}:${me?.id ?? username}`;
+    if (this.session?.key === key) return this.session;
+    this.dropSession();
+    const workspace = new Workspace({
+      api: this.api,
+      username,
+      openMode: !this.auth.accounts,
+      // The never-give-up schedule: quick attempts, then slow ones for ever.
+      backoff: reconnectSchedule(this.store),
+    });
+    const shell = new WorkspaceShell(workspace, me);
+    const stopNotifier = startNotifier({
+      workspace,
+      me,
+      open: (roomId, seq) => {
+        location.hash = messageHash(roomId, seq);
+      },
+    });
+    const offRooms = workspace.on('rooms', (f) => {
+      // The room browser shows every room: a room made, renamed or deleted anywhere shows at once.
+      if (f.type === 'room_removed') {
+        this.setRooms(this.rooms.filter((r) => r.id !== f.data.room_id));
+      }
+      if (this.view instanceof LobbyView) void this.view.refresh(false);
+    });
+    workspace.start();
+    this.session = {
+      key,
+      workspace,
+      shell,
+      stop: () => {
+        offRooms();
+        stopNotifier();
+        shell.destroy();
+        workspace.stop();
+      },
+    };
+    return this.session;
+  }
+
+  private dropSession(): void {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    if (this.view && s.shell.el.contains(this.view.el)) {
+      this.view.destroy();
+      this.view = null;
+    }
+    s.stop();
   }
 
   /**
@@ -217,10 +331,46 @@ export class App {
     const el = ev.target instanceof HTMLElement ? ev.target : null;
     const typing =
       el !== null && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
-    if ((mod && ev.key.toLowerCase() === 'k') || (!mod && ev.key === '/' && !typing)) {
+    const key = ev.key.toLowerCase();
+    if ((mod && ev.shiftKey && key === 'f') || (!mod && ev.key === '/' && !typing)) {
       ev.preventDefault();
       this.search.open();
+    } else if (mod && !ev.shiftKey && key === 'k' && this.session) {
+      ev.preventDefault();
+      this.openSwitcher(this.session);
     }
+  }
+
+  /** Alt+Up/Down (also while typing): the previous or next room of the sidebar. */
+  private onAltKey(ev: KeyboardEvent): void {
+    if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.defaultPrevented || !this.session) return;
+    if (ev.key !== 'ArrowUp' && ev.key !== 'ArrowDown') return;
+    const list = this.session.workspace.sidebar.list;
+    if (list.length === 0) return;
+    ev.preventDefault();
+    const route = parseRoute(location.hash);
+    const at = route.kind === 'room' ? list.findIndex((r) => r.room.id === route.roomId) : -1;
+    const step = ev.key === 'ArrowDown' ? 1 : -1;
+    const next =
+      at < 0 ? (step > 0 ? 0 : list.length - 1) : (at + step + list.length) % list.length;
+    const room = list[next];
+    if (room) location.hash = `#/room/${encodeURIComponent(room.room.id)}`;
+  }
+
+  private openSwitcher(session: Session): void {
+    openQuickSwitcher({
+      joined: session.workspace.sidebar.list,
+      others: this.rooms,
+      me: this.auth.user,
+      onChoose: (room) => {
+        location.hash = `#/room/${encodeURIComponent(room.id)}`;
+      },
+    });
+    // The other rooms as they are now, for the next time.
+    void this.api
+      .listRooms()
+      .then((rooms) => this.setRooms(rooms))
+      .catch(() => undefined);
   }
 
   /** The signed-in account for the views, or undefined in open mode (or signed out). */
@@ -263,6 +413,7 @@ export class App {
 
   private setUsername(name: string): void {
     this.username = name;
+    this.dropSession();
     try {
       this.store.setItem(StorageKeys.username, name);
     } catch {
@@ -277,12 +428,21 @@ export class App {
     writeJson(this.store, StorageKeys.rooms, this.rooms);
   }
 
-  private show(view: View): void {
+  /** Shows a screen: next to the sidebar when `session` is given, else alone. */
+  private show(view: View, session?: Session, roomId?: string | null): void {
     if (view === this.view) return;
-    const hadFocusInView = this.view?.el.contains(document.activeElement) ?? true;
+    const hadFocusInView =
+      this.view?.el.contains(document.activeElement) ??
+      this.session?.shell.sidebar.el.contains(document.activeElement) ??
+      true;
     this.view?.destroy();
     this.view = view;
-    this.root.replaceChildren(view.el);
+    if (session) {
+      session.shell.setContent(view.el, roomId ?? null);
+      if (session.shell.el.parentElement !== this.root) this.root.replaceChildren(session.shell.el);
+    } else {
+      this.root.replaceChildren(view.el);
+    }
     view.start?.();
     window.scrollTo(0, 0);
     // On touch screens a focused field pops up the keyboard over half the page: don't.

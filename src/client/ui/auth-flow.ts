@@ -13,6 +13,7 @@ import { inviteFromSearch, withoutInvite } from '../invite-link.js';
 import { PushSettings } from '../push.js';
 import { type KeyValueStore, readJson, writeJson } from '../storage.js';
 import type { Announcer } from './announcer.js';
+import { setPageTitle } from './title.js';
 import { type AuthScreen, SignInView } from './views/sign-in.js';
 
 const MODE_KEY = 'parley:auth-mode';
@@ -144,7 +145,7 @@ export class AuthFlow {
       },
     });
     this.opts.show(this.signIn);
-    document.title = screen === 'signin' ? 'Sign in · Parley' : 'Sign up · Parley';
+    setPageTitle(screen === 'signin' ? 'Sign in · Parley' : 'Sign up · Parley');
   }
 
   async signOut(): Promise<void> {

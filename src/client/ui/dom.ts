@@ -86,6 +86,13 @@ const ICONS = {
   ],
   file: ['M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5z', 'M14 3v5h5'],
   download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
+  'bell-off': [
+    'M6 17h12l-1.5-2V10a4.5 4.5 0 0 0-7.8-3',
+    'M7.5 10v5L6 17',
+    'M10 20h4',
+    'M4 4l16 16',
+  ],
+  menu: ['M4 7h16', 'M4 12h16', 'M4 17h16'],
 } as const;
 export type IconName = keyof typeof ICONS;
 

@@ -56,6 +56,40 @@ describe('RoomNotices', () => {
     ]);
   });
 
+  it('collapses joins with no message between them into one line, and leaves likewise', () => {
+    const { notices, texts, setLastSeq } = setup();
+    notices.join({ username: 'bob', message: '' });
+    notices.join({ username: 'carol', message: '' });
+    expect(texts()).toEqual(['bob and carol joined']);
+    notices.join({ username: 'dave', message: '' });
+    notices.join({ username: 'erin', message: '' });
+    expect(texts()).toEqual(['bob and 3 others joined']);
+    expect(notices.notices[0]?.names).toEqual(['bob', 'carol', 'dave', 'erin']);
+    notices.leave({ username: 'bob', message: '' });
+    setLastSeq(3);
+    notices.join({ username: 'fred', message: '' });
+    expect(texts()).toEqual([
+      'bob and 3 others joined',
+      'bob left the room',
+      'fred joined the room',
+    ]);
+  });
+
+  it('gives a collapsed line a new id, so views draw it again', () => {
+    const { notices } = setup();
+    notices.join({ username: 'bob', message: '' });
+    const first = notices.notices[0]?.id;
+    notices.join({ username: 'carol', message: '' });
+    expect(notices.notices).toHaveLength(1);
+    expect(notices.notices[0]?.id).not.toBe(first);
+  });
+
+  it('does not show our own join', () => {
+    const { notices, texts } = setup();
+    notices.join({ username: 'alice', message: 'alice joined the room' });
+    expect(texts()).toEqual([]);
+  });
+
   it('does not announce our own leaving', () => {
     const { notices, texts } = setup();
     notices.leave({ username: 'alice', message: 'alice left the room' });
@@ -70,8 +104,11 @@ describe('RoomNotices', () => {
   });
 
   it('keeps the last 500 notices', () => {
-    const { notices } = setup();
-    for (let i = 0; i < 502; i++) notices.join({ username: `u${i}`, message: '' });
+    const { notices, setLastSeq } = setup();
+    for (let i = 0; i < 502; i++) {
+      setLastSeq(i);
+      notices.join({ username: `u${i}`, message: '' });
+    }
     expect(notices.notices).toHaveLength(500);
     expect(notices.notices[0]?.text).toBe('u2 joined the room');
   });

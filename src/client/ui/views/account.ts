@@ -9,6 +9,7 @@ import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { formatDate, formatFull, parseTimestamp } from '../format.js';
+import { setPageTitle } from '../title.js';
 import { avatar } from './avatar.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { copyField, pageFrame, section } from './page.js';
@@ -216,7 +217,12 @@ export class AccountView {
         tokenName,
         h(
           'button',
-          { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-token' },
+          {
+            type: 'submit',
+            class: 'btn btn-primary',
+            'aria-label': 'Create token',
+            'data-testid': 'create-token',
+          },
           icon('plus'),
           h('span', null, 'Create token'),
         ),
@@ -244,7 +250,7 @@ export class AccountView {
   }
 
   start(): void {
-    document.title = 'Your account · Parley';
+    setPageTitle('Your account · Parley');
     void this.loadSessions();
     void this.loadTokens();
   }

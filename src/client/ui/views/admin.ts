@@ -7,6 +7,7 @@ import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { formatDate, formatFull, parseTimestamp } from '../format.js';
+import { setPageTitle } from '../title.js';
 import { avatar } from './avatar.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { copyField, pageFrame, section } from './page.js';
@@ -175,7 +176,7 @@ export class AdminView {
   }
 
   start(): void {
-    document.title = 'Administration · Parley';
+    setPageTitle('Administration · Parley');
     void this.load();
   }
 
@@ -383,7 +384,7 @@ export class AdminView {
                 type: 'button',
                 class: 'btn btn-small',
                 'data-testid': isAdmin ? 'demote-user' : 'promote-user',
-                'aria-label': `${isAdmin ? 'Remove administrator rights from' : 'Make administrator:'} ${u.username}`,
+                'aria-label': `${isAdmin ? 'Remove admin' : 'Make admin'}: ${u.username}`,
                 on: { click: () => void this.setRole(u, isAdmin ? 'member' : 'admin') },
               },
               isAdmin ? 'Remove admin' : 'Make admin',

@@ -6,6 +6,7 @@ import type { AttachmentInfo } from '../../../protocol/attachment-text.js';
 import type { ContentProblem } from '../../../protocol/text-rules.js';
 import { h, icon, uid } from '../dom.js';
 import { AttachmentTray } from './attachment-tray.js';
+import { MentionCompleter } from './mention-completer.js';
 
 export interface ComposerOptions {
   roomName: string;
@@ -16,6 +17,8 @@ export interface ComposerOptions {
   onSend: (text: string, attachments: AttachmentInfo[]) => ContentProblem | null;
   onTyping: (active: boolean) => void;
   onEscape: () => void;
+  /** Names `@` completes (the room's people); none: no completion. */
+  mentionNames?: () => readonly string[];
 }
 
 const MAX_HEIGHT = 180;
@@ -122,6 +125,7 @@ export class ComposerView {
         },
       },
       h('label', { for: inputId, class: 'visually-hidden' }, `Message ${opts.roomName}`),
+      opts.mentionNames ? new MentionCompleter(this.input, opts.mentionNames).el : null,
       this.tray.el,
       h('div', { class: 'composer-box' }, this.attachBtn, this.fileInput, this.input, this.sendBtn),
       this.fileStatus,

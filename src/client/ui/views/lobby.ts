@@ -10,6 +10,7 @@ import type { AccountContext } from '../account-context.js';
 import type { Announcer } from '../announcer.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
 import { colorIndex, formatDate, parseTimestamp } from '../format.js';
+import { setPageTitle } from '../title.js';
 import { brand } from './brand.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { promptDialog } from './modal.js';
@@ -85,7 +86,13 @@ export class LobbyView {
     });
     this.createBtn = h(
       'button',
-      { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-room' },
+      // Named apart from its text, which a phone hides.
+      {
+        type: 'submit',
+        class: 'btn btn-primary',
+        'aria-label': 'Create room',
+        'data-testid': 'create-room',
+      },
       icon('plus'),
       h('span', null, 'Create room'),
     );
@@ -138,8 +145,8 @@ export class LobbyView {
                 {
                   type: 'button',
                   class: 'icon-btn search-open',
-                  'aria-label': 'Search messages (Ctrl+K)',
-                  title: 'Search messages (Ctrl+K or /)',
+                  'aria-label': 'Search messages (/)',
+                  title: 'Search messages (/ or Ctrl+Shift+F)',
                   'data-testid': 'search-open',
                   on: { click: () => opts.onSearch?.() },
                 },
@@ -212,7 +219,7 @@ export class LobbyView {
   }
 
   start(): void {
-    document.title = 'Rooms · Parley';
+    setPageTitle('Rooms · Parley');
     void this.refresh(false);
     this.timer = setInterval(() => {
       if (!document.hidden) void this.refresh(false);

@@ -9,6 +9,7 @@ import type { Api } from '../../api.js';
 import type { ConnectionState } from '../../chat-client.js';
 import { ContextWindow } from '../../context-window.js';
 import { reconnectSchedule } from '../../reconnect-schedule.js';
+import type { RoomChannelFactory } from '../../room-channel.js';
 import { RoomSession } from '../../room-session.js';
 import type { KeyValueStore } from '../../storage.js';
 import type { AccountContext } from '../account-context.js';
@@ -16,7 +17,9 @@ import type { Announcer } from '../announcer.js';
 import { h, icon, setChildren, uid } from '../dom.js';
 import { acceptDroppedFiles } from '../drop-files.js';
 import { onlineText } from '../format.js';
+import { ReadTracker } from '../read-tracker.js';
 import { announceRoom } from '../room-announcements.js';
+import { setPageTitle } from '../title.js';
 import { ComposerView } from './composer.js';
 import { ContextView } from './context.js';
 import { MembersView } from './members.js';
@@ -58,6 +61,20 @@ export interface RoomViewOptions {
   onRemoved?: (roomName: string) => void;
   /** The connection dropped: a chance to check the session is still valid. */
   onConnectionLost?: () => void;
+  /** The tab's workspace: the room's connection and the read position (see RoomWorkspace). */
+  workspace?: RoomWorkspace;
+}
+
+/** What a room on screen needs from the tab's workspace. */
+export interface RoomWorkspace {
+  channel: RoomChannelFactory;
+  /** Our read position here when the room was opened (undefined: not in the sidebar). */
+  lastRead: number | undefined;
+  /** Whether messages on screen may mark the room read now (not after "mark unread"). */
+  autoRead: () => boolean;
+  markRead: (seq: number) => void;
+  /** Marks unread from `seq + 1` on (the room stops marking itself read). */
+  markUnread: (seq: number) => void;
 }
 
 const NARROW = '(max-width: 860px)';
@@ -81,7 +98,7 @@ export class RoomView {
   private readonly narrow: MediaQueryList;
   private membersOpen: boolean;
   private roomName: string;
-  private hiddenUnread = 0;
+  private readTracker: ReadTracker | null = null;
   /** People online, or null while not connected (then nobody knows). */
   private count: number | null = null;
   private everOpen = false;
@@ -101,11 +118,14 @@ export class RoomView {
       store: opts.store,
       wsUrl: opts.wsUrl,
       backoff: reconnectSchedule(opts.store),
+      channel: opts.workspace?.channel,
     });
     const s = this.session;
 
     this.status = new StatusView(() => s.retryConnection());
     this.timeline = new TimelineView(s, this.roomName);
+    if (opts.workspace?.lastRead !== undefined)
+      this.timeline.setUnreadLine(opts.workspace.lastRead);
     this.typing = new TypingView();
     this.composer = new ComposerView({
       roomName: this.roomName,
@@ -119,13 +139,19 @@ export class RoomView {
       },
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
+      mentionNames: () => this.mentionNames(),
     });
     const membersId = uid('members');
     this.members = new MembersView(opts.username, membersId, () =>
       this.setMembersOpen(false, true),
     );
 
-    this.title = h('h1', { class: 'room-name', 'data-testid': 'room-name' }, this.roomName);
+    const titleId = uid('room-title');
+    this.title = h(
+      'h1',
+      { id: titleId, class: 'room-name', 'data-testid': 'room-name' },
+      this.roomName,
+    );
     this.hash = h('span', { class: 'room-hash' });
     this.setPrivate(opts.privateRoom ?? false);
     this.meta = h('p', { class: 'room-meta', 'aria-hidden': 'true' });
@@ -157,10 +183,10 @@ export class RoomView {
           href: '#/',
           class: 'back-link',
           'data-testid': 'leave-room',
-          'aria-label': 'Leave room and go back to the room list',
         },
         icon('back'),
         h('span', { class: 'back-text' }, 'Rooms'),
+        h('span', { class: 'visually-hidden' }, ': leave this room'),
       ),
       h(
         'div',
@@ -177,8 +203,8 @@ export class RoomView {
               {
                 type: 'button',
                 class: 'icon-btn search-open',
-                'aria-label': 'Search messages (Ctrl+K)',
-                title: 'Search messages (Ctrl+K or /)',
+                'aria-label': 'Search messages (/)',
+                title: 'Search messages (/ or Ctrl+Shift+F)',
                 'data-testid': 'search-open',
                 on: { click: () => opts.onSearch?.() },
               },
@@ -207,9 +233,10 @@ export class RoomView {
     );
     acceptDroppedFiles(conversation, (files) => this.composer.addFiles(files));
     this.body = h('div', { class: 'room-body' }, conversation, this.members.el, this.backdrop);
+    // The room's landmark: skip links and screen-reader landmark lists land here.
     this.el = h(
-      'div',
-      { class: 'screen room', 'data-testid': 'room-view' },
+      'main',
+      { class: 'screen room', 'data-testid': 'room-view', 'aria-labelledby': titleId },
       header,
       this.status.banner,
       this.body,
@@ -226,6 +253,17 @@ export class RoomView {
 
   start(): void {
     this.session.start();
+    const ws = this.opts.workspace;
+    const scroller = this.timeline.el.querySelector<HTMLElement>('.timeline-scroller');
+    const log = this.timeline.el.querySelector<HTMLElement>('.timeline');
+    if (ws && scroller && log) {
+      let sent = ws.lastRead ?? 0;
+      this.readTracker = new ReadTracker(scroller, log, (seq) => {
+        if (seq <= sent || !ws.autoRead()) return;
+        sent = seq;
+        ws.markRead(seq);
+      });
+    }
     void this.context?.win.load();
     void this.opts.lookupName().then((name) => {
       if (name) this.setRoomName(name);
@@ -238,11 +276,12 @@ export class RoomView {
 
   destroy(): void {
     this.context?.win.stop();
+    this.readTracker?.stop();
     for (const c of this.cleanups) c();
     this.session.stop();
     this.status.destroy();
     this.timeline.destroy();
-    document.title = 'Parley';
+    setPageTitle('Parley');
   }
 
   /** Leaves the search result for the live conversation (the session ran all along). */
@@ -263,10 +302,6 @@ export class RoomView {
     this.cleanups.push(
       s.on('timeline', (change) => {
         this.timeline.update(change);
-        if (change.reason === 'live' && !change.own && document.hidden) {
-          this.hiddenUnread++;
-          this.setTitle();
-        }
       }),
       s.on('users', (users) => {
         this.members.update(users);
@@ -313,14 +348,34 @@ export class RoomView {
       if (s.state.kind === 'gave_up' || s.state.kind === 'waiting') s.retryConnection();
     };
     const onVisible = () => {
-      if (!document.hidden) {
-        this.hiddenUnread = 0;
-        this.setTitle();
-        wake();
-      }
+      if (!document.hidden) wake();
     };
     document.addEventListener('visibilitychange', onVisible);
     this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
+
+    // Alt+click on a message, or U on a focused one, marks it and what follows unread
+    // (Slack's gesture); the "New messages" line moves there.
+    const markUnreadAt = (target: EventTarget | null): boolean => {
+      const ws = this.opts.workspace;
+      const el = target instanceof Element ? target.closest<HTMLElement>('[data-seq]') : null;
+      const seq = Number(el?.dataset.seq);
+      if (!ws || !el || !Number.isSafeInteger(seq) || seq < 1) return false;
+      ws.markUnread(seq - 1);
+      this.timeline.setUnreadLine(seq - 1);
+      a.say('Marked unread from this message.');
+      return true;
+    };
+    const onTimelineClick = (ev: MouseEvent) => {
+      if (ev.altKey && markUnreadAt(ev.target)) ev.preventDefault();
+    };
+    const onTimelineKey = (ev: KeyboardEvent) => {
+      if (ev.key.toLowerCase() !== 'u' || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      if (ev.target instanceof HTMLElement && ev.target.dataset.seq !== undefined) {
+        if (markUnreadAt(ev.target)) ev.preventDefault();
+      }
+    };
+    this.timeline.el.addEventListener('click', onTimelineClick);
+    this.timeline.el.addEventListener('keydown', onTimelineKey);
 
     const onOnline = () => wake();
     window.addEventListener('online', onOnline);
@@ -414,9 +469,22 @@ export class RoomView {
     this.meta.textContent = n !== null ? text : this.everOpen ? 'Offline' : '';
     this.membersToggle.setAttribute(
       'aria-label',
-      `${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
+      // Starts with the count it shows, as voice control users say what they see.
+      `${n === null ? '' : `${n}: `}${this.membersOpen ? 'Hide' : 'Show'} online people (${text})`,
     );
     this.membersToggle.title = n === null ? 'Online people: unknown while offline' : text;
+  }
+
+  /** People of the room to complete `@` with: who is online, then who wrote lately (newest first). */
+  private mentionNames(): string[] {
+    const me = this.opts.username.toLowerCase();
+    const names = new Set<string>(this.session.users);
+    const msgs = this.session.timeline.messages;
+    for (let i = msgs.length - 1; i >= 0 && names.size < 200; i--) {
+      const m = msgs[i];
+      if (m) names.add(m.username);
+    }
+    return [...names].filter((n) => n.toLowerCase() !== me);
   }
 
   /** A lock instead of the # for a private room (accounts mode). */
@@ -444,7 +512,6 @@ export class RoomView {
   }
 
   private setTitle(): void {
-    const unread = this.hiddenUnread > 0 ? `(${this.hiddenUnread}) ` : '';
-    document.title = `${unread}${this.roomName} · Parley`;
+    setPageTitle(`${this.roomName} · Parley`);
   }
 }

@@ -111,10 +111,11 @@ export class SearchDialog {
     this.dialog = h(
       'dialog',
       { class: 'dialog search-dialog', 'aria-labelledby': titleId, 'data-testid': 'search-dialog' },
+      // A visible title: it labels the field too (a label only screen readers get is not enough).
+      h('h2', { id: titleId, class: 'search-title' }, 'Search messages'),
       h(
         'div',
         { class: 'search-head' },
-        h('h2', { id: titleId, class: 'visually-hidden' }, 'Search messages'),
         h('span', { class: 'search-icon', 'aria-hidden': 'true' }, icon('search')),
         this.input,
         close,

@@ -21,6 +21,7 @@ const PIN_SLACK = 48;
 const OLDER_TRIGGER = 160;
 
 type Entry =
+  | { kind: 'unread-line'; at: Date }
   | { kind: 'message'; m: Message; at: Date }
   | { kind: 'notice'; n: Notice }
   | { kind: 'pending'; p: OutboxItem; at: Date };
@@ -34,6 +35,8 @@ export class TimelineView {
   private cache = new Map<string, Element>();
   private pinned = true;
   private unread = 0;
+  /** "New messages" goes before the first message of others after this seq (null: no line). */
+  private unreadAfter: number | null = null;
   private readonly resizeObserver: ResizeObserver | null;
 
   constructor(
@@ -86,6 +89,13 @@ export class TimelineView {
     this.renderHead();
   }
 
+  /** Shows a "New messages" line after `seq`, where the reader left off. */
+  setUnreadLine(seq: number | null): void {
+    if (seq === this.unreadAfter) return;
+    this.unreadAfter = seq;
+    if (this.session.timeline.size > 0) this.render();
+  }
+
   setRoomName(name: string): void {
     this.log.setAttribute('aria-label', `Messages in ${name}`);
   }
@@ -104,6 +114,7 @@ export class TimelineView {
     switch (change.reason) {
       case 'history':
         this.scrollToBottom(false);
+        this.scrollToUnreadLine();
         this.maybeLoadOlder();
         break;
       case 'older':
@@ -190,6 +201,17 @@ export class TimelineView {
     }
   }
 
+  /** Opens at where the reader left off, when that is above the bottom. */
+  private scrollToUnreadLine(): void {
+    const line = this.log.querySelector<HTMLElement>('.unread-line');
+    if (!line) return;
+    const top = line.offsetTop - this.scroller.offsetTop - 8;
+    if (top < this.scroller.scrollTop) {
+      this.scroller.scrollTop = Math.max(0, top);
+      this.pinned = false;
+    }
+  }
+
   private stickToBottom(): void {
     this.scroller.scrollTop = this.scroller.scrollHeight;
   }
@@ -224,7 +246,12 @@ export class TimelineView {
     const out: Entry[] = [];
     const notices = [...s.notices].sort((a, b) => a.afterSeq - b.afterSeq || a.id - b.id);
     let ni = 0;
+    let line = this.unreadAfter;
     for (const m of s.timeline.messages) {
+      if (line !== null && m.seq > line && m.username !== s.username) {
+        out.push({ kind: 'unread-line', at: parseTimestamp(m.timestamp) });
+        line = null;
+      }
       while (ni < notices.length && (notices[ni]?.afterSeq ?? 0) < m.seq) {
         out.push({ kind: 'notice', n: notices[ni]! });
         ni++;
@@ -246,6 +273,10 @@ export class TimelineView {
     const now = new Date();
 
     for (const e of this.entries()) {
+      if (e.kind === 'unread-line') {
+        items.push({ key: 'unread-line', render: unreadLine });
+        continue;
+      }
       const at = e.kind === 'notice' ? e.n.at : e.at;
       const day = dayKey(at);
       if (day !== lastDay) {
@@ -302,6 +333,19 @@ export function dayDivider(label: string): Element {
     'div',
     { class: 'day-divider', role: 'separator', 'aria-label': label },
     h('span', null, label),
+  );
+}
+
+function unreadLine(): Element {
+  return h(
+    'div',
+    {
+      class: 'unread-line',
+      role: 'separator',
+      'aria-label': 'New messages',
+      'data-testid': 'unread-line',
+    },
+    h('span', null, 'New messages'),
   );
 }
 

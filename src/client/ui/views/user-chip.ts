@@ -9,12 +9,13 @@ export function userChip(username: string, onChange: () => void, compact = false
       type: 'button',
       class: `user-chip${compact ? ' user-chip-compact' : ''}`,
       'data-testid': 'user-chip',
-      'aria-label': `Signed in as ${username}. Change name`,
       title: 'Change name',
       on: { click: onChange },
     },
     avatar(username, 'sm'),
     h('span', { class: 'user-chip-name' }, username),
     icon('edit', 'user-chip-edit'),
+    // The name is the visible text, then what the button does (voice control says what it sees).
+    h('span', { class: 'visually-hidden' }, ': change name'),
   );
 }

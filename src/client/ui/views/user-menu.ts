@@ -87,7 +87,6 @@ export function userMenu(opts: UserMenuOptions): HTMLElement {
       'aria-haspopup': 'menu',
       'aria-expanded': 'false',
       'aria-controls': menuId,
-      'aria-label': `Signed in as ${user.username}${isAdmin ? ', administrator' : ''}. Account menu`,
       title: 'Account menu',
       on: {
         click: () => (menu.hidden ? open(false) : close(false)),
@@ -102,6 +101,8 @@ export function userMenu(opts: UserMenuOptions): HTMLElement {
     avatar(user.username, 'sm'),
     h('span', { class: 'user-chip-name' }, user.username),
     isAdmin ? h('span', { class: 'badge user-chip-badge' }, 'admin') : null,
+    // Named by what it shows, then what it does (voice control users say what they see).
+    h('span', { class: 'visually-hidden' }, ': account menu'),
     h('span', { class: 'user-chip-caret', 'aria-hidden': 'true' }),
   );
 
