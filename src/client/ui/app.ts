@@ -65,6 +65,8 @@ export function wsUrl(
   const q = new URLSearchParams({ username });
   if (since !== undefined) q.set('since', String(since));
   if (since !== undefined && epoch !== undefined) q.set('epoch', epoch);
+  // Edits, deletes and reactions arrive as `change` frames (issue 11).
+  q.set('features', 'changes');
   return `${proto}//${location.host}/ws/chat/${encodeURIComponent(roomId)}?${q.toString()}`;
 }
 
