@@ -3,8 +3,8 @@
 // Over 300 lines: one state machine (connecting, open, waiting, gave up, closed)
 // whose transitions belong together.
 
-import { CloseCode, reconnectPolicy } from '../protocol/error-codes.js';
 import type { MessageChange } from '../protocol/changes.js';
+import { CloseCode, reconnectPolicy } from '../protocol/error-codes.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter, type Unsubscribe } from './emitter.js';

@@ -4,8 +4,8 @@
 // and the failures the server reports (an error frame naming a message, or a 1009
 // close after one too big for it).
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
-import { CloseCode, ErrorCode } from '../protocol/error-codes.js';
 import type { ReplyPreview } from '../protocol/changes.js';
+import { CloseCode, ErrorCode } from '../protocol/error-codes.js';
 import type { ServerEvents } from '../protocol/frames.js';
 import type { Message } from '../protocol/rest.js';
 import type { ConnectionState } from './chat-client.js';
