@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
-import { isPrivate, roomDisplayName } from '../permissions.js';
+import { canManageRoom, isPrivate, roomDisplayName } from '../permissions.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
 import type { AccountContext } from './account-context.js';
 import { Announcer } from './announcer.js';
@@ -178,6 +178,10 @@ export class App {
           location.hash = '#/';
         },
         onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
+        canModerate: () => {
+          const room = this.rooms.find((r) => r.id === roomId);
+          return me !== null && room !== undefined && canManageRoom(me, room);
+        },
         atSeq: route.atSeq,
         onSearch: () => this.search.open(),
       });
@@ -196,6 +200,7 @@ export class App {
           onDeleted: (roomId) => {
             try {
               this.store.removeItem(StorageKeys.outbox(roomId));
+              this.store.removeItem(StorageKeys.changes(roomId));
             } catch {
               // ignore
             }

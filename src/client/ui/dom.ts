@@ -85,6 +85,14 @@ const ICONS = {
   ],
   file: ['M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5z', 'M14 3v5h5'],
   download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
+  smile: [
+    'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z',
+    'M8.5 14.5s1.3 1.8 3.5 1.8 3.5-1.8 3.5-1.8',
+    'M9 9.5h.01',
+    'M15 9.5h.01',
+  ],
+  reply: ['M9 14L4 9l5-5', 'M4 9h10.5a5.5 5.5 0 0 1 0 11H11'],
+  more: ['M5 12h.01', 'M12 12h.01', 'M19 12h.01'],
 } as const;
 export type IconName = keyof typeof ICONS;
 

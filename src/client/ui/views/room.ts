@@ -57,6 +57,8 @@ export interface RoomViewOptions {
   onRemoved?: (roomName: string) => void;
   /** The connection dropped: a chance to check the session is still valid. */
   onConnectionLost?: () => void;
+  /** Whether the reader may delete others' messages here (room owner or admin; accounts mode). */
+  canModerate?: () => boolean;
 }
 
 const NARROW = '(max-width: 860px)';
@@ -104,18 +106,26 @@ export class RoomView {
     const s = this.session;
 
     this.status = new StatusView(() => s.retryConnection());
-    this.timeline = new TimelineView(s, this.roomName);
+    this.timeline = new TimelineView(s, this.roomName, {
+      canModerate: () => opts.canModerate?.() ?? false,
+      onReply: (preview) => {
+        this.showPresent();
+        this.composer.setReply(preview);
+      },
+      onDone: () => this.composer.focus(),
+    });
     this.typing = new TypingView();
     this.composer = new ComposerView({
       roomName: this.roomName,
       roomId: opts.roomId,
       maxLength: DEFAULT_LIMITS.maxContentLength,
       maxAttachments: DEFAULT_LIMITS.maxAttachments,
-      onSend: (text, files) => {
+      onSend: (text, files, replyTo) => {
         // Sending belongs to the present: show where the message goes.
         this.showPresent();
-        return s.send(text, files);
+        return s.send(text, files, replyTo);
       },
+      onEditLast: () => !this.context && this.timeline.editLastOwn(),
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
     });
@@ -301,6 +311,7 @@ export class RoomView {
 
     const onStorage = (ev: StorageEvent) => {
       if (ev.key === s.outbox.key) s.syncOutbox();
+      if (ev.key === s.changeOutbox.key) s.syncChanges();
     };
     window.addEventListener('storage', onStorage);
     this.cleanups.push(() => window.removeEventListener('storage', onStorage));
