@@ -168,13 +168,18 @@ function inline(tokens: readonly Token[], parent: MdElement, opts: RenderOptions
   }
 }
 
-/** The text of a tree, as a screen reader or a search would see it. */
+const BLOCKS: ReadonlySet<MdTag> = new Set(['p', 'blockquote', 'ul', 'ol', 'li', 'pre']);
+
+/** The text of a tree, as a screen reader or a search would see it (blocks apart). */
 export function treeText(nodes: readonly MdNode[]): string {
   let out = '';
   for (const n of nodes) {
     if (typeof n === 'string') out += n;
     else if (n.tag === 'br') out += '\n';
-    else out += treeText(n.children);
+    else {
+      const inner = treeText(n.children);
+      out += BLOCKS.has(n.tag) && out !== '' && !/\s$/.test(out) ? `\n${inner}` : inner;
+    }
   }
   return out;
 }
@@ -206,11 +211,15 @@ function withMentions(parent: MdElement, text: string, me: string | undefined): 
   if (at < text.length) parent.children.push(text.slice(at));
 }
 
-/** Renders `content` into a fragment of safe elements. */
-export function renderMarkdown(content: string, opts: RenderOptions = {}): DocumentFragment {
-  const frag = document.createDocumentFragment();
-  for (const n of markdownTree(content, opts)) frag.appendChild(toDom(n));
-  return frag;
+/** Renders `content` into a fragment of safe elements, with its plain text. */
+export function renderMarkdown(
+  content: string,
+  opts: RenderOptions = {},
+): { fragment: DocumentFragment; text: string } {
+  const tree = markdownTree(content, opts);
+  const fragment = document.createDocumentFragment();
+  for (const n of tree) fragment.appendChild(toDom(n));
+  return { fragment, text: treeText(tree) };
 }
 
 function toDom(n: MdNode): Node {

@@ -23,6 +23,11 @@ import { reactionRow } from './reactions.js';
 /** Messages longer than this (characters or lines) start collapsed. */
 const COLLAPSE_CHARS = 700;
 const COLLAPSE_LINES = 12;
+/**
+ * The text of each rendered body with its blocks apart: the accessible name must
+ * read "Steps: pull, run", which textContent would run together.
+ */
+const plainText = new WeakMap<Element, string>();
 /** How much of the text goes into the item's accessible name. */
 const NAME_CHARS = 240;
 
@@ -119,8 +124,10 @@ export function messageEl(
 
 /** "alice, 10:42: the text (edited)", so each item reads as one sentence. */
 function accessibleName(m: LiveMessage, at: Date, el: HTMLElement, edited: boolean): string {
-  const content = el.querySelector('.msg-content');
-  let text = (content?.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const content = el.querySelector<HTMLElement>('.msg-content');
+  let text = ((content && plainText.get(content)) ?? content?.textContent ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (text.length > NAME_CHARS) text = `${text.slice(0, NAME_CHARS)}…`;
   const files = m.attachments?.length
     ? `${m.attachments.length} file${m.attachments.length === 1 ? '' : 's'}`
@@ -193,7 +200,9 @@ function messageBody(m: LiveMessage, me: string | undefined): Child {
 
 function contentEl(text: string, me: string | undefined): Child {
   const content = h('div', { class: 'msg-content md', 'data-testid': 'message-content' });
-  content.appendChild(renderMarkdown(text, { me }));
+  const md = renderMarkdown(text, { me });
+  content.appendChild(md.fragment);
+  plainText.set(content, md.text);
   const long = text.length > COLLAPSE_CHARS || text.split('\n').length > COLLAPSE_LINES;
   if (!long) return content;
   content.classList.add('msg-collapsed');
