@@ -3,8 +3,15 @@ import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
+import type { LogEntry } from '../storage/chat-store.js';
 import { FrameThrottle } from './frame-throttle.js';
-import { type EncodedFrame, errorFrame, messageFrame, resyncFrame } from './server-frames.js';
+import {
+  changeFrame,
+  type EncodedFrame,
+  errorFrame,
+  messageFrame,
+  resyncFrame,
+} from './server-frames.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface ConnectionLimits {
@@ -67,6 +74,11 @@ export class ChatConnection {
   closeCode: number | null = null;
   /** Accounts mode: the account and the credential (session or token) it connected with. */
   account: UserActor | null = null;
+  /**
+   * Joined with `features=changes`: gets `change` frames. Without it the connection
+   * speaks the original protocol, message seqs with gaps where changes sit.
+   */
+  changes = false;
   /** Inbound rate limiting; null when unlimited. */
   private readonly inbound: FrameThrottle | null;
   /** No more inbound frames are processed (closing, shutting down). */
@@ -75,6 +87,12 @@ export class ChatConnection {
   private sendsInFlight = 0;
   /** Highest seq this connection stored; its echo must go out before a rate-limit close. */
   private storedSeq = 0;
+  /**
+   * The connection's changes (edit, delete, react), one after another: each is
+   * checked (asynchronously) before it joins the store's queue, and a later frame
+   * must not overtake an earlier one (a react, then an unreact).
+   */
+  private changeTail: Promise<void> = Promise.resolve();
   /** A close waiting for `sendsInFlight` to settle and `storedSeq` to be echoed. */
   private closeWhenEchoed: { code: number; reason: string; timer: NodeJS.Timeout } | null = null;
 
@@ -158,7 +176,7 @@ export class ChatConnection {
     this.sendRaw(errorFrame(code, message, clientId));
   }
 
-  /** Delivers a live message in seq order, exactly once; false when it was skipped. */
+  /** Delivers a live log entry (message or change) in seq order, exactly once; false when it was skipped. */
   deliverMessage(seq: number, frame: Buffer): boolean {
     if (this.held) {
       this.held.push({ seq, frame });
@@ -183,9 +201,12 @@ export class ChatConnection {
    * Sends what a resume sends (the missed messages, or `resync`), then the live
    * messages held meanwhile that come after it, each once.
    */
-  resume(plan: ResumePlan): void {
+  resume(plan: ResumePlan<LogEntry>): void {
     if (plan.kind === 'replay') {
-      for (const message of plan.messages) this.sendRaw(messageFrame(message));
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') this.sendRaw(messageFrame(entry.message));
+        else if (this.changes) this.sendRaw(changeFrame(entry.change));
+      }
     } else {
       this.sendRaw(resyncFrame(plan.resync));
     }
@@ -240,6 +261,11 @@ export class ChatConnection {
     this.readingStopped = true;
     this.ws.pause();
     this.inbound?.flush();
+  }
+
+  /** Runs `task` (which must not reject) after this connection's earlier changes. */
+  inOrder(task: () => Promise<void>): void {
+    this.changeTail = this.changeTail.then(task);
   }
 
   /** A `message` frame was handed to the MessageService. */
