@@ -625,7 +625,19 @@ export class TimelineView {
         });
       }
     }
+    // A redraw replaces a changed message's element: focus inside it must not be lost.
+    const active = document.activeElement;
+    const focusedId =
+      active instanceof HTMLElement && this.log.contains(active)
+        ? active.closest<HTMLElement>('article.msg')?.dataset.id
+        : undefined;
     this.cache = reconcile(this.log, items, this.cache);
+    if (focusedId !== undefined && document.activeElement !== active) {
+      // The editor box is moved, not rebuilt; anything else falls back to its message.
+      const target =
+        active instanceof HTMLElement && active.isConnected ? active : this.element(focusedId);
+      target?.focus({ preventScroll: true });
+    }
     this.restoreTabStop();
     this.renderHead();
   }
