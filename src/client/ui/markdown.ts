@@ -33,7 +33,6 @@ export type MdTag =
   | 's'
   | 'code'
   | 'pre'
-  | 'br'
   | 'a'
   /** Where a link really goes, shown after its text when the text is not the address. */
   | 'target'
@@ -130,7 +129,9 @@ function inline(tokens: readonly Token[], parent: MdElement, opts: RenderOptions
         break;
       case 'softbreak':
       case 'hardbreak':
-        top().children.push({ tag: 'br', children: [] });
+        // A newline, not <br>: the text keeps its line breaks (pre-wrap shows them),
+        // so copying and searching the page see them too.
+        top().children.push('\n');
         break;
       case 'link_open': {
         const href = safeHref(String(t.attrGet('href') ?? ''));
@@ -175,7 +176,6 @@ export function treeText(nodes: readonly MdNode[]): string {
   let out = '';
   for (const n of nodes) {
     if (typeof n === 'string') out += n;
-    else if (n.tag === 'br') out += '\n';
     else {
       const inner = treeText(n.children);
       out += BLOCKS.has(n.tag) && out !== '' && !/\s$/.test(out) ? `\n${inner}` : inner;

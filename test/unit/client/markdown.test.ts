@@ -18,7 +18,6 @@ const ALLOWED = new Set([
   's',
   'code',
   'pre',
-  'br',
   'a',
   'target',
   'mention',
