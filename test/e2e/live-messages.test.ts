@@ -333,6 +333,37 @@ describeBrowser('web client: messages that live', () => {
   );
 
   it(
+    'on a phone, a long press opens the actions as a sheet at the bottom',
+    async () => {
+      const room = await createRoom(session.server.url, 'phone actions');
+      const { page: a } = await user('Alice');
+      const { page: p } = await user('Pia', '/', { viewport: { width: 390, height: 844 } });
+      await enterRoom(a, room.id);
+      await enterRoom(p, room.id);
+      await send(a, 'Anyone near the office?');
+      const item = message(p, 'Anyone near the office?');
+      await item.waitFor();
+      const box = await item.boundingBox();
+      if (!box) throw new Error('no box');
+      const at = { pointerType: 'touch', clientX: box.x + 60, clientY: box.y + 20 };
+      await item.dispatchEvent('pointerdown', at);
+      const sheet = p.getByTestId('action-menu-popover');
+      await sheet.waitFor({ timeout: 3_000 });
+      await item.dispatchEvent('pointerup', at);
+      // Along the bottom edge of the screen, across its width.
+      const rect = await sheet.boundingBox();
+      expect(rect && rect.y + rect.height).toBeGreaterThan(800);
+      expect(rect?.width).toBeGreaterThan(350);
+      await p.screenshot({ path: screenshotPath('live-phone-actions') });
+      await sheet.getByTestId('menu-reply').click();
+      await p.getByTestId('reply-bar').getByText('Alice').waitFor();
+      await send(p, 'Yes, I am');
+      await message(a, 'Yes, I am').getByTestId('reply-preview').waitFor();
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'keeps an edit and a reaction made offline and applies each once when the connection is back',
     async () => {
       const room = await createRoom(session.server.url, 'offline changes');
