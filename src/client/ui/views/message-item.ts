@@ -42,6 +42,11 @@ export interface MessageItemOptions {
   saving?: boolean;
   /** Id of the element that explains the keyboard (described-by). */
   hintId?: string;
+  /**
+   * A redraw of a message already shown (changed, or ours being saved): the log's
+   * live region must not read it out again as if it were new.
+   */
+  redraw?: boolean;
 }
 
 export function messageEl(
@@ -66,6 +71,7 @@ export function messageEl(
       'data-username': m.username,
       tabindex: a ? '-1' : null,
       'aria-describedby': opts.hintId ?? null,
+      'aria-live': opts.redraw ? 'off' : null,
     },
     h(
       'div',

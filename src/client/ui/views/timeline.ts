@@ -17,6 +17,7 @@ import type { OutboxItem } from '../../outbox.js';
 import type { Notice, RoomSession, TimelineChange } from '../../room-session.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
 import { dayKey, dayLabel, formatFull, formatTime, parseTimestamp } from '../format.js';
+import { renderMarkdown } from '../markdown.js';
 import { pendingAttachmentList } from './attachments.js';
 import { avatar } from './avatar.js';
 import { confirmDialog } from './confirm-dialog.js';
@@ -602,6 +603,7 @@ export class TimelineView {
               editor: editor?.el ?? null,
               saving: e.saving !== '',
               hintId: this.hintId,
+              redraw: rev > 0 || e.saving !== '' || editor !== null,
             }),
         });
       } else {
@@ -718,7 +720,12 @@ function pendingEl(
           ),
       p.content === ''
         ? null
-        : h('div', { class: 'msg-content', 'data-testid': 'message-content' }, p.content),
+        : // As it will look once confirmed, so nothing jumps when the echo comes.
+          h(
+            'div',
+            { class: 'msg-content md', 'data-testid': 'message-content' },
+            renderMarkdown(p.content, { me: p.username }).fragment,
+          ),
       p.attachments ? pendingAttachmentList(p.attachments) : null,
       h(
         'div',
