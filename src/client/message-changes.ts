@@ -3,6 +3,7 @@
 // view (our own changes still in the outbox, shown at once). Idempotent: applying
 // a change twice, or an older change the message already reflects, is harmless
 // (reactions have set semantics; an edit sets the content).
+import { messageText } from '../protocol/attachment-text.js';
 import type { ChangeKind, Reaction } from '../protocol/changes.js';
 import { REPLY_EXCERPT_LENGTH } from '../protocol/changes.js';
 import { extractMentions } from '../protocol/mentions.js';
@@ -30,7 +31,9 @@ export function applyChange(m: LiveMessage, c: ChangeLike): LiveMessage | null {
       const content = c.content ?? '';
       if (content === m.content && m.edited_at !== undefined) return m;
       const next: LiveMessage = { ...m, content, edited_at: c.timestamp };
-      const mentions = extractMentions(content);
+      // As the server counts them: from the typed text, not the lines naming files.
+      const typed = m.attachments?.length ? messageText(content, m.attachments) : content;
+      const mentions = extractMentions(typed);
       if (mentions.length > 0) next.mentions = mentions;
       else delete next.mentions;
       return next;
