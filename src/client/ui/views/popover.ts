@@ -128,8 +128,12 @@ export function openPopover(opts: PopoverOptions): { el: HTMLElement; close: () 
   return { el, close: () => close(true) };
 }
 
-/** Below the anchor (above when there is no room), kept inside the window. */
+/** Matches the stylesheet's phone layout, where panels are sheets along the bottom. */
+const PHONE = '(max-width: 560px)';
+
+/** Below the anchor (above when there is no room), kept inside the window; on phones, CSS places it. */
 function place(el: HTMLElement, anchor: HTMLElement): void {
+  if (window.matchMedia(PHONE).matches) return;
   const r = anchor.getBoundingClientRect();
   const w = el.offsetWidth;
   const ht = el.offsetHeight;

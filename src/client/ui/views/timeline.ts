@@ -16,18 +16,17 @@ import { applyChange } from '../../message-changes.js';
 import type { OutboxItem } from '../../outbox.js';
 import type { Notice, RoomSession, TimelineChange } from '../../room-session.js';
 import { h, icon, type Keyed, reconcile, setChildren, uid } from '../dom.js';
-import { dayKey, dayLabel, formatFull, formatTime, parseTimestamp } from '../format.js';
-import { renderMarkdown } from '../markdown.js';
-import { pendingAttachmentList } from './attachments.js';
-import { avatar } from './avatar.js';
+import { dayKey, dayLabel, parseTimestamp } from '../format.js';
 import { confirmDialog } from './confirm-dialog.js';
 import { openEmojiPicker } from './emoji-picker.js';
-import { type MessageActionHandlers, openActionMenu } from './message-actions.js';
+import type { MessageActionHandlers } from './message-actions.js';
 import { MessageEditor } from './message-editor.js';
-import { messageEl, replyQuote } from './message-item.js';
+import { MessageFocus, messageElement, nextItem } from './message-focus.js';
+import { messageEl } from './message-item.js';
+import { dayDivider, noticeEl, pendingEl } from './timeline-items.js';
 import { toast } from './toast.js';
 
-export { messageEl };
+export { dayDivider, messageEl };
 
 /** Two messages of one author closer than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -93,9 +92,7 @@ export class TimelineView {
   /** The messages as shown (our pending changes applied), by id. */
   private shown = new Map<string, LiveMessage>();
   private editor: { view: MessageEditor; from: 'composer' | 'message' } | null = null;
-  /** The message that is the log's one tab stop (arrow keys move it). */
-  private activeId: string | null = null;
-  private tabStop: HTMLElement | null = null;
+  private readonly focus: MessageFocus;
   private readonly hintId = uid('msg-hint');
   private highlightTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -142,13 +139,12 @@ export class TimelineView {
       'aria-label': `Messages in ${roomName}`,
       'aria-busy': 'true',
       'data-testid': 'timeline',
-      on: {
-        keydown: (ev) => this.onKey(ev),
-        focusin: (ev) => {
-          const item = (ev.target as Element).closest<HTMLElement>('article.msg');
-          if (item?.dataset.id) this.setTabStop(item);
-        },
-      },
+    });
+    this.focus = new MessageFocus({
+      log: this.log,
+      actions: this.actions,
+      message: (id) => this.shown.get(id),
+      onDone: () => this.opts.onDone(),
     });
     this.scroller = h(
       'div',
@@ -241,7 +237,7 @@ export class TimelineView {
   }
 
   private element(id: string): HTMLElement | null {
-    return this.log.querySelector<HTMLElement>(`article.msg[data-id="${CSS.escape(id)}"]`);
+    return messageElement(this.log, id);
   }
 
   private startEdit(id: string, from: 'composer' | 'message'): void {
@@ -292,85 +288,6 @@ export class TimelineView {
     const target = nextId ? this.element(nextId) : null;
     if (target) target.focus({ preventScroll: true });
     else this.opts.onDone();
-  }
-
-  /** Keyboard on a focused message: move, open its actions, or act at once. */
-  private onKey(ev: KeyboardEvent): void {
-    const item = ev.target as HTMLElement;
-    if (!(item instanceof HTMLElement) || !item.matches('article.msg[data-id]')) return;
-    const m = this.shown.get(item.dataset.id ?? '');
-    if (!m) return;
-    const go = (el: HTMLElement | null | undefined) => {
-      ev.preventDefault();
-      if (!el) return;
-      el.focus({ preventScroll: true });
-      el.scrollIntoView({ block: 'nearest' });
-    };
-    const all = () => [...this.log.querySelectorAll<HTMLElement>('article.msg[data-id]')];
-    switch (ev.key) {
-      case 'ArrowUp':
-        go(nextItem(item, -1));
-        return;
-      case 'ArrowDown':
-        go(nextItem(item, 1));
-        return;
-      case 'Home':
-        go(all()[0]);
-        return;
-      case 'End':
-        go(all().at(-1));
-        return;
-      case 'Enter':
-      case 'ContextMenu':
-        ev.preventDefault();
-        openActionMenu(m, this.actions, item);
-        return;
-      case 'F10':
-        if (ev.shiftKey) {
-          ev.preventDefault();
-          openActionMenu(m, this.actions, item);
-        }
-        return;
-      case 'Escape':
-        ev.preventDefault();
-        this.opts.onDone();
-        return;
-    }
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const key = ev.key.toLowerCase();
-    if (key === 'r') {
-      ev.preventDefault();
-      this.actions.reply(m);
-    } else if (key === 'e' && this.actions.canEdit(m)) {
-      ev.preventDefault();
-      this.actions.edit(m);
-    } else if (key === '+' || key === '=') {
-      ev.preventDefault();
-      this.actions.pickReaction(
-        m,
-        item.querySelector<HTMLElement>('[data-testid="action-react"]') ?? item,
-      );
-    } else if ((key === 'delete' || key === 'backspace') && this.actions.canDelete(m)) {
-      ev.preventDefault();
-      this.actions.remove(m);
-    }
-  }
-
-  private setTabStop(el: HTMLElement | null): void {
-    if (this.tabStop && this.tabStop !== el) this.tabStop.tabIndex = -1;
-    this.tabStop = el;
-    if (!el) return;
-    el.tabIndex = 0;
-    this.activeId = el.dataset.id ?? null;
-  }
-
-  /** The active message stays the tab stop after a redraw; else the newest one. */
-  private restoreTabStop(): void {
-    const el =
-      (this.activeId ? this.element(this.activeId) : null) ??
-      [...this.log.querySelectorAll<HTMLElement>('article.msg[data-id]')].at(-1) ??
-      null;
-    if (el !== this.tabStop || (el && el.tabIndex !== 0)) this.setTabStop(el);
   }
 
   /** Redraws, keeping the message the reader looks at where it is on screen. */
@@ -640,125 +557,7 @@ export class TimelineView {
         active instanceof HTMLElement && active.isConnected ? active : this.element(focusedId);
       target?.focus({ preventScroll: true });
     }
-    this.restoreTabStop();
+    this.focus.restore();
     this.renderHead();
   }
-}
-
-/** The message item before (-1) or after (1) `el` in the log, skipping notices and dividers. */
-function nextItem(el: Element | null, dir: 1 | -1): HTMLElement | null {
-  let cur = el;
-  while (cur) {
-    cur = dir === 1 ? cur.nextElementSibling : cur.previousElementSibling;
-    if (cur instanceof HTMLElement && cur.matches('article.msg[data-id]')) return cur;
-  }
-  return null;
-}
-
-export function dayDivider(label: string): Element {
-  return h(
-    'div',
-    { class: 'day-divider', role: 'separator', 'aria-label': label },
-    h('span', null, label),
-  );
-}
-
-function timeEl(at: Date): HTMLElement {
-  return h(
-    'time',
-    { class: 'msg-time', datetime: at.toISOString(), title: formatFull(at) },
-    formatTime(at),
-  );
-}
-
-function noticeEl(n: Notice): Element {
-  return h(
-    'div',
-    { class: `notice notice-${n.kind}`, 'data-testid': 'notice', 'data-kind': n.kind },
-    h('span', { class: 'notice-dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'notice-text' }, n.text),
-    timeEl(n.at),
-  );
-}
-
-type PendingPhase = 'sending' | 'queued' | 'offline' | 'failed';
-
-function pendingEl(
-  p: OutboxItem,
-  at: Date,
-  cont: boolean,
-  phase: PendingPhase,
-  actions: { retry: () => void; discard: () => void },
-): Element {
-  const statusText =
-    phase === 'failed'
-      ? `Not sent${p.error ? `: ${p.error}` : ''}`
-      : phase === 'offline'
-        ? 'Waiting for connection…'
-        : 'Sending…';
-  return h(
-    'div',
-    {
-      class: `msg msg-own msg-pending${phase === 'failed' ? ' msg-failed' : ''}${cont ? ' msg-cont' : ''}`,
-      'data-testid': 'pending-message',
-      'data-client-id': p.client_id,
-      'data-status': phase,
-    },
-    h('div', { class: 'msg-gutter' }, cont ? null : avatar(p.username)),
-    h(
-      'div',
-      { class: 'msg-main' },
-      p.reply_to ? replyQuote(p.reply_to, undefined) : null,
-      cont
-        ? null
-        : h(
-            'div',
-            { class: 'msg-head' },
-            h('span', { class: 'msg-author' }, p.username),
-            h('span', { class: 'badge' }, 'you'),
-            timeEl(at),
-          ),
-      p.content === ''
-        ? null
-        : // As it will look once confirmed, so nothing jumps when the echo comes.
-          h(
-            'div',
-            { class: 'msg-content md', 'data-testid': 'message-content' },
-            renderMarkdown(p.content, { me: p.username }).fragment,
-          ),
-      p.attachments ? pendingAttachmentList(p.attachments) : null,
-      h(
-        'div',
-        { class: 'msg-status' },
-        phase === 'failed'
-          ? null
-          : h('span', { class: 'spinner spinner-sm', 'aria-hidden': 'true' }),
-        h('span', { class: 'msg-status-text', 'data-testid': 'pending-status' }, statusText),
-        phase === 'failed'
-          ? [
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'link-btn',
-                  'data-testid': 'retry-message',
-                  on: { click: actions.retry },
-                },
-                'Retry',
-              ),
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'link-btn link-btn-muted',
-                  'data-testid': 'discard-message',
-                  on: { click: actions.discard },
-                },
-                'Discard',
-              ),
-            ]
-          : null,
-      ),
-    ),
-  );
 }
