@@ -117,7 +117,7 @@ export function messageEl(
             toggle: (emoji, on) => a.toggleReaction(m, emoji, on),
             add: (anchor) => a.pickReaction(m, anchor),
           })
-        : reactionRow(m.reactions ?? [], { me: me ?? '', toggle: () => {} }),
+        : reactionRow(m.reactions ?? [], { me: me ?? '' }),
     ),
     a && !opts.editor ? actionToolbar(m, a) : null,
   );

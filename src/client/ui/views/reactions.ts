@@ -6,8 +6,8 @@ import { h, icon } from '../dom.js';
 
 export interface ReactionRowOptions {
   me: string;
-  /** Adds (`on`) or takes back our reaction. */
-  toggle: (emoji: string, on: boolean) => void;
+  /** Adds (`on`) or takes back our reaction; absent: the chips only show (a read-only list). */
+  toggle?: (emoji: string, on: boolean) => void;
   /** Opens the picker next to the row's add button; absent: no add button. */
   add?: (anchor: HTMLElement) => void;
 }
@@ -30,27 +30,44 @@ export function reactionRow(
   for (const r of reactions) {
     const mine = r.users.includes(opts.me);
     const who = `${whoReacted(r.users, opts.me)} reacted with ${r.emoji}`;
-    const chip = h(
-      'button',
-      {
-        type: 'button',
-        class: `reaction${mine ? ' reaction-mine' : ''}`,
-        'aria-pressed': String(mine),
-        'aria-label': `${r.emoji} ${r.count}`,
-        'aria-description': `${who}. ${mine ? 'Press to take yours back' : 'Press to add yours'}`,
-        title: who,
-        'data-testid': 'reaction',
-        'data-emoji': r.emoji,
-        on: {
-          click: (ev) => {
-            ev.stopPropagation();
-            opts.toggle(r.emoji, !mine);
-          },
-        },
-      },
+    const parts = [
       h('span', { class: 'reaction-emoji', 'aria-hidden': 'true' }, r.emoji),
       h('span', { class: 'reaction-count', 'data-testid': 'reaction-count' }, String(r.count)),
-    );
+    ];
+    const toggle = opts.toggle;
+    const chip = toggle
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: `reaction${mine ? ' reaction-mine' : ''}`,
+            'aria-pressed': String(mine),
+            'aria-label': `${r.emoji} ${r.count}`,
+            'aria-description': `${who}. ${mine ? 'Press to take yours back' : 'Press to add yours'}`,
+            title: who,
+            'data-testid': 'reaction',
+            'data-emoji': r.emoji,
+            on: {
+              click: (ev) => {
+                ev.stopPropagation();
+                toggle(r.emoji, !mine);
+              },
+            },
+          },
+          parts,
+        )
+      : h(
+          'span',
+          {
+            class: `reaction reaction-static${mine ? ' reaction-mine' : ''}`,
+            role: 'img',
+            'aria-label': `${r.emoji} ${r.count}: ${who}`,
+            title: who,
+            'data-testid': 'reaction',
+            'data-emoji': r.emoji,
+          },
+          parts,
+        );
     row.appendChild(chip);
   }
   if (opts.add) {
