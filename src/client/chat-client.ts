@@ -3,10 +3,12 @@
 // Over 300 lines: one state machine (connecting, open, waiting, gave up, closed)
 // whose transitions belong together.
 
+import type { MessageChange } from '../protocol/changes.js';
 import { CloseCode, reconnectPolicy } from '../protocol/error-codes.js';
-import type { ClientFrame, ServerEvents, ServerFrame } from '../protocol/frames.js';
+import type { ServerFrame } from '../protocol/frames.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter, type Unsubscribe } from './emitter.js';
+import type { LiveServerEvents, OutgoingFrame } from './live-types.js';
 
 /** Where a {@link ChatClient} stands. */
 export type ConnectionState =
@@ -89,7 +91,9 @@ const OPEN = 1;
 const ABNORMAL = 1006;
 
 /** Checks the outer shape of a server frame; payloads are trusted to match their type. */
-export function parseServerFrame(text: string): ServerFrame | null {
+export function parseServerFrame(
+  text: string,
+): ServerFrame | { type: 'change'; data: MessageChange } | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -112,6 +116,17 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return null;
     }
   }
+  if (frame.type === 'change') {
+    const c = frame.data as { seq?: unknown; message_id?: unknown; kind?: unknown };
+    if (
+      typeof c.seq !== 'number' ||
+      typeof c.message_id !== 'string' ||
+      typeof c.kind !== 'string'
+    ) {
+      return null;
+    }
+    return value as { type: 'change'; data: MessageChange };
+  }
   return value as ServerFrame;
 }
 
@@ -122,7 +137,7 @@ export function parseServerFrame(text: string): ServerFrame | null {
  * (if the backoff has a slow schedule) or gives up.
  */
 export class ChatClient {
-  private readonly events = new Emitter<ServerEvents>();
+  private readonly events = new Emitter<LiveServerEvents>();
   private readonly stateEvents = new Emitter<{ state: ConnectionState }>();
   /** Every frame whole, before the typed events (the workspace socket routes by `room_id`). */
   private readonly frameEvents = new Emitter<{ frame: ServerFrame }>();
@@ -151,7 +166,10 @@ export class ChatClient {
   }
 
   /** Subscribes to one server frame type; returns the unsubscribe function. */
-  on<K extends keyof ServerEvents>(type: K, fn: (data: ServerEvents[K]) => void): Unsubscribe {
+  on<K extends keyof LiveServerEvents>(
+    type: K,
+    fn: (data: LiveServerEvents[K]) => void,
+  ): Unsubscribe {
     return this.events.on(type, fn);
   }
 
@@ -205,7 +223,7 @@ export class ChatClient {
   }
 
   /** Sends a frame if the connection is open; returns whether it was sent. */
-  send(frame: ClientFrame): boolean {
+  send(frame: OutgoingFrame): boolean {
     return this.sendJson(frame);
   }
 

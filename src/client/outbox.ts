@@ -3,6 +3,7 @@
 // each carries a client_id the server uses as an idempotency key: sending one twice
 // (after a reconnect, or from two tabs) stores it once.
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
+import type { ReplyPreview } from '../protocol/changes.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from './storage.js';
 
 export type OutboxStatus = 'pending' | 'failed';
@@ -14,6 +15,8 @@ export interface OutboxItem {
   content: string;
   /** Files uploaded already, sent with the message (their ids); absent without files. */
   attachments?: AttachmentInfo[];
+  /** The message it answers, as the composer showed it; absent when it answers none. */
+  reply_to?: ReplyPreview;
   /** ISO 8601, when it was written. */
   created_at: string;
   status: OutboxStatus;
@@ -51,7 +54,11 @@ function isItem(v: unknown): v is OutboxItem {
             a !== null &&
             typeof (a as AttachmentInfo).id === 'string' &&
             typeof (a as AttachmentInfo).url === 'string',
-        )))
+        ))) &&
+    (o.reply_to === undefined ||
+      (typeof o.reply_to === 'object' &&
+        o.reply_to !== null &&
+        typeof (o.reply_to as ReplyPreview).id === 'string'))
   );
 }
 
@@ -86,7 +93,12 @@ export class Outbox {
     return this.get(clientId) !== undefined;
   }
 
-  add(content: string, now = new Date(), attachments: readonly AttachmentInfo[] = []): OutboxItem {
+  add(
+    content: string,
+    now = new Date(),
+    attachments: readonly AttachmentInfo[] = [],
+    replyTo?: ReplyPreview,
+  ): OutboxItem {
     const item: OutboxItem = {
       client_id: newClientId(),
       username: this.username,
@@ -95,6 +107,7 @@ export class Outbox {
       status: 'pending',
     };
     if (attachments.length > 0) item.attachments = [...attachments];
+    if (replyTo) item.reply_to = replyTo;
     this.all.push(item);
     this.save();
     return item;

@@ -4,10 +4,12 @@
 // and the failures the server reports (an error frame naming a message, or a 1009
 // close after one too big for it).
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
+import type { ReplyPreview } from '../protocol/changes.js';
 import { CloseCode, ErrorCode } from '../protocol/error-codes.js';
-import type { ClientFrame, ServerEvents } from '../protocol/frames.js';
+import type { ServerEvents } from '../protocol/frames.js';
 import type { Message } from '../protocol/rest.js';
 import type { ConnectionState } from './chat-client.js';
+import type { OutgoingFrame } from './live-types.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 import type { EmitRoomEvent } from './room-events.js';
 
@@ -19,6 +21,8 @@ const MESSAGE_ERRORS: ReadonlySet<string> = new Set([
   ErrorCode.RATE_LIMITED,
   ErrorCode.INVALID_FRAME,
   ErrorCode.ATTACHMENT_INVALID,
+  // The message it replies to is gone (deleted, or never in this room).
+  ErrorCode.MESSAGE_NOT_FOUND,
 ]);
 
 /** Why a message failed, for the person (kept on the outbox item). */
@@ -34,6 +38,8 @@ export function failureText(code: string, fallback: string): string {
       return 'The server rejected it';
     case ErrorCode.ATTACHMENT_INVALID:
       return 'An attached file is no longer available';
+    case ErrorCode.MESSAGE_NOT_FOUND:
+      return 'The message it replies to is gone';
     default:
       return fallback || 'Not sent';
   }
@@ -43,7 +49,7 @@ export interface OutgoingMessagesOptions {
   outbox: Outbox;
   username: string;
   /** Writes a frame if connected; false when it was not sent. */
-  send: (frame: ClientFrame) => boolean;
+  send: (frame: OutgoingFrame) => boolean;
   isOpen: () => boolean;
   /** A sent message with no echo after this long is marked failed. */
   echoTimeoutMs: number;
@@ -67,8 +73,12 @@ export class OutgoingMessages {
   }
 
   /** Puts checked, normalized content in the outbox (shown as pending at once) and sends it if connected. */
-  queue(content: string, attachments: readonly AttachmentInfo[] = []): void {
-    const item = this.opts.outbox.add(content, new Date(), attachments);
+  queue(
+    content: string,
+    attachments: readonly AttachmentInfo[] = [],
+    replyTo?: ReplyPreview,
+  ): void {
+    const item = this.opts.outbox.add(content, new Date(), attachments, replyTo);
     this.opts.emit('timeline', { reason: 'pending', own: true });
     this.transmit(item);
   }
@@ -162,6 +172,7 @@ export class OutgoingMessages {
       content: item.content,
       client_id: item.client_id,
       ...(item.attachments ? { attachments: item.attachments.map((a) => a.id) } : {}),
+      ...(item.reply_to ? { reply_to: item.reply_to.id } : {}),
     });
     if (!sent) return;
     const timer = setTimeout(() => {

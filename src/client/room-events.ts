@@ -30,6 +30,8 @@ export type TimelineChange =
   | { reason: 'older' }
   | { reason: 'live'; own: boolean }
   | { reason: 'pending'; own: boolean }
+  /** A message was edited, deleted or reacted to (confirmed, or ours still pending). */
+  | { reason: 'change' }
   | { reason: 'notice' };
 
 /**

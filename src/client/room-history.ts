@@ -50,9 +50,12 @@ export class RoomHistory {
     return this.loadingOlderFlag;
   }
 
-  /** Where the next connection resumes: the newest seq, or undefined before any history (no replay). */
+  /**
+   * Where the next connection resumes: the newest log entry (message or change), or
+   * undefined before any history (no replay).
+   */
   since(): number | undefined {
-    return this.loaded ? (this.opts.timeline.lastSeq ?? 0) : undefined;
+    return this.loaded ? this.opts.timeline.logSeq : undefined;
   }
 
   /** The next connection must load the history again first (`load()` replaces the timeline). */

@@ -5,6 +5,7 @@
 // A little over 300 lines: mostly one-line getters that keep the views' API while
 // the work is in outgoing-messages.ts, room-history.ts and room-notices.ts.
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
+import type { MessageChange, ReplyPreview } from '../protocol/changes.js';
 import { CloseCode } from '../protocol/error-codes.js';
 import type { ServerEvents } from '../protocol/frames.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
@@ -12,10 +13,12 @@ import type { Message } from '../protocol/rest.js';
 import { type ContentProblem, contentProblem, normalizeContent } from '../protocol/text-rules.js';
 import type { Api } from './api.js';
 import type { BackoffOptions } from './backoff.js';
+import { ChangeOutbox, type PendingChange } from './change-outbox.js';
 import { ChatClient, type ConnectionState, type SocketFactory } from './chat-client.js';
 import { Emitter, type Unsubscribe } from './emitter.js';
 import { MessageTimeline } from './message-timeline.js';
 import { Outbox, type OutboxItem } from './outbox.js';
+import { OutgoingChanges } from './outgoing-changes.js';
 import { OutgoingMessages } from './outgoing-messages.js';
 import { RECONNECT_BACKOFF } from './reconnect-schedule.js';
 import type { RoomChannel, RoomChannelFactory } from './room-channel.js';
@@ -72,11 +75,13 @@ export class RoomSession {
   readonly username: string;
   readonly timeline = new MessageTimeline();
   readonly outbox: Outbox;
+  readonly changeOutbox: ChangeOutbox;
   readonly typing = new TypingTracker(2_000);
   private readonly events = new Emitter<RoomSessionEvents>();
   private readonly client: RoomChannel;
   private readonly roomHistory: RoomHistory;
   private readonly outgoingMessages: OutgoingMessages;
+  private readonly outgoingChanges: OutgoingChanges;
   private readonly roomNotices: RoomNotices;
   private readonly typingSignal: TypingSignal;
   private readonly maxContentLength: number;
@@ -93,6 +98,7 @@ export class RoomSession {
     this.maxContentLength = opts.maxContentLength ?? DEFAULT_LIMITS.maxContentLength;
     const emit = this.events.emit.bind(this.events);
     this.outbox = new Outbox(opts.store, opts.roomId, opts.username);
+    this.changeOutbox = new ChangeOutbox(opts.store, opts.roomId, opts.username);
     this.roomNotices = new RoomNotices({
       username: opts.username,
       emit,
@@ -137,6 +143,13 @@ export class RoomSession {
       echoTimeoutMs: opts.echoTimeoutMs ?? 10_000,
       emit,
     });
+    this.outgoingChanges = new OutgoingChanges({
+      outbox: this.changeOutbox,
+      username: opts.username,
+      send: (frame) => this.client.send(frame),
+      isOpen: () => this.client.state.kind === 'open',
+      emit,
+    });
     this.typingSignal = new TypingSignal(
       (frame) => this.client.send(frame),
       opts.typingThrottleMs ?? 1_500,
@@ -173,6 +186,10 @@ export class RoomSession {
   /** Outbox items of this user, oldest first. */
   get outgoing(): readonly OutboxItem[] {
     return this.outgoingMessages.items;
+  }
+  /** Our edits, deletes and reactions not yet confirmed, oldest first (shown at once). */
+  get pendingChanges(): readonly PendingChange[] {
+    return this.outgoingChanges.items;
   }
   /** Whether `clientId` is on the wire now, waiting for its echo. */
   isInflight(clientId: string): boolean {
@@ -215,7 +232,11 @@ export class RoomSession {
    * Queues a message (shown as pending at once) and sends it if connected. Returns
    * the reason it was refused, or null.
    */
-  send(text: string, attachments: readonly AttachmentInfo[] = []): ContentProblem | null {
+  send(
+    text: string,
+    attachments: readonly AttachmentInfo[] = [],
+    replyTo?: ReplyPreview,
+  ): ContentProblem | null {
     // As the server will store it, so the pending copy matches the echo.
     const content = normalizeContent(text).trim();
     // Files alone make a message; their text may be empty.
@@ -225,10 +246,52 @@ export class RoomSession {
         : contentProblem(content, this.maxContentLength);
     if (problem) return problem;
     this.setTyping(false);
-    this.outgoingMessages.queue(content, attachments);
+    this.outgoingMessages.queue(content, attachments, replyTo);
     // Writing while given up is a clear sign the person wants to be connected.
     this.wakeIfGaveUp();
     return null;
+  }
+
+  /**
+   * Edits one of our messages (checked like a message; an unchanged text is no
+   * edit). Queued like a message: shown at once, sent now or once connected.
+   */
+  edit(messageId: string, text: string): ContentProblem | null {
+    const content = normalizeContent(text).trim();
+    const problem = contentProblem(content, this.maxContentLength);
+    if (problem) return problem;
+    const m = this.timeline.get(messageId);
+    if (m && m.content === content) return null;
+    this.outgoingChanges.queue({ kind: 'edit', message_id: messageId, content });
+    this.wakeIfGaveUp();
+    return null;
+  }
+
+  /** Deletes a message (ours; any, for a room's owner or an admin). */
+  remove(messageId: string): void {
+    this.outgoingChanges.queue({ kind: 'delete', message_id: messageId });
+    this.wakeIfGaveUp();
+  }
+
+  /** Adds (`on`) or takes back our reaction `emoji`. */
+  react(messageId: string, emoji: string, on: boolean): void {
+    this.outgoingChanges.queue({ kind: 'react', message_id: messageId, emoji, on });
+    this.wakeIfGaveUp();
+  }
+
+  /**
+   * Makes sure the message with `seq` is in the timeline, loading older pages as far
+   * back as needed; resolves whether it is there (false: deleted, or not this room's).
+   */
+  async reveal(seq: number): Promise<boolean> {
+    while (!this.timeline.has(seq)) {
+      const first = this.timeline.firstSeq;
+      if (first !== undefined && first < seq) return false;
+      if (!this.roomHistory.hasOlder) return false;
+      await this.roomHistory.loadOlder();
+      if (this.stopped || this.timeline.firstSeq === first) return this.timeline.has(seq);
+    }
+    return true;
   }
 
   retry(clientId: string): void {
@@ -243,6 +306,11 @@ export class RoomSession {
   /** Re-reads the outbox (another tab of this user changed it). */
   syncOutbox(): void {
     this.outgoingMessages.sync();
+  }
+
+  /** Re-reads the change outbox (another tab of this user changed it). */
+  syncChanges(): void {
+    this.outgoingChanges.sync();
   }
 
   /**
@@ -264,6 +332,7 @@ export class RoomSession {
     this.unsubs.push(
       c.onState((s) => this.onState(s)),
       c.on('message', (m) => this.onMessage(m)),
+      c.on('change', (ch) => this.onChange(ch)),
       c.on('join', (d) => this.roomNotices.join(d)),
       c.on('leave', (d) => {
         this.typing.clear(d.username);
@@ -274,6 +343,7 @@ export class RoomSession {
         if (d.username !== this.username) this.typing.set(d.username, d.is_typing);
       }),
       c.on('error', (d) => {
+        if (this.outgoingChanges.serverError(d)) return;
         if (!this.outgoingMessages.serverError(d)) this.events.emit('problem', d.message || d.code);
       }),
       c.on('room_deleted', (d) => this.onRoomDeleted(d)),
@@ -301,9 +371,16 @@ export class RoomSession {
     }
   }
 
+  private onChange(c: MessageChange): void {
+    const applied = this.timeline.apply(c);
+    const settled = this.outgoingChanges.settle(c);
+    if (applied || settled) this.events.emit('timeline', { reason: 'change' });
+  }
+
   private onRoomDeleted(d: ServerEvents['room_deleted']): void {
     this.deletedInfo = { message: d.message || 'This room was deleted.' };
     this.outgoingMessages.dropAll();
+    this.outgoingChanges.dropAll();
     this.typing.clearAll();
     this.events.emit('deleted', this.deletedInfo);
   }
@@ -318,6 +395,7 @@ export class RoomSession {
     this.lastState = s;
     if (prev.kind === 'open' && s.kind !== 'open') {
       this.outgoingMessages.connectionLost(s);
+      this.outgoingChanges.connectionLost();
       this.typingSignal.reset();
       this.typing.clearAll();
       if (s.kind !== 'closed') this.events.emit('connection', 'lost');
@@ -326,6 +404,7 @@ export class RoomSession {
       if (this.wasOpenOnce) this.events.emit('connection', 'back');
       this.wasOpenOnce = true;
       this.outgoingMessages.flush();
+      this.outgoingChanges.flush();
     } else if (
       s.kind === 'gave_up' &&
       !(prev.kind === 'connecting' && prev.attempt > prev.maxAttempts)

@@ -54,6 +54,8 @@ export const StorageKeys = {
   username: 'parley:username',
   rooms: 'parley:rooms',
   outbox: (roomId: string) => `parley:outbox:v1:${roomId}`,
+  /** Our edits, deletes and reactions not yet confirmed (change-outbox.ts). */
+  changes: (roomId: string) => `parley:changes:v1:${roomId}`,
   /** Test hook only, see reconnect-schedule.ts; the app never writes it. */
   testReconnect: 'parley:test:reconnect',
 } as const;

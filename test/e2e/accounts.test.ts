@@ -155,6 +155,24 @@ describeBrowser('web client: accounts mode', () => {
       await waitConnected(a);
       await send(b, 'Only for the two of us');
       await waitForMessage(a, 'Only for the two of us');
+      // The room's owner may delete a member's message (not edit it); the member may not
+      // delete the owner's.
+      await send(b, 'A message the owner removes');
+      const theirs = a.getByTestId('message').filter({ hasText: 'A message the owner removes' });
+      await theirs.hover();
+      await theirs.getByTestId('action-react').waitFor();
+      expect(await theirs.getByTestId('action-edit').count()).toBe(0);
+      await theirs.getByTestId('action-delete').click();
+      await a.getByTestId('confirm-button').click();
+      await b
+        .getByTestId('message')
+        .filter({ hasText: 'A message the owner removes' })
+        .waitFor({ state: 'detached' });
+      await send(a, 'From the owner');
+      const owners = b.getByTestId('message').filter({ hasText: 'From the owner' });
+      await owners.hover();
+      await owners.getByTestId('action-react').waitFor();
+      expect(await owners.getByTestId('action-delete').count()).toBe(0);
 
       const { page: c } = await open('cy');
       await signIn(c, 'cy');

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
-import { isPrivate, roomDisplayName } from '../permissions.js';
+import { canManageRoom, isPrivate, roomDisplayName } from '../permissions.js';
 import { reconnectSchedule } from '../reconnect-schedule.js';
 import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
 import { Workspace } from '../workspace.js';
@@ -78,6 +78,8 @@ export function wsUrl(
   const q = new URLSearchParams({ username });
   if (since !== undefined) q.set('since', String(since));
   if (since !== undefined && epoch !== undefined) q.set('epoch', epoch);
+  // Edits, deletes and reactions arrive as `change` frames (issue 11).
+  q.set('features', 'changes');
   return `${proto}//${location.host}/ws/chat/${encodeURIComponent(roomId)}?${q.toString()}`;
 }
 
@@ -190,6 +192,7 @@ export class App {
           onDeleted: (roomId) => {
             try {
               this.store.removeItem(StorageKeys.outbox(roomId));
+              this.store.removeItem(StorageKeys.changes(roomId));
             } catch {
               // ignore
             }
@@ -253,6 +256,10 @@ export class App {
           location.hash = '#/';
         },
         onConnectionLost: account ? () => void this.auth.checkSession() : undefined,
+        canModerate: () => {
+          const room = this.rooms.find((r) => r.id === roomId);
+          return me !== null && room !== undefined && canManageRoom(me, room);
+        },
         atSeq: route.atSeq,
         onSearch: () => this.search.open(),
         workspace: {

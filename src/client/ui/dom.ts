@@ -93,6 +93,14 @@ const ICONS = {
     'M4 4l16 16',
   ],
   menu: ['M4 7h16', 'M4 12h16', 'M4 17h16'],
+  smile: [
+    'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z',
+    'M8.5 14.5s1.3 1.8 3.5 1.8 3.5-1.8 3.5-1.8',
+    'M9 9.5h.01',
+    'M15 9.5h.01',
+  ],
+  reply: ['M9 14L4 9l5-5', 'M4 9h10.5a5.5 5.5 0 0 1 0 11H11'],
+  more: ['M5 12h.01', 'M12 12h.01', 'M19 12h.01'],
 } as const;
 export type IconName = keyof typeof ICONS;
 

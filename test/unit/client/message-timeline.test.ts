@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LiveMessage } from '../../../src/client/live-types.js';
 import { MessageTimeline } from '../../../src/client/message-timeline.js';
+import type { MessageChange } from '../../../src/protocol/changes.js';
 import type { Message } from '../../../src/protocol/rest.js';
 
 const msg = (seq: number, extra: Partial<Message> = {}): Message => ({
@@ -38,5 +40,111 @@ describe('MessageTimeline', () => {
     expect(t.size).toBe(0);
     expect(t.lastSeq).toBeUndefined();
     expect(t.add(msg(1))).toBe(true);
+  });
+});
+
+describe('MessageTimeline: changes', () => {
+  const change = (
+    seq: number,
+    message: number,
+    kind: MessageChange['kind'],
+    extra: Partial<MessageChange> = {},
+  ): MessageChange => ({
+    id: `c-${seq}`,
+    room_id: 'r',
+    seq,
+    message_id: `id-${message}`,
+    kind,
+    username: 'a',
+    timestamp: new Date(seq * 1000).toISOString(),
+    ...extra,
+  });
+
+  it('applies an edit: content, edited_at and mentions; again changes nothing', () => {
+    const t = new MessageTimeline();
+    t.addMany([msg(1), msg(2)]);
+    expect(t.apply(change(3, 1, 'edit', { content: 'hi @bob' }))).toBe(true);
+    const m = t.get('id-1') as LiveMessage;
+    expect(m.content).toBe('hi @bob');
+    expect(m.edited_at).toBe(new Date(3000).toISOString());
+    expect(m.mentions).toEqual(['bob']);
+    expect(t.rev('id-1')).toBe(1);
+    expect(t.apply(change(3, 1, 'edit', { content: 'hi @bob' }))).toBe(false);
+    expect(t.rev('id-1')).toBe(1);
+    expect(t.logSeq).toBe(3);
+    expect(t.lastSeq).toBe(2);
+  });
+
+  it('removes a deleted message for good, and a late page does not bring it back', () => {
+    const t = new MessageTimeline();
+    t.addMany([msg(1), msg(2), msg(3)]);
+    expect(t.apply(change(4, 2, 'delete'))).toBe(true);
+    expect(t.messages.map((m) => m.seq)).toEqual([1, 3]);
+    expect(t.apply(change(4, 2, 'delete'))).toBe(false);
+    expect(t.add(msg(2))).toBe(false);
+    expect(t.has(2)).toBe(false);
+  });
+
+  it('gives reactions set semantics, users in order, and drops empty ones', () => {
+    const t = new MessageTimeline();
+    t.add(msg(1));
+    t.apply(change(2, 1, 'react', { emoji: '👍', username: 'a' }));
+    t.apply(change(3, 1, 'react', { emoji: '👍', username: 'b' }));
+    t.apply(change(3, 1, 'react', { emoji: '👍', username: 'b' }));
+    t.apply(change(4, 1, 'react', { emoji: '🎉', username: 'a' }));
+    expect((t.get('id-1') as LiveMessage).reactions).toEqual([
+      { emoji: '👍', count: 2, users: ['a', 'b'] },
+      { emoji: '🎉', count: 1, users: ['a'] },
+    ]);
+    expect(t.apply(change(5, 1, 'unreact', { emoji: '🎉', username: 'b' }))).toBe(false);
+    t.apply(change(6, 1, 'unreact', { emoji: '🎉', username: 'a' }));
+    t.apply(change(7, 1, 'unreact', { emoji: '👍', username: 'a' }));
+    expect((t.get('id-1') as LiveMessage).reactions).toEqual([
+      { emoji: '👍', count: 1, users: ['b'] },
+    ]);
+    t.apply(change(8, 1, 'unreact', { emoji: '👍', username: 'b' }));
+    expect((t.get('id-1') as LiveMessage).reactions).toBeUndefined();
+  });
+
+  it('converges when a current-state message is followed by its own older changes (a replay)', () => {
+    const t = new MessageTimeline();
+    const current: LiveMessage = {
+      ...msg(1),
+      content: 'v2',
+      edited_at: new Date(3000).toISOString(),
+      reactions: [{ emoji: '👍', count: 1, users: ['b'] }],
+    };
+    t.add(current);
+    t.apply(change(2, 1, 'edit', { content: 'v1' }));
+    t.apply(change(3, 1, 'edit', { content: 'v2' }));
+    t.apply(change(4, 1, 'react', { emoji: '👍', username: 'b' }));
+    const m = t.get('id-1') as LiveMessage;
+    expect(m.content).toBe('v2');
+    expect(m.reactions).toEqual([{ emoji: '👍', count: 1, users: ['b'] }]);
+  });
+
+  it('updates reply previews when the original is edited or deleted', () => {
+    const t = new MessageTimeline();
+    t.add(msg(1));
+    t.add({ ...msg(2), reply_to: { id: 'id-1', seq: 1, username: 'a', excerpt: 'm1' } });
+    t.apply(change(3, 1, 'edit', { content: 'changed' }));
+    expect((t.get('id-2') as LiveMessage).reply_to?.excerpt).toBe('changed');
+    t.apply(change(4, 1, 'delete'));
+    expect((t.get('id-2') as LiveMessage).reply_to).toEqual({
+      id: 'id-1',
+      seq: 1,
+      username: 'a',
+      excerpt: '',
+      deleted: true,
+    });
+  });
+
+  it('ignores changes to messages it does not hold, but remembers their seq', () => {
+    const t = new MessageTimeline();
+    t.add(msg(5));
+    expect(t.apply(change(9, 1, 'edit', { content: 'x' }))).toBe(false);
+    expect(t.logSeq).toBe(9);
+    t.clear();
+    expect(t.logSeq).toBe(0);
   });
 });

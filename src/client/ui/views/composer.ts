@@ -1,10 +1,12 @@
-// The message box: Enter sends, Shift+Enter adds a line, typing state is reported
+// The message box: Enter sends, Shift+Enter adds a line, Up in an empty box edits
+// our last message, a reply shows "Replying to X" above it; typing state is reported
 // (throttled by the session), and the box grows with its content. Files are
 // attached by the button, by pasting, or by dropping them (see addFiles), upload
 // at once, and go with the next message.
 import type { AttachmentInfo } from '../../../protocol/attachment-text.js';
+import type { ReplyPreview } from '../../../protocol/changes.js';
 import type { ContentProblem } from '../../../protocol/text-rules.js';
-import { h, icon, uid } from '../dom.js';
+import { h, icon, setChildren, uid } from '../dom.js';
 import { AttachmentTray } from './attachment-tray.js';
 import { MentionCompleter } from './mention-completer.js';
 
@@ -14,11 +16,17 @@ export interface ComposerOptions {
   maxLength: number;
   /** Most files in one message. */
   maxAttachments: number;
-  onSend: (text: string, attachments: AttachmentInfo[]) => ContentProblem | null;
+  onSend: (
+    text: string,
+    attachments: AttachmentInfo[],
+    replyTo: ReplyPreview | undefined,
+  ) => ContentProblem | null;
   onTyping: (active: boolean) => void;
   onEscape: () => void;
   /** Names `@` completes (the room's people); none: no completion. */
   mentionNames?: () => readonly string[];
+  /** Up in an empty composer: edit the reader's last message; false when there is none. */
+  onEditLast?: () => boolean;
 }
 
 const MAX_HEIGHT = 180;
@@ -45,6 +53,9 @@ export class ComposerView {
   private readonly tray: AttachmentTray;
   /** Polite announcements about files (uploaded, failed, removed). */
   private readonly fileStatus: HTMLElement;
+  /** "Replying to X", above the box while the next message answers one. */
+  private readonly replyBar: HTMLElement;
+  private reply: ReplyPreview | undefined;
 
   constructor(private readonly opts: ComposerOptions) {
     const inputId = uid('composer');
@@ -112,6 +123,7 @@ export class ComposerView {
     );
     this.error = h('p', { id: errorId, class: 'field-error composer-error', role: 'alert' });
     this.counter = h('span', { class: 'composer-counter', 'aria-live': 'polite' });
+    this.replyBar = h('div', { class: 'composer-reply', hidden: true, 'data-testid': 'reply-bar' });
     this.el = h(
       'form',
       {
@@ -126,6 +138,7 @@ export class ComposerView {
       },
       h('label', { for: inputId, class: 'visually-hidden' }, `Message ${opts.roomName}`),
       opts.mentionNames ? new MentionCompleter(this.input, opts.mentionNames).el : null,
+      this.replyBar,
       this.tray.el,
       h('div', { class: 'composer-box' }, this.attachBtn, this.fileInput, this.input, this.sendBtn),
       this.fileStatus,
@@ -159,6 +172,49 @@ export class ComposerView {
     if (label) label.textContent = `Message ${name}`;
   }
 
+  /** The next message answers `preview` (null: it answers none). */
+  setReply(preview: ReplyPreview | null): void {
+    this.reply = preview ?? undefined;
+    if (!preview) {
+      this.replyBar.hidden = true;
+      setChildren(this.replyBar);
+      return;
+    }
+    setChildren(
+      this.replyBar,
+      h(
+        'div',
+        { class: 'composer-reply-text' },
+        h(
+          'span',
+          { class: 'composer-reply-label' },
+          'Replying to ',
+          h('strong', null, preview.username),
+        ),
+        h('span', { class: 'composer-reply-excerpt' }, preview.excerpt),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn composer-reply-cancel',
+          'aria-label': `Cancel reply to ${preview.username}`,
+          title: 'Cancel reply (Esc)',
+          'data-testid': 'reply-cancel',
+          on: {
+            click: () => {
+              this.setReply(null);
+              this.input.focus();
+            },
+          },
+        },
+        icon('close'),
+      ),
+    );
+    this.replyBar.hidden = false;
+    this.input.focus();
+  }
+
   setDisabled(disabled: boolean): void {
     this.input.disabled = disabled;
     this.sendBtn.disabled = disabled;
@@ -188,12 +244,13 @@ export class ComposerView {
       return;
     }
     const files = this.tray.files;
-    const problem = this.opts.onSend(this.input.value, files);
+    const problem = this.opts.onSend(this.input.value, files, this.reply);
     if (problem) {
       this.showError(problemText(problem, this.opts.maxLength));
       return;
     }
     this.input.value = '';
+    this.setReply(null);
     this.tray.clear();
     this.showError('');
     this.refresh();
@@ -204,6 +261,19 @@ export class ComposerView {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey) {
       ev.preventDefault();
       this.submit();
+    } else if (
+      ev.key === 'ArrowUp' &&
+      this.input.value === '' &&
+      !ev.shiftKey &&
+      !ev.altKey &&
+      !ev.ctrlKey &&
+      !ev.metaKey &&
+      this.opts.onEditLast?.()
+    ) {
+      ev.preventDefault();
+    } else if (ev.key === 'Escape' && this.reply) {
+      ev.preventDefault();
+      this.setReply(null);
     } else if (ev.key === 'Escape') {
       this.showError('');
       this.opts.onTyping(false);

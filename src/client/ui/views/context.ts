@@ -131,7 +131,7 @@ export class ContextView {
       items.push({
         key: `m:${m.seq}:${cont ? 'c' : 'f'}:${isTarget ? 't' : ''}`,
         render: () => {
-          const el = messageEl(m, at, m.username === this.username, cont);
+          const el = messageEl(m, at, m.username === this.username, cont, { me: this.username });
           if (isTarget) {
             el.classList.add('msg-target');
             el.setAttribute('tabindex', '-1');

@@ -61,6 +61,8 @@ export interface RoomViewOptions {
   onRemoved?: (roomName: string) => void;
   /** The connection dropped: a chance to check the session is still valid. */
   onConnectionLost?: () => void;
+  /** Whether the reader may delete others' messages here (room owner or admin; accounts mode). */
+  canModerate?: () => boolean;
   /** The tab's workspace: the room's connection and the read position (see RoomWorkspace). */
   workspace?: RoomWorkspace;
 }
@@ -123,7 +125,14 @@ export class RoomView {
     const s = this.session;
 
     this.status = new StatusView(() => s.retryConnection());
-    this.timeline = new TimelineView(s, this.roomName);
+    this.timeline = new TimelineView(s, this.roomName, {
+      canModerate: () => opts.canModerate?.() ?? false,
+      onReply: (preview) => {
+        this.showPresent();
+        this.composer.setReply(preview);
+      },
+      onDone: () => this.composer.focus(),
+    });
     if (opts.workspace?.lastRead !== undefined)
       this.timeline.setUnreadLine(opts.workspace.lastRead);
     this.typing = new TypingView();
@@ -132,11 +141,12 @@ export class RoomView {
       roomId: opts.roomId,
       maxLength: DEFAULT_LIMITS.maxContentLength,
       maxAttachments: DEFAULT_LIMITS.maxAttachments,
-      onSend: (text, files) => {
+      onSend: (text, files, replyTo) => {
         // Sending belongs to the present: show where the message goes.
         this.showPresent();
-        return s.send(text, files);
+        return s.send(text, files, replyTo);
       },
+      onEditLast: () => !this.context && this.timeline.editLastOwn(),
       onTyping: (active) => s.setTyping(active),
       onEscape: () => this.timeline.scrollToBottom(true),
       mentionNames: () => this.mentionNames(),
@@ -338,6 +348,7 @@ export class RoomView {
 
     const onStorage = (ev: StorageEvent) => {
       if (ev.key === s.outbox.key) s.syncOutbox();
+      if (ev.key === s.changeOutbox.key) s.syncChanges();
     };
     window.addEventListener('storage', onStorage);
     this.cleanups.push(() => window.removeEventListener('storage', onStorage));
