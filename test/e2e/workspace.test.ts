@@ -172,6 +172,16 @@ describeBrowser('web client: workspace', () => {
           ),
         );
       expect(order).toEqual(['1', 'line', '2', '3']);
+
+      // The same from the message's own menu (keyboard: Enter on a focused message).
+      await one
+        .getByTestId('message')
+        .filter({ has: one.getByTestId('message-content').getByText('three', { exact: true }) })
+        .focus();
+      await one.keyboard.press('Enter');
+      await one.getByTestId('menu-unread').click();
+      await expectCounts(one, 'news', '1', '');
+      await expectCounts(two, 'news', '1', '');
     },
     TEST_TIMEOUT,
   );

@@ -6,7 +6,7 @@ import type { LiveMessage } from '../../live-types.js';
 import { h, type IconName, icon } from '../dom.js';
 import { openPopover } from './popover.js';
 
-export type ActionKind = 'react' | 'reply' | 'edit' | 'delete';
+export type ActionKind = 'react' | 'reply' | 'edit' | 'delete' | 'unread';
 
 /** What the timeline lets a message do; absent in read-only lists (search results). */
 export interface MessageActionHandlers {
@@ -20,6 +20,8 @@ export interface MessageActionHandlers {
   reply: (m: LiveMessage) => void;
   edit: (m: LiveMessage) => void;
   remove: (m: LiveMessage) => void;
+  /** Marks this message and what follows unread; absent outside the workspace (menu only). */
+  markUnread?: (m: LiveMessage) => void;
   /** Shows the original of a reply (loading history as far back as needed). */
   jumpTo: (seq: number) => void;
   /** The message's element now (it may have been redrawn), to give focus back to. */
@@ -31,6 +33,7 @@ const LABELS: Record<ActionKind, { label: string; icon: IconName; key: string }>
   reply: { label: 'Reply', icon: 'reply', key: 'R' },
   edit: { label: 'Edit', icon: 'edit', key: 'E' },
   delete: { label: 'Delete', icon: 'trash', key: 'Delete' },
+  unread: { label: 'Mark unread', icon: 'bell', key: 'U' },
 };
 
 /** The actions this reader has on `m`, in menu order. */
@@ -38,6 +41,7 @@ export function actionsFor(m: LiveMessage, a: MessageActionHandlers): ActionKind
   const out: ActionKind[] = ['react', 'reply'];
   if (a.canEdit(m)) out.push('edit');
   if (a.canDelete(m)) out.push('delete');
+  if (a.markUnread) out.push('unread');
   return out;
 }
 
@@ -55,6 +59,9 @@ function run(kind: ActionKind, m: LiveMessage, a: MessageActionHandlers, anchor:
     case 'delete':
       a.remove(m);
       break;
+    case 'unread':
+      a.markUnread?.(m);
+      break;
   }
 }
 
@@ -66,7 +73,8 @@ export function actionToolbar(m: LiveMessage, a: MessageActionHandlers): HTMLEle
     'aria-label': 'Message actions',
     'data-testid': 'message-actions',
   });
-  for (const kind of actionsFor(m, a)) {
+  // Marking unread is rare enough for the menu alone; the toolbar stays four buttons.
+  for (const kind of actionsFor(m, a).filter((k) => k !== 'unread')) {
     const { label } = LABELS[kind];
     const btn = h(
       'button',

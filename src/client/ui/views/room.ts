@@ -132,6 +132,7 @@ export class RoomView {
         this.composer.setReply(preview);
       },
       onDone: () => this.composer.focus(),
+      ...(opts.workspace ? { onMarkUnread: (seq: number) => this.markUnreadFrom(seq) } : {}),
     });
     if (opts.workspace?.lastRead !== undefined)
       this.timeline.setUnreadLine(opts.workspace.lastRead);
@@ -284,6 +285,16 @@ export class RoomView {
     this.composer.focus();
   }
 
+  /** Marks the message at `seq` and what follows unread; the "New messages" line moves there. */
+  private markUnreadFrom(seq: number): boolean {
+    const ws = this.opts.workspace;
+    if (!ws || !Number.isSafeInteger(seq) || seq < 1) return false;
+    ws.markUnread(seq - 1);
+    this.timeline.setUnreadLine(seq - 1);
+    this.opts.announcer.say('Marked unread from this message.');
+    return true;
+  }
+
   destroy(): void {
     this.context?.win.stop();
     this.readTracker?.stop();
@@ -367,14 +378,8 @@ export class RoomView {
     // Alt+click on a message, or U on a focused one, marks it and what follows unread
     // (Slack's gesture); the "New messages" line moves there.
     const markUnreadAt = (target: EventTarget | null): boolean => {
-      const ws = this.opts.workspace;
       const el = target instanceof Element ? target.closest<HTMLElement>('[data-seq]') : null;
-      const seq = Number(el?.dataset.seq);
-      if (!ws || !el || !Number.isSafeInteger(seq) || seq < 1) return false;
-      ws.markUnread(seq - 1);
-      this.timeline.setUnreadLine(seq - 1);
-      a.say('Marked unread from this message.');
-      return true;
+      return this.markUnreadFrom(Number(el?.dataset.seq));
     };
     const onTimelineClick = (ev: MouseEvent) => {
       if (ev.altKey && markUnreadAt(ev.target)) ev.preventDefault();

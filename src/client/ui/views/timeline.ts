@@ -45,6 +45,8 @@ export interface TimelineOptions {
   onReply: (preview: ReplyPreview) => void;
   /** Focus back to the composer (Escape on a message, an edit begun there ends). */
   onDone: () => void;
+  /** Marks unread from this seq on (the workspace's read position); absent: no such action. */
+  onMarkUnread?: (seq: number) => void;
 }
 
 /** The quote a reply carries, as the composer and a pending reply show it. */
@@ -132,6 +134,7 @@ export class TimelineView {
       remove: (m) => void this.confirmDelete(m),
       jumpTo: (seq) => void this.jumpTo(seq),
       element: (m) => this.element(m.id),
+      ...(opts.onMarkUnread ? { markUnread: (m) => opts.onMarkUnread?.(m.seq) } : {}),
     };
     this.head = h('div', { class: 'timeline-head' });
     this.log = h('div', {
