@@ -1,0 +1,250 @@
+// Property: however sends, replies, edits, deletes and reactions from several
+// clients interleave, and however those clients drop and resume (since= and
+// epoch), every client that applies the `message` and `change` frames it was
+// sent ends with the room the server's REST history shows: current content,
+// reactions, deleted messages gone. Retries with the same client_id change
+// nothing and are answered with the first entry. A client that was away the
+// whole time (since=0), and one that loaded history halfway and resumes from
+// there, converge to the same room.
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { allMessages, createRoom } from '../support/api.js';
+import { ChangesClient } from '../support/changes-client.js';
+import { startServer, type TestServer } from '../support/start-server.js';
+import {
+  type LiveMessage,
+  type MessageState,
+  stateOfHistory,
+} from '../support/timeline-model.js';
+import { eventually } from '../support/ws-client.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({ ws: { ratePerSec: 0 }, http: { ratePerSec: 0 } });
+});
+afterAll(() => server.close());
+
+const USERS = ['alice', 'bob', 'carol'] as const;
+
+type Op =
+  | { kind: 'send'; who: number; text: string; reply: number | undefined }
+  | { kind: 'edit'; who: number; target: number; text: string }
+  | { kind: 'delete'; who: number; target: number }
+  | { kind: 'react'; who: number; target: number; emoji: string; on: boolean }
+  | { kind: 'retry'; who: number }
+  | { kind: 'drop'; who: number }
+  | { kind: 'reconnect'; who: number }
+  | { kind: 'settle' };
+
+const who = fc.integer({ min: 0, max: USERS.length - 1 });
+const target = fc.nat({ max: 40 });
+const text = fc.constantFrom('hi', 'hello @bob', 'ask @Alice and @carol.', 'ok', 'fixed', '@dave?');
+// Short words count as reactions too (Campfire's "boosts").
+const emoji = fc.constantFrom('👍', '🎉', 'ok', '😂');
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('send' as const),
+      who,
+      text,
+      reply: fc.option(target, { nil: undefined }),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), who, target, text }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), who, target }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('react' as const),
+      who,
+      target,
+      emoji,
+      on: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), who }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), who }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reconnect' as const), who }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'settle' as const }) },
+);
+
+/** Refusals a correct client can meet when others act at the same moment (a target just deleted). */
+const RACE_CODES = new Set<string>([ErrorCode.MESSAGE_NOT_FOUND]);
+
+interface Actor {
+  client: ChangesClient;
+  /** The last frame sent, for a retry with the same client_id. */
+  last?: { client_id: string; [key: string]: unknown };
+}
+
+function perform(actors: Actor[], o: Op): Promise<void> | undefined {
+  if (o.kind === 'settle') {
+    return Promise.all(actors.filter((a) => a.client.isOpen).map((a) => a.client.settle())).then(
+      () => undefined,
+    );
+  }
+  const actor = actors[o.who] as Actor;
+  const c = actor.client;
+  if (o.kind === 'drop') return c.disconnect();
+  if (o.kind === 'reconnect') return c.isOpen ? undefined : c.connect();
+  if (!c.isOpen) return undefined;
+  if (o.kind === 'retry') {
+    if (actor.last) c.send(actor.last);
+    return undefined;
+  }
+  const all = c.model.messages();
+  const own = all.filter((m) => m.username === c.username);
+  const pick = <T>(list: readonly T[], i: number): T | undefined => list[i % list.length];
+  let frame: { client_id: string; [key: string]: unknown } | undefined;
+  const client_id = c.nextClientId();
+  switch (o.kind) {
+    case 'send': {
+      const answered = o.reply === undefined ? undefined : pick(all, o.reply);
+      frame = {
+        type: 'message',
+        content: o.text,
+        client_id,
+        ...(answered ? { reply_to: answered.id } : {}),
+      };
+      break;
+    }
+    case 'edit': {
+      const m = pick(own, o.target);
+      if (m) frame = { type: 'edit', message_id: m.id, content: o.text, client_id };
+      break;
+    }
+    case 'delete': {
+      const m = pick(own, o.target);
+      if (m) frame = { type: 'delete', message_id: m.id, client_id };
+      break;
+    }
+    case 'react': {
+      const m = pick(all, o.target);
+      if (m) frame = { type: 'react', message_id: m.id, emoji: o.emoji, on: o.on, client_id };
+      break;
+    }
+  }
+  if (frame) {
+    actor.last = frame;
+    c.send(frame);
+  }
+  return undefined;
+}
+
+/** Replies show the answered message as stored now: its current excerpt, or `deleted`. */
+function checkReplyPreviews(history: readonly LiveMessage[]): void {
+  const byId = new Map(history.map((m) => [m.id, m]));
+  for (const m of history) {
+    if (!m.reply_to) continue;
+    const answered = byId.get(m.reply_to.id);
+    if (answered) {
+      // every content here is shorter than the excerpt limit
+      expect(m.reply_to, `reply preview of seq ${m.seq}`).toEqual({
+        id: answered.id,
+        seq: answered.seq,
+        username: answered.username,
+        excerpt: answered.content,
+      });
+    } else {
+      expect(m.reply_to, `reply preview of seq ${m.seq}`).toMatchObject({
+        excerpt: '',
+        deleted: true,
+      });
+    }
+  }
+}
+
+const restState = async (roomId: string): Promise<MessageState[]> =>
+  stateOfHistory((await allMessages(server.url, roomId)) as LiveMessage[]);
+
+async function converged(roomId: string, clients: ChangesClient[]): Promise<void> {
+  await eventually(
+    async () => {
+      const rest = await restState(roomId);
+      return clients.every((c) => isDeepStrictEqual(c.model.state(), rest));
+    },
+    10_000,
+    'every client to hold the room REST shows',
+  ).catch(() => {
+    // the assertions below show the difference
+  });
+}
+
+async function scenario(ops: Op[]): Promise<void> {
+  const room = await createRoom(server.url);
+  const actors: Actor[] = USERS.map((u) => ({
+    client: new ChangesClient(server.wsUrl, room.id, u),
+  }));
+  const late = new ChangesClient(server.wsUrl, room.id, 'erin');
+  const halfway = new ChangesClient(server.wsUrl, room.id, 'dave');
+  const everyone = [...actors.map((a) => a.client), late, halfway];
+  try {
+    for (const a of actors) {
+      await a.client.loadEpoch(server.url);
+      await a.client.connect({ since: 0 });
+    }
+    for (const [i, o] of ops.entries()) {
+      if (i === Math.floor(ops.length / 2)) {
+        // The web client's way in: history over REST, then resume after its newest message.
+        await halfway.loadEpoch(server.url);
+        halfway.seed((await allMessages(server.url, room.id)) as LiveMessage[]);
+      }
+      await perform(actors, o);
+    }
+    for (const a of actors) if (!a.client.isOpen) await a.client.connect();
+    await Promise.all(actors.map((a) => a.client.settle()));
+    await converged(
+      room.id,
+      actors.map((a) => a.client),
+    );
+
+    const seenByHalfway = halfway.model.state().map((m) => m.id);
+    await late.loadEpoch(server.url);
+    await late.connect({ since: 0 });
+    await halfway.connect();
+    await converged(room.id, everyone);
+
+    const history = (await allMessages(server.url, room.id)) as LiveMessage[];
+    const rest = stateOfHistory(history);
+    for (const c of everyone) {
+      expect(c.model.state(), `${c.username}'s room`).toEqual(rest);
+      expect(c.problems, `${c.username}'s problems`).toEqual([]);
+      for (const e of c.errors) expect(RACE_CODES, `${c.username} got ${e.code}`).toContain(e.code);
+    }
+    // Replays never carry a deleted message: all the late ones got are still there.
+    const restIds = new Set(rest.map((m) => m.id));
+    for (const c of [late, halfway]) {
+      const replayed = c.received.flatMap((f) =>
+        f.type === 'message' ? [(f.data as LiveMessage).id] : [],
+      );
+      expect(
+        replayed.filter((id) => !restIds.has(id)),
+        `deleted messages replayed to ${c.username}`,
+      ).toEqual([]);
+      if (c === halfway) {
+        expect(
+          replayed.filter((id) => seenByHalfway.includes(id)),
+          'messages replayed again after the history it loaded',
+        ).toEqual([]);
+      }
+    }
+    checkReplyPreviews(history);
+  } finally {
+    await Promise.all(everyone.map((c) => c.disconnect()));
+  }
+}
+
+describe('messages that live, over real WebSockets', () => {
+  it('every client converges to the server’s room, whatever the interleaving', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 8, maxLength: 30 }), scenario),
+      // Each run opens five connections and a room; a failure is reported as
+      // found (shrinking replays whole conversations, minutes on a loaded machine).
+      { numRuns: 20, endOnFailure: true },
+    );
+  }, 180_000);
+});
