@@ -154,6 +154,9 @@ export type DmBody = Static<typeof DmBody>;
 export const PostMessageBody = Type.Object({
   content: Type.String(),
   client_id: Type.Optional(Type.String()),
+  reply_to: Type.Optional(
+    Type.String({ description: 'A message id of the same room this message answers' }),
+  ),
   username: Type.Optional(
     Type.String({
       description: 'Open mode: the sender name (required there); ignored with accounts',

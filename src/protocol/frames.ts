@@ -1,4 +1,10 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import {
+  DeleteFrame,
+  EditFrame,
+  type MessageChange,
+  ReactFrame,
+} from './changes.js';
 import { ErrorCode } from './error-codes.js';
 import type { Message } from './rest.js';
 
@@ -27,6 +33,12 @@ export const MessageFrame = Type.Object(
           'Idempotency key (at most `CHAT_MAX_CLIENT_ID_LENGTH` characters): a retry with the same key is stored once',
       }),
     ),
+    reply_to: Type.Optional(
+      Type.String({
+        description:
+          'The id of a message of this room that this one answers; unknown or deleted: error `MESSAGE_NOT_FOUND`, nothing stored',
+      }),
+    ),
   },
   { title: 'MessageFrame', description: 'Send a chat message' },
 );
@@ -44,7 +56,13 @@ export const GetUsersFrame = Type.Object(
 );
 export type GetUsersFrame = Static<typeof GetUsersFrame>;
 
-export type ClientFrame = MessageFrame | TypingFrame | GetUsersFrame;
+export type ClientFrame =
+  | MessageFrame
+  | TypingFrame
+  | GetUsersFrame
+  | EditFrame
+  | DeleteFrame
+  | ReactFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Every client frame's schema, by `type`. */
@@ -52,6 +70,9 @@ export const ClientFrameSchemas = {
   message: MessageFrame,
   typing: TypingFrame,
   get_users: GetUsersFrame,
+  edit: EditFrame,
+  delete: DeleteFrame,
+  react: ReactFrame,
 } satisfies { [K in ClientFrameType]: TSchema };
 
 /* ---------- server to client ---------- */
@@ -68,6 +89,8 @@ export type PresenceNotice = Static<typeof PresenceNotice>;
 /** The `data` of each server frame, by `type`. */
 export const ServerEventData = {
   message: Type.Unsafe<Message>(Type.Ref('Message')),
+  /** Only to connections that joined with `features=changes`. */
+  change: Type.Unsafe<MessageChange>(Type.Ref('MessageChange')),
   join: PresenceNotice,
   leave: PresenceNotice,
   user_list: Type.Object({ users: Type.Array(Type.String()) }),
@@ -129,6 +152,10 @@ export const ServerFrameSchemas = {
     'message',
     "A stored message, to everyone in the room, the sender included, after the commit: the echo is the sender's confirmation. On resume, the missed messages come first, in `seq` order",
   ),
+  change: serverFrame(
+    'change',
+    'An edit, delete or reaction: an entry of the room\'s log with its own `seq`, in order with messages. Only to connections that joined with `features=changes` (the sender\'s echo included); on resume the missed ones come in `seq` order with the missed messages',
+  ),
   join: serverFrame(
     'join',
     "A user's first connection to the room opened (the joiner gets it too)",
@@ -165,6 +192,8 @@ export interface ConnectParams {
   username: string;
   /** Resume: replay every message with a larger seq before live ones. */
   since?: number;
+  /** Comma-separated features (`changes`: receive `change` frames); unknown ones are ignored. */
+  features?: string;
   /**
    * With `since`: the history epoch `since` belongs to (from the `Parley-Epoch`
    * header of the history response, or the last `resync`); another epoch gets `resync`.

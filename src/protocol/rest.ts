@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { Attachment } from './attachments.js';
+import type { Reaction, ReplyPreview } from './changes.js';
 import { ErrorCode } from './error-codes.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
@@ -54,6 +55,26 @@ export const Message = Type.Object(
       Type.Array(Type.Unsafe<Attachment>(Type.Ref('Attachment')), {
         description:
           'Files sent with the message (only when there are some). `content` names each one on a line of its own, `📎 name (size) url`, for clients that ignore this field',
+      }),
+    ),
+    edited_at: Type.Optional(
+      Type.String({ description: 'ISO 8601: when the content was last edited (only when it was)' }),
+    ),
+    reply_to: Type.Optional(
+      Type.Unsafe<ReplyPreview>({
+        ...Type.Ref('ReplyPreview'),
+        description: 'The message this one answers, as it is stored now (only for replies)',
+      }),
+    ),
+    reactions: Type.Optional(
+      Type.Array(Type.Unsafe<Reaction>(Type.Ref('Reaction')), {
+        description: 'Reactions, in the order each emoji was first used (only when there are some)',
+      }),
+    ),
+    mentions: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'The names written as `@name` in the content (NFC, as written, deduplicated), computed by the server (only when there are some)',
       }),
     ),
   },

@@ -60,3 +60,12 @@ export function contentProblem(value: string, maxLength: number): ContentProblem
   if (CONTENT_FORBIDDEN.test(value) || LONE_SURROGATE.test(value)) return 'control_chars';
   return null;
 }
+
+/**
+ * Whether a reaction is acceptable (README "Reactions"): already NFC (see
+ * normalizeName), 1 to `maxLength` UTF-16 units, one word or emoji with no
+ * whitespace, and nothing a name may not hold (emoji joiners are fine).
+ */
+export function emojiValid(value: string, maxLength: number): boolean {
+  return !/\s/u.test(value) && nameProblem(value, maxLength) === null;
+}

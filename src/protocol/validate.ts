@@ -2,6 +2,7 @@
 // TypeBox compiler generates code at run time, which a strict CSP forbids in the browser.
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { UPLOAD_ID_PATTERN } from './attachments.js';
+import { DeleteFrame, EditFrame, MAX_EMOJI_LENGTH, ReactFrame } from './changes.js';
 import { ErrorCode } from './error-codes.js';
 import {
   type ClientFrame,
@@ -10,7 +11,13 @@ import {
   MessageFrame,
   TypingFrame,
 } from './frames.js';
-import { contentProblem, nameProblem, normalizeContent } from './text-rules.js';
+import {
+  contentProblem,
+  emojiValid,
+  nameProblem,
+  normalizeContent,
+  normalizeName,
+} from './text-rules.js';
 
 export interface FrameLimits {
   maxContentLength: number;
@@ -27,10 +34,46 @@ const validators = {
   message: TypeCompiler.Compile(MessageFrame),
   typing: TypeCompiler.Compile(TypingFrame),
   get_users: TypeCompiler.Compile(GetUsersFrame),
+  edit: TypeCompiler.Compile(EditFrame),
+  delete: TypeCompiler.Compile(DeleteFrame),
+  react: TypeCompiler.Compile(ReactFrame),
 } satisfies Record<ClientFrameType, unknown>;
 
 function fail(code: ErrorCode, message: string): ParseResult {
   return { ok: false, code, message };
+}
+
+const invalidEmoji = `\`emoji\` must be one emoji or word of 1 to ${MAX_EMOJI_LENGTH} characters, without spaces or invisible characters`;
+
+/** The error for content that breaks the rules (README "Text rules"), or null. */
+export function contentFailure(
+  content: string,
+  maxLength: number,
+): { code: ErrorCode; message: string } | null {
+  switch (contentProblem(content, maxLength)) {
+    case null:
+      return null;
+    case 'too_long':
+      return {
+        code: ErrorCode.CONTENT_TOO_LONG,
+        message: `Content is longer than ${maxLength} characters`,
+      };
+    case 'empty':
+      return { code: ErrorCode.INVALID_CONTENT, message: 'Content is empty' };
+    case 'control_chars':
+      return {
+        code: ErrorCode.INVALID_CONTENT,
+        message: 'Content contains control characters or malformed Unicode',
+      };
+  }
+}
+
+/** Why a `client_id` is refused, or null. */
+function clientIdFailure(clientId: string | undefined, maxLength: number): string | null {
+  const problem = clientId === undefined ? null : nameProblem(clientId, maxLength);
+  if (problem === 'too_long') return `\`client_id\` is longer than ${maxLength} characters`;
+  if (problem) return '`client_id` contains control or invisible characters';
+  return null;
 }
 
 /** Parses one text frame from a client: JSON, then shape, then content rules. */
@@ -58,8 +101,11 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
   if (!validator.Check(value)) {
     const first = validator.Errors(value).First();
     const field = first?.path.replace(/^\//, '') || 'frame';
-    if (type === 'message' && field === 'content') {
+    if ((type === 'message' || type === 'edit') && field === 'content') {
       return failWithId(ErrorCode.INVALID_CONTENT, '`content` must be a string');
+    }
+    if (type === 'react' && field === 'emoji') {
+      return failWithId(ErrorCode.INVALID_EMOJI, invalidEmoji);
     }
     return failWithId(
       ErrorCode.INVALID_FRAME,
@@ -67,6 +113,21 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
     );
   }
   const frame = value as ClientFrame;
+  if (frame.type === 'edit' || frame.type === 'delete' || frame.type === 'react') {
+    if (frame.type === 'edit') {
+      frame.content = normalizeContent(frame.content);
+      const problem = contentFailure(frame.content, limits.maxContentLength);
+      if (problem) return failWithId(problem.code, problem.message);
+    }
+    if (frame.type === 'react') {
+      frame.emoji = normalizeName(frame.emoji);
+      if (!emojiValid(frame.emoji, MAX_EMOJI_LENGTH)) {
+        return failWithId(ErrorCode.INVALID_EMOJI, invalidEmoji);
+      }
+    }
+    const idFailure = clientIdFailure(frame.client_id, limits.maxClientIdLength);
+    return idFailure ? failWithId(ErrorCode.INVALID_FRAME, idFailure) : { ok: true, frame };
+  }
   if (frame.type === 'message') {
     // Stored, echoed and length-checked with LF line endings (README "Text rules").
     frame.content = normalizeContent(frame.content);

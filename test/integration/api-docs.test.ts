@@ -28,9 +28,13 @@ const CLIENT_TYPES: { [K in ClientFrameType]: true } = {
   message: true,
   typing: true,
   get_users: true,
+  edit: true,
+  delete: true,
+  react: true,
 };
 const SERVER_TYPES: { [K in ServerEventType]: true } = {
   message: true,
+  change: true,
   join: true,
   leave: true,
   user_list: true,

@@ -3,6 +3,7 @@
 // and close codes from src/protocol/error-codes.ts with their documentation.
 import type { TSchema } from '@sinclair/typebox';
 import { Attachment } from '../../protocol/attachments.js';
+import { MessageChange, Reaction, ReplyPreview } from '../../protocol/changes.js';
 import { closeCodeEntries, errorCodeEntries } from '../../protocol/code-docs.js';
 import {
   type ClientFrame,
@@ -24,10 +25,36 @@ const CLIENT_EXAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K 
   message: { type: 'message', content: 'Hello, room!', client_id: 'c-1736069472345-1' },
   typing: { type: 'typing', is_typing: true },
   get_users: { type: 'get_users' },
+  edit: {
+    type: 'edit',
+    message_id: '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+    content: 'Hello, room! (edited)',
+    client_id: 'c-1736069472345-3',
+  },
+  delete: { type: 'delete', message_id: '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
+  react: {
+    type: 'react',
+    message_id: '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+    emoji: '👍',
+    on: true,
+  },
 };
 
 const SERVER_EXAMPLES: { [K in ServerEventType]: Extract<ServerFrame, { type: K }> } = {
   message: { type: 'message', data: EXAMPLE_MESSAGE },
+  change: {
+    type: 'change',
+    data: {
+      id: '01937b2e-8c4f-7a1b-9c2d-3e4f5a6b7c8d',
+      room_id: EXAMPLE_MESSAGE.room_id,
+      seq: 43,
+      message_id: EXAMPLE_MESSAGE.id,
+      kind: 'react',
+      username: 'bob',
+      timestamp: '2026-01-05T09:31:20.000Z',
+      emoji: '👍',
+    },
+  },
   join: { type: 'join', data: { username: 'bob', message: 'bob joined the room' } },
   leave: { type: 'leave', data: { username: 'bob', message: 'bob left the room' } },
   user_list: { type: 'user_list', data: { users: ['alice', 'bob'] } },
@@ -164,6 +191,11 @@ function buildDocument(): Json {
                   type: 'string',
                   description: `Display name: not blank, at most ${DEFAULT_LIMITS.maxUsernameLength} characters (CHAT_MAX_USERNAME_LENGTH), no control characters; else close 4001`,
                 },
+                features: {
+                  type: 'string',
+                  description:
+                    'Comma-separated features; unknown ones are ignored. `changes`: receive `change` frames (edits, deletes, reactions). Without it the connection gets only the original frame types',
+                },
                 since: {
                   type: 'integer',
                   minimum: 0,
@@ -193,7 +225,13 @@ function buildDocument(): Json {
       },
     },
     components: {
-      schemas: { Attachment: withoutId(Attachment), Message: withoutId(Message) },
+      schemas: {
+        Attachment: withoutId(Attachment),
+        Reaction: withoutId(Reaction),
+        ReplyPreview: withoutId(ReplyPreview),
+        Message: withoutId(Message),
+        MessageChange: withoutId(MessageChange),
+      },
       messages,
     },
     'x-error-codes': errorCodes,

@@ -6,6 +6,7 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AdminUser, User, UserRef } from '../../protocol/accounts.js';
 import { Attachment } from '../../protocol/attachments.js';
+import { EditMessageBody, MessageChange, Reaction, ReplyPreview } from '../../protocol/changes.js';
 import { ERROR_CODE_DOCS } from '../../protocol/code-docs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ErrorBody, FieldError, HealthStatus, Message, Room } from '../../protocol/rest.js';
@@ -15,7 +16,11 @@ import { SearchResponse, SearchResult } from '../../protocol/search.js';
 const SHARED_SCHEMAS = [
   Room,
   Attachment,
+  Reaction,
+  ReplyPreview,
   Message,
+  MessageChange,
+  EditMessageBody,
   FieldError,
   ErrorBody,
   HealthStatus,

@@ -202,4 +202,46 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // TypeScript), in this migration's transaction.
     sql: 'SELECT 1',
   },
+  {
+    version: 50,
+    sql: `
+      -- issue 11, messages that live (README "Storage"): edits, deletes and reactions
+      -- are entries of the room's log, taking seqs from rooms.last_seq like messages.
+      -- A message keeps its current state in its row; a deleted one stays as a
+      -- tombstone (content '', deleted_at) so seqs and reply previews hold.
+      ALTER TABLE messages ADD COLUMN edited_at TIMESTAMPTZ;
+      ALTER TABLE messages ADD COLUMN deleted_at TIMESTAMPTZ;
+      -- the answered message (same room), or null
+      ALTER TABLE messages ADD COLUMN reply_to TEXT;
+      -- JSON [{"emoji", "users": [...]}] in the order emoji were first used; null when none
+      ALTER TABLE messages ADD COLUMN reactions TEXT;
+      -- JSON array of the names written as @name (protocol/mentions.ts); null when none
+      ALTER TABLE messages ADD COLUMN mentions TEXT;
+      CREATE TABLE message_changes (
+        id         TEXT PRIMARY KEY,
+        room_id    TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq        BIGINT NOT NULL,
+        message_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        username   TEXT NOT NULL,
+        timestamp  TIMESTAMPTZ NOT NULL,
+        content    TEXT,
+        emoji      TEXT,
+        client_id  TEXT
+      );
+      CREATE UNIQUE INDEX message_changes_room_seq ON message_changes (room_id, seq);
+      CREATE UNIQUE INDEX message_changes_sender_client_id
+        ON message_changes (room_id, username, client_id) WHERE client_id IS NOT NULL;
+      CREATE INDEX message_changes_message ON message_changes (message_id);
+      -- who each live message mentions, lower-cased (JavaScript toLowerCase), for
+      -- mention counts per room after a read position (issue 12)
+      CREATE TABLE message_mentions (
+        room_id TEXT NOT NULL,
+        seq     BIGINT NOT NULL,
+        name    TEXT NOT NULL,
+        PRIMARY KEY (room_id, seq, name)
+      );
+      CREATE INDEX message_mentions_name ON message_mentions (room_id, name, seq);
+    `,
+  },
 ];
