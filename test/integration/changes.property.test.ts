@@ -13,11 +13,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { ChangesClient } from '../support/changes-client.js';
 import { startServer, type TestServer } from '../support/start-server.js';
-import {
-  type LiveMessage,
-  type MessageState,
-  stateOfHistory,
-} from '../support/timeline-model.js';
+import { type LiveMessage, type MessageState, stateOfHistory } from '../support/timeline-model.js';
 import { eventually } from '../support/ws-client.js';
 
 let server: TestServer;

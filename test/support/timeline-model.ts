@@ -148,7 +148,9 @@ function toState(m: Held): MessageState {
     reply_to: m.replyTo,
     mentions: m.mentions,
     reactions: Object.fromEntries(
-      [...m.reactions.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([e, u]) => [e, [...u].sort()]),
+      [...m.reactions.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([e, u]) => [e, [...u].sort()]),
     ),
   };
 }
