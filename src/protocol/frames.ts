@@ -1,10 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import {
-  DeleteFrame,
-  EditFrame,
-  type MessageChange,
-  ReactFrame,
-} from './changes.js';
+import { DeleteFrame, EditFrame, type MessageChange, ReactFrame } from './changes.js';
 import { ErrorCode } from './error-codes.js';
 import type { Message } from './rest.js';
 
@@ -154,7 +149,7 @@ export const ServerFrameSchemas = {
   ),
   change: serverFrame(
     'change',
-    'An edit, delete or reaction: an entry of the room\'s log with its own `seq`, in order with messages. Only to connections that joined with `features=changes` (the sender\'s echo included); on resume the missed ones come in `seq` order with the missed messages',
+    "An edit, delete or reaction: an entry of the room's log with its own `seq`, in order with messages. Only to connections that joined with `features=changes` (the sender's echo included); on resume the missed ones come in `seq` order with the missed messages",
   ),
   join: serverFrame(
     'join',

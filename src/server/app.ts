@@ -7,6 +7,7 @@ import type { MessageBus } from './bus/message-bus.js';
 import type { Config } from './config.js';
 import { AccountService } from './domain/accounts.js';
 import { AttachmentService } from './domain/attachment-service.js';
+import { ChangeService } from './domain/change-service.js';
 import { MessageService } from './domain/message-service.js';
 import { RoomAccess } from './domain/room-access.js';
 import { RoomPresence } from './domain/room-presence.js';
@@ -23,6 +24,7 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { registerIdentity } from './http/identity.js';
 import { capIdleConnections } from './http/idle-connections.js';
 import { registerMembershipRoutes } from './http/membership-routes.js';
+import { registerMessageChangeRoutes } from './http/message-change-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerSharedSchemas } from './http/responses.js';
@@ -122,6 +124,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     log,
   );
   attachments.start();
+  const changes = new ChangeService(store, messages, access, attachments, log);
   // SQLite purges on the event loop: slices as short as a commit. PostgreSQL's
   // work happens elsewhere; its slices only need to keep transactions short.
   const purger = new RoomPurger(store, log, {
@@ -182,6 +185,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     accountsMode,
   );
   registerMessagePostRoute(http, messages, access, config.limits, accountsMode);
+  registerMessageChangeRoutes(http, changes, config.limits, accountsMode);
   await registerFileRoutes(http, attachments, config.limits.maxUploadBytes);
   registerAuthModeRoute(http, accounts);
   if (accounts) {
@@ -197,6 +201,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     presence: roomPresence,
     messages,
+    changes,
     hub,
     log,
     metrics,

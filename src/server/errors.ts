@@ -42,6 +42,13 @@ export const tooManyLogins = (retryAfterS: number): ChatError =>
 export const roomNotFound = (roomId: string): ChatError =>
   new ChatError(ErrorCode.ROOM_NOT_FOUND, `Room ${roomId} not found`, 404);
 
+export const messageNotFound = (what = 'The message'): ChatError =>
+  new ChatError(
+    ErrorCode.MESSAGE_NOT_FOUND,
+    `${what} does not exist in this room (or was deleted)`,
+    404,
+  );
+
 export const validationFailed = (loc: (string | number)[], msg: string, type: string): ChatError =>
   new ChatError(ErrorCode.VALIDATION_FAILED, msg, 422, [{ loc, msg, type }]);
 

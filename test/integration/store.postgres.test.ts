@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres-migrations.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
+import { changesContract } from '../contracts/changes-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
@@ -38,6 +39,7 @@ describe.runIf(run)('PostgreSQL store', () => {
   accountStoreContract('PostgreSQL', () => freshStore());
 
   searchContract('PostgreSQL', () => freshStore());
+  changesContract('PostgreSQL', () => freshStore());
 
   it('migrates once when several processes start together, and again is a no-op', async () => {
     const schema = testSchema();

@@ -9,6 +9,7 @@ import type { ChatStore } from '../../src/server/storage/chat-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { accountStoreContract } from '../contracts/account-store-contract.js';
+import { changesContract } from '../contracts/changes-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
 
@@ -32,6 +33,7 @@ storeContract(
 );
 
 searchContract('SQLite', () => open(join(dir, `search-${++n}.db`)));
+changesContract('SQLite', () => open(join(dir, `changes-${++n}.db`)));
 accountStoreContract('SQLite', () => open(join(dir, `accounts-${++n}.db`)));
 
 describe('SQLite migrations', () => {

@@ -17,6 +17,8 @@ export interface ConnectOptions {
   origin?: string;
   /** Extra upgrade request headers (Cookie, Authorization). */
   headers?: Record<string, string>;
+  /** `features=` (e.g. `changes`: receive `change` frames). */
+  features?: string;
   /** Raw query string instead of username/since (for bad-input tests). */
   query?: string;
 }
@@ -56,7 +58,8 @@ export class TestClient {
     const query =
       opts.query ??
       `username=${encodeURIComponent(username)}${opts.since === undefined ? '' : `&since=${opts.since}`}` +
-        (opts.epoch === undefined ? '' : `&epoch=${encodeURIComponent(opts.epoch)}`);
+        (opts.epoch === undefined ? '' : `&epoch=${encodeURIComponent(opts.epoch)}`) +
+        (opts.features === undefined ? '' : `&features=${encodeURIComponent(opts.features)}`);
     const ws = new WebSocket(`${wsUrl}/ws/chat/${roomId}?${query}`, {
       headers: { ...opts.headers, ...(opts.origin ? { origin: opts.origin } : {}) },
     });

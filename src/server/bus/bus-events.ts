@@ -1,3 +1,4 @@
+import type { MessageChange } from '../../protocol/changes.js';
 import type { Message } from '../../protocol/rest.js';
 
 /** The bus topic of account events (not a room: room ids are UUIDs). */
@@ -9,6 +10,8 @@ export const ACCOUNTS_TOPIC = '@accounts';
  */
 export type BusEvent =
   | { type: 'message'; roomId: string; message: Message }
+  /** An edit, delete or reaction: an entry of the room's log, ordered with messages by `seq`. */
+  | { type: 'change'; roomId: string; change: MessageChange }
   | { type: 'typing'; roomId: string; username: string; isTyping: boolean }
   | {
       type: 'presence';
@@ -52,6 +55,26 @@ function isMessage(v: unknown): v is Message {
   );
 }
 
+const CHANGE_KINDS: ReadonlySet<unknown> = new Set(['edit', 'delete', 'react', 'unreact']);
+
+function isChange(v: unknown): v is MessageChange {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    isString(c.id) &&
+    isString(c.room_id) &&
+    isString(c.message_id) &&
+    isString(c.username) &&
+    isString(c.timestamp) &&
+    CHANGE_KINDS.has(c.kind) &&
+    Number.isSafeInteger(c.seq) &&
+    (c.seq as number) > 0 &&
+    (c.content === undefined || isString(c.content)) &&
+    (c.emoji === undefined || isString(c.emoji)) &&
+    (c.client_id === undefined || isString(c.client_id))
+  );
+}
+
 /**
  * Whether a value read off a shared transport (Redis) is a well-formed event. A
  * malformed one would fail later, inside delivery and its asynchronous gap
@@ -64,6 +87,8 @@ export function isBusEvent(value: unknown): value is BusEvent {
   switch (e.type) {
     case 'message':
       return isMessage(e.message);
+    case 'change':
+      return isChange(e.change);
     case 'typing':
       return isString(e.username) && typeof e.isTyping === 'boolean';
     case 'presence':

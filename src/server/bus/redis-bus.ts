@@ -96,12 +96,12 @@ export class RedisBus implements MessageBus {
     try {
       await this.pub.publish(this.channel(event.roomId), JSON.stringify(envelope));
       // A later message lets receivers notice and fill any gap before it.
-      if (event.type === 'message') this.unsent.delete(event.roomId);
+      if (event.type === 'message' || event.type === 'change') this.unsent.delete(event.roomId);
     } catch (error) {
       this.report('publish', error);
       // Other processes would not notice the loss until the room's next message;
       // the newest one is sent again on reconnect, and they fill the gap from the store.
-      if (event.type === 'message') this.unsent.set(event.roomId, event);
+      if (event.type === 'message' || event.type === 'change') this.unsent.set(event.roomId, event);
     }
   }
 

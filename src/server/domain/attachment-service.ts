@@ -130,6 +130,16 @@ export class AttachmentService {
     return this.store.forgetUploads(ids);
   }
 
+  /**
+   * Deletes the files of a deleted message (released by the store in the delete's
+   * transaction, so a failure here is finished by the next sweep).
+   */
+  async deleteReleased(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) await this.blobs.delete(id);
+    await this.store.forgetUploads(ids);
+  }
+
   /** Deletes uploads older than `abandonMs` that no message took. Resolves with how many. */
   sweep(): Promise<number> {
     this.sweeping ??= this.sweepAll().finally(() => {

@@ -7,8 +7,14 @@ import {
 } from '../../protocol/text-rules.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
-import { roomNotFound, storeFailed, validationFailed } from '../errors.js';
-import type { AppendResult, ChatStore, NewMessage } from '../storage/chat-store.js';
+import { messageNotFound, roomNotFound, storeFailed, validationFailed } from '../errors.js';
+import type {
+  AppendResult,
+  ChangeResult,
+  ChatStore,
+  NewChange,
+  NewMessage,
+} from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import type { Actor } from './actor.js';
 import type { RoomAccess } from './room-access.js';
@@ -19,13 +25,23 @@ export interface PostedMessage {
   client_id?: string;
   /** Open mode only: the sender's name. */
   username?: string;
+  reply_to?: string;
 }
 
-interface Pending {
-  item: NewMessage;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
+/** A send or a change waiting for the next group commit; both take seqs in queue order. */
+type Pending =
+  | {
+      kind: 'message';
+      item: NewMessage;
+      resolve: (result: AppendResult) => void;
+      reject: (error: unknown) => void;
+    }
+  | {
+      kind: 'change';
+      item: NewChange;
+      resolve: (result: ChangeResult) => void;
+      reject: (error: unknown) => void;
+    };
 
 /** Most messages written in one transaction. */
 const MAX_BATCH = 512;
@@ -88,22 +104,41 @@ export class MessageService {
       username,
       content,
       ...(clientId !== undefined ? { clientId } : {}),
+      ...(body.reply_to !== undefined ? { replyTo: body.reply_to } : {}),
     });
+    if (!result.ok && result.reason === 'reply_not_found') {
+      throw messageNotFound('The message replied to');
+    }
     if (!result.ok) throw roomNotFound(roomId);
     return { message: result.message, duplicate: result.duplicate };
   }
 
   send(item: NewMessage): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.flushing = this.flushing.then(() => this.flush());
-        });
-      }
+      this.enqueue({ kind: 'message', item, resolve, reject });
     });
+  }
+
+  /**
+   * Applies a change (issue 11) through the same queue as sends, so it takes its
+   * seq, commits and is published in the order it came among them. The caller
+   * (ChangeService) has decided it is allowed.
+   */
+  change(item: NewChange): Promise<ChangeResult> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({ kind: 'change', item, resolve, reject });
+    });
+  }
+
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flushing = this.flushing.then(() => this.flush());
+      });
+    }
   }
 
   /** Resolves once everything queued so far is committed and published. */
@@ -117,7 +152,16 @@ export class MessageService {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      // A run of one kind: sends alone (the usual case) are one transaction as before.
+      const kind = (this.queue[0] as Pending).kind;
+      let n = 1;
+      while (n < this.queue.length && n < MAX_BATCH && (this.queue[n] as Pending).kind === kind)
+        n++;
+      if (kind === 'change') {
+        await this.flushChanges(this.queue.splice(0, n) as Extract<Pending, { kind: 'change' }>[]);
+        continue;
+      }
+      const batch = this.queue.splice(0, n) as Extract<Pending, { kind: 'message' }>[];
       let results: AppendResult[];
       try {
         results = await this.store.appendMessages(batch.map((p) => p.item));
@@ -135,8 +179,29 @@ export class MessageService {
             .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
             .catch(this.publishFailed);
         }
-        (batch[i] as Pending).resolve(result);
+        (batch[i] as Pending & { kind: 'message' }).resolve(result);
       }
+    }
+  }
+
+  private async flushChanges(batch: Extract<Pending, { kind: 'change' }>[]): Promise<void> {
+    let results: ChangeResult[];
+    try {
+      results = await this.store.applyChanges(batch.map((p) => p.item));
+    } catch (error) {
+      this.log.error({ err: error, count: batch.length }, 'storing changes failed');
+      const failure = storeFailed(error);
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const result = results[i] as ChangeResult;
+      if (result.ok && !result.duplicate) {
+        this.bus
+          .publish({ type: 'change', roomId: result.change.room_id, change: result.change })
+          .catch(this.publishFailed);
+      }
+      (batch[i] as Pending & { kind: 'change' }).resolve(result);
     }
   }
 }

@@ -1,12 +1,19 @@
-import type { Message } from '../../protocol/rest.js';
 import type { Logger } from '../util/logger.js';
 
+/** What a room's log holds: entries with a place in it (messages and changes, ChatStore's LogEntry). */
+export interface Sequenced {
+  seq: number;
+}
+
 /** The room's stored log, where a sequencer reads what the bus did not bring. */
-export interface RoomLog {
+export interface RoomLog<E extends Sequenced> {
   /** The room's newest seq (0 when empty), or null for an unknown room. */
   latestSeq(roomId: string): Promise<number | null>;
-  /** Up to `limit` messages with `seq > afterSeq`, oldest first. */
-  messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /**
+   * Up to `limit` entries with `seq > afterSeq`, in seq order. Entries may be
+   * missing (a deleted message): the sequencer does not wait for those.
+   */
+  entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<E[]>;
 }
 
 export interface SequencerOptions {
@@ -45,20 +52,20 @@ export type SequencerState =
  * from the store, and after an outage everything newer is read. Without a store
  * (or before the newest seq is known) messages go out as they come.
  */
-export class RoomSequencer {
+export class RoomSequencer<E extends Sequenced> {
   private state: SequencerState = { phase: 'starting', catchUp: false };
   /** Newest seq delivered; null while unknown. */
   private lastSeq: number | null = null;
   /** Live messages that wait for the start, a read, or a gap before them. */
-  private pending: Message[] = [];
+  private pending: E[] = [];
   private readonly fetchLimit: number;
   private readonly readTries: number;
   private readonly retryMs: number;
 
   constructor(
     private readonly roomId: string,
-    private readonly store: RoomLog | null,
-    private readonly deliver: (message: Message) => void,
+    private readonly store: RoomLog<E> | null,
+    private readonly deliver: (entry: E) => void,
     private readonly opts: SequencerOptions = {},
   ) {
     this.fetchLimit = opts.fetchLimit ?? 500;
@@ -94,7 +101,7 @@ export class RoomSequencer {
   }
 
   /** A message from the bus. */
-  offer(message: Message): void {
+  offer(message: E): void {
     switch (this.state.phase) {
       case 'starting':
       case 'reading':
@@ -141,7 +148,7 @@ export class RoomSequencer {
     return this.store !== null && this.lastSeq !== null;
   }
 
-  private emit(message: Message): void {
+  private emit(message: E): void {
     this.lastSeq = message.seq;
     this.deliver(message);
   }
@@ -151,7 +158,7 @@ export class RoomSequencer {
     this.pending.sort((a, b) => a.seq - b.seq);
     let i = 0;
     for (; i < this.pending.length; i++) {
-      const message = this.pending[i] as Message;
+      const message = this.pending[i] as E;
       if (!this.ordered()) {
         this.emit(message);
         continue;
@@ -183,7 +190,7 @@ export class RoomSequencer {
       const want =
         next && !readAll ? Math.min(next.seq - from - 1, this.fetchLimit) : this.fetchLimit;
       try {
-        const found = await this.store.messagesAfter(this.roomId, from, want);
+        const found = await this.store.entriesAfter(this.roomId, from, want);
         if (this.state !== state) return;
         failures = 0;
         for (const message of found) {

@@ -1,3 +1,4 @@
+import type { ChangeKind, MessageChange } from '../../protocol/changes.js';
 import type { Message, Room, RoomVisibility } from '../../protocol/rest.js';
 
 export interface NewRoomOptions {
@@ -24,6 +25,63 @@ export interface NewMessage {
    * content gets one line per file after the text (composeContent).
    */
   attachments?: readonly string[];
+  /**
+   * The id of a live message of the same room this one answers; otherwise the
+   * append fails with `reply_not_found` (and nothing is stored).
+   */
+  replyTo?: string;
+}
+
+/**
+ * A change to a message (issue 11), already allowed by the domain
+ * (message-permissions.ts): the store checks only what may change under it
+ * (the message being deleted meanwhile, the reaction limit).
+ */
+export interface NewChange {
+  roomId: string;
+  messageId: string;
+  kind: ChangeKind;
+  /** Who makes the change. */
+  username: string;
+  /** `edit`: the new text (normalized, checked); files' lines are kept after it. */
+  content?: string;
+  /** `react` and `unreact`. */
+  emoji?: string;
+  /**
+   * Idempotency key, per sender, in the same space as messages' keys: a second
+   * change by `username` with this key in the room returns the first change.
+   */
+  clientId?: string;
+}
+
+export type ChangeResult =
+  | {
+      ok: true;
+      change: MessageChange;
+      /** The message's current state after the change; null once deleted. */
+      message: Message | null;
+      duplicate: boolean;
+      /**
+       * `delete`: upload ids whose blobs are now to be deleted (the rows are marked
+       * like abandoned uploads, so a later sweep finishes the job should this fail).
+       */
+      releasedUploads: string[];
+    }
+  | {
+      ok: false;
+      /** `client_id_taken`: this sender's key already names a message of the room. */
+      reason: 'room_not_found' | 'message_not_found' | 'too_many_reactions' | 'client_id_taken';
+    };
+
+/** One entry of a room's ordered log: a message (current state) or a change. */
+export type LogEntry =
+  | { kind: 'message'; seq: number; message: Message }
+  | { kind: 'change'; seq: number; change: MessageChange };
+
+/** A message as stored, tombstones included (for deciding who may change it). */
+export interface StoredMessage {
+  message: Message;
+  deleted: boolean;
 }
 
 /** A file uploaded to a room, waiting to be sent with a message or sent already. */
@@ -90,7 +148,8 @@ export interface SearchHit {
 export type AppendResult =
   | { ok: true; message: Message; duplicate: boolean }
   | { ok: false; reason: 'room_not_found' }
-  | { ok: false; reason: 'attachment_invalid' };
+  | { ok: false; reason: 'attachment_invalid' }
+  | { ok: false; reason: 'reply_not_found' };
 
 /**
  * Durable storage for rooms and messages: the source of truth. Every method is
@@ -137,10 +196,26 @@ export interface ChatStore {
    * Results are in input order. Resolves only after the batch is committed.
    */
   appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]>;
-  /** The most recent `limit` messages with `seq < beforeSeq` (if given), oldest first. */
+  /**
+   * Applies a batch of changes in one transaction, in order, each taking the
+   * room's next `seq` (the counter messages use). Resolves after the commit.
+   */
+  applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]>;
+  /** A message of the room, a deleted one (tombstone) included; null when unknown. */
+  getMessage(roomId: string, messageId: string): Promise<StoredMessage | null>;
+  /**
+   * The most recent `limit` live messages with `seq < beforeSeq` (if given), oldest
+   * first, in their current state; deleted messages are omitted.
+   */
   recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]>;
-  /** Up to `limit` messages with `seq > afterSeq`, oldest first (resume). */
+  /** Up to `limit` live messages with `seq > afterSeq`, oldest first, current state. */
   messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /**
+   * Up to `limit` log entries with `seq > afterSeq`, in seq order (resume and gap
+   * filling): live messages in their current state and changes. Deleted messages
+   * are left out, and so are the changes of deleted messages but their `delete`.
+   */
+  entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<LogEntry[]>;
   /**
    * Messages matching a search, newest (most recently stored) first. The index is
    * updated in the transaction that stores a message, so a committed message is

@@ -11,7 +11,10 @@ import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
+  ChangeResult,
   ChatStore,
+  LogEntry,
+  NewChange,
   NewMessage,
   NewRoomOptions,
   NewUpload,
@@ -19,8 +22,23 @@ import type {
   RoomPage,
   SearchHit,
   SearchParams,
+  StoredMessage,
   StoredUpload,
 } from './chat-store.js';
+import {
+  CHANGE_COLUMNS,
+  type ChangeColumns,
+  changeReactions,
+  editedContent,
+  mentionKeys,
+  mentionsColumn,
+  mergeLog,
+  REPLY_JOIN,
+  replyPreview,
+  STATE_SELECT,
+  toChange,
+  withState,
+} from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import { PostgresAccountStore } from './postgres-account-store.js';
 import { POSTGRES_MIGRATIONS, SEARCH_BACKFILL_VERSION } from './postgres-migrations.js';
@@ -52,7 +70,21 @@ interface MessageRow {
   timestamp: Date;
   client_id: string | null;
   attachments: string | null;
+  edited_at: Date | null;
+  reactions: string | null;
+  mentions: string | null;
+  reply_to: string | null;
+  r_seq: string | null;
+  r_username: string | null;
+  r_excerpt: string | null;
+  r_deleted: Date | null;
 }
+
+/** A change row as PostgreSQL returns it. */
+type PgChangeRow = Omit<ChangeColumns, 'seq' | 'timestamp'> & { seq: string; timestamp: Date };
+
+const toPgChange = (row: PgChangeRow) =>
+  toChange({ ...row, seq: Number(row.seq), timestamp: row.timestamp.toISOString() });
 
 interface UploadRow {
   id: string;
@@ -68,6 +100,9 @@ interface UploadRow {
 }
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
+/** A message in its current state, with its reply target (message-state.ts); `m` is the message. */
+const SELECT_MESSAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
+  m.client_id, m.attachments, ${STATE_SELECT} FROM messages m ${REPLY_JOIN}`;
 const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
 
 function toUpload(row: UploadRow): StoredUpload {
@@ -128,7 +163,21 @@ function toMessage(row: MessageRow): Message {
   };
   if (row.client_id !== null) message.client_id = row.client_id;
   if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
-  return message;
+  if (row.edited_at === null && row.reactions === null && row.mentions === null && !row.reply_to) {
+    return message;
+  }
+  return withState(message, {
+    editedAt: row.edited_at?.toISOString() ?? null,
+    reactions: row.reactions,
+    mentions: row.mentions,
+    reply: {
+      id: row.reply_to,
+      seq: row.r_seq === null ? null : Number(row.r_seq),
+      username: row.r_username,
+      excerpt: row.r_excerpt,
+      deleted: row.r_deleted !== null,
+    },
+  });
 }
 
 /**
@@ -434,6 +483,15 @@ export class PostgresStore implements ChatStore {
         );
         removed += gone.rowCount ?? 0;
         if (removed >= max) break;
+        for (const table of ['message_changes', 'message_mentions']) {
+          const more = await client.query(
+            `DELETE FROM ${table} WHERE ctid IN
+               (SELECT ctid FROM ${table} WHERE room_id = $1 LIMIT $2)`,
+            [roomId, max - removed],
+          );
+          removed += more.rowCount ?? 0;
+        }
+        if (removed >= max) break;
         // Fewer messages than asked for: none are left, so the row can go, unless
         // uploads remain (their blobs go first, through RoomPurger).
         const dropped = await client.query(
@@ -471,8 +529,8 @@ export class PostgresStore implements ChatStore {
       );
       if (keyed.length > 0) {
         const found = await client.query<MessageRow>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages
-           WHERE (room_id, username, client_id) IN
+          `${SELECT_MESSAGE}
+           WHERE (m.room_id, m.username, m.client_id) IN
              (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
           [keyed.map((m) => m.roomId), keyed.map((m) => m.username), keyed.map((m) => m.clientId)],
         );
@@ -496,6 +554,29 @@ export class PostgresStore implements ChatStore {
       }
       const taken = new Map<string, string>();
 
+      // The messages the batch answers: live ones of the same room only.
+      const replyIds = batch.flatMap((m) =>
+        m.replyTo !== undefined && lastSeq.has(m.roomId) && storable(m.replyTo) ? [m.replyTo] : [],
+      );
+      const targets = new Map<
+        string,
+        { room_id: string; seq: string; username: string; excerpt: string }
+      >();
+      if (replyIds.length > 0) {
+        const found = await client.query<{
+          id: string;
+          room_id: string;
+          seq: string;
+          username: string;
+          excerpt: string;
+        }>(
+          `SELECT id, room_id, seq, username, substr(content, 1, 140) AS excerpt FROM messages
+           WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+          [[...new Set(replyIds)]],
+        );
+        for (const row of found.rows) targets.set(row.id, row);
+      }
+
       const results: AppendResult[] = [];
       const fresh: Message[] = [];
       for (const item of batch) {
@@ -510,6 +591,21 @@ export class PostgresStore implements ChatStore {
             results.push({ ok: true, message: existing, duplicate: true });
             continue;
           }
+        }
+        let reply: Message['reply_to'];
+        if (item.replyTo !== undefined) {
+          const target = targets.get(item.replyTo);
+          if (!target || target.room_id !== item.roomId) {
+            results.push({ ok: false, reason: 'reply_not_found' });
+            continue;
+          }
+          reply = replyPreview({
+            id: item.replyTo,
+            seq: Number(target.seq),
+            username: target.username,
+            excerpt: target.excerpt,
+            deleted: false,
+          });
         }
         let files: Attachment[] | null = null;
         if (item.attachments && item.attachments.length > 0) {
@@ -535,6 +631,9 @@ export class PostgresStore implements ChatStore {
           message.attachments = files;
           for (const f of files) taken.set(f.id, message.id);
         }
+        if (reply) message.reply_to = reply;
+        const names = mentionsColumn(message.content).names;
+        if (names.length > 0) message.mentions = names;
         lastSeq.set(item.roomId, message.seq);
         if (item.clientId !== undefined) {
           message.client_id = item.clientId;
@@ -547,12 +646,13 @@ export class PostgresStore implements ChatStore {
       if (fresh.length === 0) return results;
 
       await client.query(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}, search_vector)
+        `INSERT INTO messages (${MESSAGE_COLUMNS}, search_vector, reply_to, mentions)
          SELECT id, room_id, seq, username, content, timestamp, client_id, attachments,
-                to_tsvector('simple', body)
+                to_tsvector('simple', body), reply_to, mentions
          FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                     $6::timestamptz[], $7::text[], $8::text[], $9::text[])
-           AS v (id, room_id, seq, username, content, timestamp, client_id, attachments, body)`,
+                     $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           AS v (id, room_id, seq, username, content, timestamp, client_id, attachments, body,
+                 reply_to, mentions)`,
         [
           fresh.map((m) => m.id),
           fresh.map((m) => m.room_id),
@@ -564,8 +664,20 @@ export class PostgresStore implements ChatStore {
           fresh.map((m) => (m.attachments ? JSON.stringify(m.attachments) : null)),
           // the search index, in this transaction (search-text.ts)
           fresh.map((m) => indexText(m.content)),
+          fresh.map((m) => m.reply_to?.id ?? null),
+          fresh.map((m) => (m.mentions ? JSON.stringify(m.mentions) : null)),
         ],
       );
+      const mentioned = fresh.flatMap((m) =>
+        m.mentions ? mentionKeys(m.mentions).map((name) => [m.room_id, m.seq, name] as const) : [],
+      );
+      if (mentioned.length > 0) {
+        await client.query(
+          `INSERT INTO message_mentions (room_id, seq, name)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+          [mentioned.map((m) => m[0]), mentioned.map((m) => m[1]), mentioned.map((m) => m[2])],
+        );
+      }
       if (taken.size > 0) {
         await client.query(
           `UPDATE uploads SET message_id = v.mid
@@ -587,8 +699,9 @@ export class PostgresStore implements ChatStore {
     if (!storable(roomId)) return [];
     const rows = await this.query<MessageRow>(
       'recentMessages',
-      `SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE room_id = $1 AND seq < $2 AND ${ROOM_LIVE} ORDER BY seq DESC LIMIT $3`,
+      `${SELECT_MESSAGE}
+       WHERE m.room_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL AND ${ROOM_LIVE}
+       ORDER BY m.seq DESC LIMIT $3`,
       [roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
     );
     rows.reverse();
@@ -599,15 +712,223 @@ export class PostgresStore implements ChatStore {
     if (!storable(roomId)) return [];
     const rows = await this.query<MessageRow>(
       'messagesAfter',
-      `SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE room_id = $1 AND seq > $2 AND ${ROOM_LIVE} ORDER BY seq LIMIT $3`,
+      `${SELECT_MESSAGE}
+       WHERE m.room_id = $1 AND m.seq > $2 AND m.deleted_at IS NULL AND ${ROOM_LIVE}
+       ORDER BY m.seq LIMIT $3`,
       [roomId, afterSeq, limit],
     );
     return rows.map(toMessage);
   }
 
+  async entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    if (!storable(roomId)) return [];
+    // Two index range scans in one round trip's worth of work each, merged by seq.
+    const [messages, changes] = await Promise.all([
+      this.messagesAfter(roomId, afterSeq, limit),
+      this.query<PgChangeRow>(
+        'entriesAfter',
+        `SELECT ${CHANGE_COLUMNS} FROM message_changes
+         WHERE room_id = $1 AND seq > $2 AND ${ROOM_LIVE} ORDER BY seq LIMIT $3`,
+        [roomId, afterSeq, limit],
+      ),
+    ]);
+    return mergeLog(messages, changes.map(toPgChange), limit);
+  }
+
+  async getMessage(roomId: string, messageId: string): Promise<StoredMessage | null> {
+    if (!storable(roomId) || !storable(messageId)) return null;
+    const rows = await this.query<MessageRow & { deleted_at: Date | null }>(
+      'getMessage',
+      `${SELECT_MESSAGE.replace(' FROM messages m', ', m.deleted_at FROM messages m')}
+       WHERE m.id = $1 AND m.room_id = $2`,
+      [messageId, roomId],
+    );
+    const row = rows[0];
+    return row ? { message: toMessage(row), deleted: row.deleted_at !== null } : null;
+  }
+
+  async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
+    if (batch.length === 0) return [];
+    return this.transaction('applyChanges', async (client) => {
+      const roomIds = [...new Set(batch.map((c) => c.roomId).filter(storable))].sort();
+      // The rooms' rows locked, as appendMessages does: one order for every writer.
+      const locked = await client.query<{ id: string; last_seq: string }>(
+        `SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) AND deleted_at IS NULL
+         ORDER BY id FOR UPDATE`,
+        [roomIds],
+      );
+      const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+      const results: ChangeResult[] = [];
+      for (const item of batch) results.push(await this.changeOne(client, item, lastSeq));
+      const touched = [...lastSeq.entries()];
+      await client.query(
+        `UPDATE rooms SET last_seq = v.seq
+         FROM unnest($1::text[], $2::bigint[]) AS v (id, seq)
+         WHERE rooms.id = v.id AND rooms.last_seq < v.seq`,
+        [touched.map((t) => t[0]), touched.map((t) => t[1])],
+      );
+      return results;
+    });
+  }
+
+  /** Inside applyChanges' transaction: one change, taking the room's next seq. */
+  private async changeOne(
+    client: pg.PoolClient,
+    item: NewChange,
+    lastSeq: Map<string, number>,
+  ): Promise<ChangeResult> {
+    const last = lastSeq.get(item.roomId);
+    if (last === undefined) return { ok: false, reason: 'room_not_found' };
+    if (!storable(item.messageId)) return { ok: false, reason: 'message_not_found' };
+    const current = async (): Promise<Message | null> => {
+      const rows = await client.query<MessageRow>(
+        `${SELECT_MESSAGE} WHERE m.id = $1 AND m.deleted_at IS NULL`,
+        [item.messageId],
+      );
+      return rows.rows[0] ? toMessage(rows.rows[0]) : null;
+    };
+    const clientId = item.clientId ?? null;
+    if (clientId !== null) {
+      const first = await client.query<PgChangeRow>(
+        `SELECT ${CHANGE_COLUMNS} FROM message_changes
+         WHERE room_id = $1 AND username = $2 AND client_id = $3`,
+        [item.roomId, item.username, clientId],
+      );
+      if (first.rows[0]) {
+        return {
+          ok: true,
+          change: toPgChange(first.rows[0]),
+          message: await current(),
+          duplicate: true,
+          releasedUploads: [],
+        };
+      }
+      const message = await client.query(
+        'SELECT 1 FROM messages WHERE room_id = $1 AND username = $2 AND client_id = $3',
+        [item.roomId, item.username, clientId],
+      );
+      if (message.rows.length > 0) return { ok: false, reason: 'client_id_taken' };
+    }
+    const found = await client.query<{
+      seq: string;
+      attachments: string | null;
+      reactions: string | null;
+      deleted_at: Date | null;
+    }>(
+      `SELECT seq, attachments, reactions, deleted_at FROM messages
+       WHERE id = $1 AND room_id = $2 FOR UPDATE`,
+      [item.messageId, item.roomId],
+    );
+    const target = found.rows[0];
+    if (!target || target.deleted_at !== null) return { ok: false, reason: 'message_not_found' };
+    const now = new Date().toISOString();
+    const change: ChangeColumns = {
+      id: uuidv7(),
+      room_id: item.roomId,
+      seq: last + 1,
+      message_id: item.messageId,
+      kind: item.kind,
+      username: item.username,
+      timestamp: now,
+      content: null,
+      emoji: item.emoji ?? null,
+      client_id: clientId,
+    };
+    let releasedUploads: string[] = [];
+    switch (item.kind) {
+      case 'edit': {
+        const content = editedContent(item.content ?? '', target.attachments);
+        const mentions = mentionsColumn(content);
+        await client.query(
+          `UPDATE messages SET content = $1, edited_at = $2, mentions = $3,
+             search_vector = to_tsvector('simple', $4) WHERE id = $5`,
+          [content, now, mentions.json, indexText(content), item.messageId],
+        );
+        await this.setMentions(client, item.roomId, target.seq, mentionKeys(mentions.names));
+        change.content = content;
+        break;
+      }
+      case 'delete': {
+        // The tombstone: no text, files, reactions, mentions or index entry are left.
+        await client.query(
+          `UPDATE messages SET content = '', attachments = NULL, reactions = NULL,
+             mentions = NULL, search_vector = NULL, deleted_at = $1 WHERE id = $2`,
+          [now, item.messageId],
+        );
+        await this.setMentions(client, item.roomId, target.seq, []);
+        // The message's earlier changes (their edit texts among them) go with it.
+        await client.query('DELETE FROM message_changes WHERE message_id = $1', [item.messageId]);
+        // Released like abandoned uploads, so the sweep deletes them should the caller not.
+        const released = await client.query<{ id: string }>(
+          `UPDATE uploads SET message_id = NULL, deleting = true WHERE message_id = $1
+           RETURNING id`,
+          [item.messageId],
+        );
+        releasedUploads = released.rows.map((r) => r.id);
+        break;
+      }
+      case 'react':
+      case 'unreact': {
+        const next = changeReactions(
+          target.reactions,
+          item.emoji ?? '',
+          item.username,
+          item.kind === 'react',
+        );
+        if (next === 'too_many') return { ok: false, reason: 'too_many_reactions' };
+        await client.query('UPDATE messages SET reactions = $1 WHERE id = $2', [
+          next.json,
+          item.messageId,
+        ]);
+        break;
+      }
+    }
+    await client.query(
+      `INSERT INTO message_changes (${CHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        change.id,
+        change.room_id,
+        change.seq,
+        change.message_id,
+        change.kind,
+        change.username,
+        change.timestamp,
+        change.content,
+        change.emoji,
+        change.client_id,
+      ],
+    );
+    lastSeq.set(item.roomId, change.seq);
+    return {
+      ok: true,
+      change: toChange(change),
+      message: item.kind === 'delete' ? null : await current(),
+      duplicate: false,
+      releasedUploads,
+    };
+  }
+
+  /** Replaces who the message at `seq` mentions. */
+  private async setMentions(
+    client: pg.PoolClient,
+    roomId: string,
+    seq: string,
+    names: string[],
+  ): Promise<void> {
+    await client.query('DELETE FROM message_mentions WHERE room_id = $1 AND seq = $2', [
+      roomId,
+      seq,
+    ]);
+    if (names.length === 0) return;
+    await client.query(
+      `INSERT INTO message_mentions (room_id, seq, name)
+       SELECT $1::text, $2::bigint, unnest($3::text[])`,
+      [roomId, seq, names],
+    );
+  }
+
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
-    const where: string[] = ['r.deleted_at IS NULL'];
+    const where: string[] = ['rm.deleted_at IS NULL', 'm.deleted_at IS NULL'];
     const args: unknown[] = [];
     const arg = (value: unknown): string => {
       args.push(value);
@@ -625,15 +946,15 @@ export class PostgresStore implements ChatStore {
     const texts = (values: readonly string[]) => values.filter(storable);
     if (p.roomIds !== undefined) where.push(`m.room_id = ANY(${arg(texts(p.roomIds))}::text[])`);
     if (p.from.length > 0) where.push(`m.username = ANY(${arg(texts(p.from))}::text[])`);
-    if (p.roomNames.length > 0) where.push(`r.name = ANY(${arg(texts(p.roomNames))}::text[])`);
+    if (p.roomNames.length > 0) where.push(`rm.name = ANY(${arg(texts(p.roomNames))}::text[])`);
     if (p.after !== undefined) where.push(`m.timestamp >= ${arg(p.after)}::timestamptz`);
     if (p.before !== undefined) where.push(`m.timestamp < ${arg(p.before)}::timestamptz`);
     if (p.beforePos !== undefined) where.push(`m.pos < ${arg(p.beforePos)}::bigint`);
     const rows = await this.query<MessageRow & { pos: string; room_name: string }>(
       'searchMessages',
       `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
-              m.pos, r.name AS room_name
-       FROM messages m JOIN rooms r ON r.id = m.room_id
+              ${STATE_SELECT}, m.pos, rm.name AS room_name
+       FROM messages m JOIN rooms rm ON rm.id = m.room_id ${REPLY_JOIN}
        WHERE ${where.join(' AND ')} ORDER BY m.pos DESC LIMIT ${arg(p.limit)}`,
       args,
     );

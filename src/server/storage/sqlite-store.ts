@@ -13,7 +13,10 @@ import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
+  ChangeResult,
   ChatStore,
+  LogEntry,
+  NewChange,
   NewMessage,
   NewRoomOptions,
   NewUpload,
@@ -21,8 +24,24 @@ import type {
   RoomPage,
   SearchHit,
   SearchParams,
+  StoredMessage,
   StoredUpload,
 } from './chat-store.js';
+import {
+  CHANGE_COLUMNS,
+  type ChangeColumns,
+  changeReactions,
+  editedContent,
+  mentionKeys,
+  mentionsColumn,
+  mergeLog,
+  REPLY_JOIN,
+  replyPreview,
+  STATE_SELECT,
+  type StateColumns,
+  toChange,
+  withState,
+} from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import { ftsMatch } from './search-sql.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -38,6 +57,14 @@ interface MessageRow {
   timestamp: string;
   client_id: string | null;
   attachments: string | null;
+  edited_at: string | null;
+  reactions: string | null;
+  mentions: string | null;
+  reply_to: string | null;
+  r_seq: number | null;
+  r_username: string | null;
+  r_excerpt: string | null;
+  r_deleted: string | null;
 }
 
 interface UploadRow {
@@ -55,6 +82,9 @@ interface UploadRow {
 const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
+/** A message in its current state, with its reply target (message-state.ts); `m` is the message. */
+const SELECT_MESSAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
+  m.client_id, m.attachments, ${STATE_SELECT} FROM messages m ${REPLY_JOIN}`;
 const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
 // Accounts mode: public rooms, and private ones the viewer is a member of; every
 // room when @viewer is NULL (open mode).
@@ -84,7 +114,18 @@ function toMessage(row: MessageRow): Message {
   };
   if (row.client_id !== null) message.client_id = row.client_id;
   if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
-  return message;
+  return withState(message, {
+    editedAt: row.edited_at,
+    reactions: row.reactions,
+    mentions: row.mentions,
+    reply: {
+      id: row.reply_to,
+      seq: row.r_seq,
+      username: row.r_username,
+      excerpt: row.r_excerpt,
+      deleted: row.r_deleted !== null,
+    },
+  });
 }
 
 /** An upload as a message carries it. */
@@ -130,7 +171,30 @@ type MessageTuple = [
   timestamp: string,
   client_id: string | null,
   attachments: string | null,
+  edited_at: string | null,
+  reactions: string | null,
+  mentions: string | null,
+  reply_to: string | null,
+  r_seq: number | null,
+  r_username: string | null,
+  r_excerpt: string | null,
+  r_deleted: string | null,
 ];
+
+function tupleState(row: MessageTuple): StateColumns {
+  return {
+    editedAt: row[8],
+    reactions: row[9],
+    mentions: row[10],
+    reply: {
+      id: row[11],
+      seq: row[12],
+      username: row[13],
+      excerpt: row[14],
+      deleted: row[15] !== null,
+    },
+  };
+}
 
 function tupleToMessage(row: MessageTuple): Message {
   const message: Message = {
@@ -143,7 +207,9 @@ function tupleToMessage(row: MessageTuple): Message {
   };
   if (row[6] !== null) message.client_id = row[6];
   if (row[7] !== null) message.attachments = JSON.parse(row[7]) as Attachment[];
-  return message;
+  // Most messages have no state of issue 11: skip the object for them.
+  if (row[8] === null && row[9] === null && row[10] === null && row[11] === null) return message;
+  return withState(message, tupleState(row));
 }
 
 export interface SqliteStoreOptions {
@@ -171,6 +237,7 @@ export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
+  private changeTx!: (batch: readonly NewChange[]) => ChangeResult[];
   /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
   private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
   private purgeTx!: (limit: number) => number;
@@ -205,6 +272,18 @@ export class SqliteStore implements ChatStore {
         const results = new Array<AppendResult>(batch.length);
         for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
         // One write per room per batch, not one per message.
+        for (const [roomId, seq] of seqs) {
+          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+        }
+        return results;
+      } finally {
+        seqs.clear();
+      }
+    });
+    this.changeTx = this.db.transaction((batch: readonly NewChange[]) => {
+      const seqs = this.batchSeq;
+      try {
+        const results = batch.map((item) => this.changeOne(item));
         for (const [roomId, seq] of seqs) {
           if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
         }
@@ -347,13 +426,78 @@ export class SqliteStore implements ChatStore {
       purgeMessages: db.prepare<[string, number]>(
         'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE room_id = ? LIMIT ?)',
       ),
+      purgeChanges: db.prepare<[string, number]>(
+        'DELETE FROM message_changes WHERE rowid IN (SELECT rowid FROM message_changes WHERE room_id = ? LIMIT ?)',
+      ),
+      purgeMentions: db.prepare<[string, number]>(
+        'DELETE FROM message_mentions WHERE rowid IN (SELECT rowid FROM message_mentions WHERE room_id = ? LIMIT ?)',
+      ),
       // Not while uploads remain: their blobs are deleted first (RoomPurger).
       dropRoom: db.prepare<[string, string]>(
         `DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM uploads WHERE room_id = ?)`,
       ),
       insertMessage: db.prepare(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertMention: db.prepare<[string, number, string]>(
+        'INSERT OR IGNORE INTO message_mentions (room_id, seq, name) VALUES (?, ?, ?)',
+      ),
+      dropMentions: db.prepare<[string, number]>(
+        'DELETE FROM message_mentions WHERE room_id = ? AND seq = ?',
+      ),
+      // The row itself (tombstones too), with what a change needs.
+      target: db.prepare<
+        [string, string],
+        {
+          rowid: number;
+          seq: number;
+          username: string;
+          content: string;
+          attachments: string | null;
+          reactions: string | null;
+          deleted_at: string | null;
+        }
+      >(
+        `SELECT rowid, seq, username, content, attachments, reactions, deleted_at
+         FROM messages WHERE id = ? AND room_id = ?`,
+      ),
+      getMessage: db.prepare<[string, string], MessageRow & { deleted_at: string | null }>(
+        `${SELECT_MESSAGE.replace(' FROM messages m', ', m.deleted_at FROM messages m')}
+         WHERE m.id = ? AND m.room_id = ?`,
+      ),
+      sameChangeKey: db.prepare<[string, string, string], ChangeColumns>(
+        `SELECT ${CHANGE_COLUMNS} FROM message_changes
+         WHERE room_id = ? AND username = ? AND client_id = ?`,
+      ),
+      insertChange: db.prepare(
+        `INSERT INTO message_changes (${CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      editMessage: db.prepare<[string, string, string | null, string]>(
+        'UPDATE messages SET content = ?, edited_at = ?, mentions = ? WHERE id = ?',
+      ),
+      // The tombstone: no text, files, reactions or mentions are left.
+      deleteMessage: db.prepare<[string, string]>(
+        `UPDATE messages SET content = '', attachments = NULL, reactions = NULL, mentions = NULL,
+           deleted_at = ? WHERE id = ?`,
+      ),
+      // The update trigger indexed the empty text; the entry goes altogether.
+      unindex: db.prepare<[number]>('DELETE FROM messages_fts WHERE rowid = ?'),
+      // The message's earlier changes (their edit texts among them) go with it.
+      dropChanges: db.prepare<[string]>('DELETE FROM message_changes WHERE message_id = ?'),
+      messageUploads: db
+        .prepare<[string], string>('SELECT id FROM uploads WHERE message_id = ?')
+        .pluck(),
+      // Released like abandoned uploads, so the sweep deletes them should the caller not.
+      releaseUploads: db.prepare<[string]>(
+        'UPDATE uploads SET message_id = NULL, deleting = 1 WHERE message_id = ?',
+      ),
+      setReactions: db.prepare<[string | null, string]>(
+        'UPDATE messages SET reactions = ? WHERE id = ?',
+      ),
+      changesAfter: db.prepare<[string, number, string, number], ChangeColumns>(
+        `SELECT ${CHANGE_COLUMNS} FROM message_changes
+         WHERE room_id = ? AND seq > ? AND ${ROOM_LIVE} ORDER BY seq LIMIT ?`,
       ),
       insertUpload: db.prepare(
         `INSERT INTO uploads (id, room_id, name, type, size, width, height, created_at)
@@ -388,23 +532,25 @@ export class SqliteStore implements ChatStore {
       // The unique index the insert checks anyway also finds a retried send: no
       // lookup before every insert. Only that conflict is ignored; any other still throws.
       insertKeyed: db.prepare(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (room_id, username, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
       ),
       sameClientId: db.prepare<[string, string, string], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND username = ? AND client_id = ?`,
+        `${SELECT_MESSAGE} WHERE m.room_id = ? AND m.username = ? AND m.client_id = ?`,
       ),
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
         .prepare<[string, number, string, number], MessageTuple>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND seq < ? AND ${ROOM_LIVE} ORDER BY seq DESC LIMIT ?`,
+          `${SELECT_MESSAGE}
+         WHERE m.room_id = ? AND m.seq < ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
+         ORDER BY m.seq DESC LIMIT ?`,
         )
         .raw(true),
       after: db
         .prepare<[string, number, string, number], MessageTuple>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE room_id = ? AND seq > ? AND ${ROOM_LIVE} ORDER BY seq LIMIT ?`,
+          `${SELECT_MESSAGE}
+         WHERE m.room_id = ? AND m.seq > ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
+         ORDER BY m.seq LIMIT ?`,
         )
         .raw(true),
     };
@@ -421,6 +567,23 @@ export class SqliteStore implements ChatStore {
     }
     if (seq === null) return { ok: false, reason: 'room_not_found' };
     const clientId = item.clientId ?? null;
+    let reply: Message['reply_to'];
+    if (item.replyTo !== undefined) {
+      // A retried reply is answered even when its target was deleted since.
+      if (clientId !== null) {
+        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
+        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+      }
+      const target = this.stmts.target.get(item.replyTo, item.roomId);
+      if (!target || target.deleted_at !== null) return { ok: false, reason: 'reply_not_found' };
+      reply = replyPreview({
+        id: item.replyTo,
+        seq: target.seq,
+        username: target.username,
+        excerpt: [...target.content].slice(0, 140).join(''),
+        deleted: false,
+      });
+    }
     let files: Attachment[] | null = null;
     if (item.attachments && item.attachments.length > 0) {
       // A retried send's files are attached already: answer the retry before checking them.
@@ -446,6 +609,7 @@ export class SqliteStore implements ChatStore {
       timestamp: new Date().toISOString(),
       seq: seq.last + 1,
     };
+    const mentions = mentionsColumn(message.content);
     const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
     const { changes } = insert.run(
       message.id,
@@ -456,6 +620,8 @@ export class SqliteStore implements ChatStore {
       message.timestamp,
       clientId,
       files ? JSON.stringify(files) : null,
+      item.replyTo ?? null,
+      mentions.json,
     );
     if (changes === 0) {
       // A retried send (same sender, same client_id): the first message, and no seq used.
@@ -469,7 +635,113 @@ export class SqliteStore implements ChatStore {
       for (const file of files) this.stmts.attach.run(message.id, file.id);
       message.attachments = files;
     }
+    if (reply) message.reply_to = reply;
+    if (mentions.json !== null) {
+      message.mentions = mentions.names;
+      for (const name of mentionKeys(mentions.names)) {
+        this.stmts.insertMention.run(message.room_id, message.seq, name);
+      }
+    }
     return { ok: true, message, duplicate: false };
+  }
+
+  /** Inside changeTx: applies one change, taking the room's next seq. */
+  private changeOne(item: NewChange): ChangeResult {
+    let seq = this.batchSeq.get(item.roomId);
+    if (seq === undefined) {
+      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(item.roomId, seq);
+    }
+    if (seq === null) return { ok: false, reason: 'room_not_found' };
+    const clientId = item.clientId ?? null;
+    if (clientId !== null) {
+      const first = this.stmts.sameChangeKey.get(item.roomId, item.username, clientId);
+      if (first) {
+        const current = this.stmts.getMessage.get(item.messageId, item.roomId);
+        return {
+          ok: true,
+          change: toChange(first),
+          message: current && current.deleted_at === null ? toMessage(current) : null,
+          duplicate: true,
+          releasedUploads: [],
+        };
+      }
+      if (this.stmts.sameClientId.get(item.roomId, item.username, clientId)) {
+        return { ok: false, reason: 'client_id_taken' };
+      }
+    }
+    const target = this.stmts.target.get(item.messageId, item.roomId);
+    if (!target || target.deleted_at !== null) return { ok: false, reason: 'message_not_found' };
+    const now = new Date().toISOString();
+    const change: NewChangeRow = {
+      id: uuidv7(),
+      room_id: item.roomId,
+      seq: seq.last + 1,
+      message_id: item.messageId,
+      kind: item.kind,
+      username: item.username,
+      timestamp: now,
+      content: null,
+      emoji: item.emoji ?? null,
+      client_id: clientId,
+    };
+    let releasedUploads: string[] = [];
+    switch (item.kind) {
+      case 'edit': {
+        const content = editedContent(item.content ?? '', target.attachments);
+        const mentions = mentionsColumn(content);
+        this.stmts.editMessage.run(content, now, mentions.json, item.messageId);
+        this.stmts.dropMentions.run(item.roomId, target.seq);
+        for (const name of mentionKeys(mentions.names)) {
+          this.stmts.insertMention.run(item.roomId, target.seq, name);
+        }
+        change.content = content;
+        break;
+      }
+      case 'delete':
+        this.stmts.deleteMessage.run(now, item.messageId);
+        this.stmts.unindex.run(target.rowid);
+        this.stmts.dropMentions.run(item.roomId, target.seq);
+        this.stmts.dropChanges.run(item.messageId);
+        releasedUploads = this.stmts.messageUploads.all(item.messageId);
+        if (releasedUploads.length > 0) this.stmts.releaseUploads.run(item.messageId);
+        break;
+      case 'react':
+      case 'unreact': {
+        const next = changeReactions(
+          target.reactions,
+          item.emoji ?? '',
+          item.username,
+          item.kind === 'react',
+        );
+        if (next === 'too_many') return { ok: false, reason: 'too_many_reactions' };
+        this.stmts.setReactions.run(next.json, item.messageId);
+        break;
+      }
+    }
+    this.stmts.insertChange.run(
+      change.id,
+      change.room_id,
+      change.seq,
+      change.message_id,
+      change.kind,
+      change.username,
+      change.timestamp,
+      change.content,
+      change.emoji,
+      change.client_id,
+    );
+    seq.last = change.seq;
+    const current =
+      item.kind === 'delete' ? undefined : this.stmts.getMessage.get(item.messageId, item.roomId);
+    return {
+      ok: true,
+      change: toChange(change),
+      message: current ? toMessage(current) : null,
+      duplicate: false,
+      releasedUploads,
+    };
   }
 
   async createRoom(name: string, options: NewRoomOptions = {}): Promise<Room> {
@@ -549,6 +821,10 @@ export class SqliteStore implements ChatStore {
       if (!room) break;
       removed += this.stmts.purgeMessages.run(room.id, limit - removed).changes;
       if (removed >= limit) break;
+      removed += this.stmts.purgeChanges.run(room.id, limit - removed).changes;
+      if (removed >= limit) break;
+      removed += this.stmts.purgeMentions.run(room.id, limit - removed).changes;
+      if (removed >= limit) break;
       // Fewer messages than asked for: none are left, so the row can go (its
       // cascade finds nothing).
       const dropped = this.stmts.dropRoom.run(room.id, room.id).changes;
@@ -575,8 +851,25 @@ export class SqliteStore implements ChatStore {
     return this.stmts.after.all(roomId, afterSeq, roomId, limit).map(tupleToMessage);
   }
 
+  async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
+    return batch.length === 0 ? [] : this.changeTx(batch);
+  }
+
+  async getMessage(roomId: string, messageId: string): Promise<StoredMessage | null> {
+    const row = this.stmts.getMessage.get(messageId, roomId);
+    if (!row) return null;
+    return { message: toMessage(row), deleted: row.deleted_at !== null };
+  }
+
+  async entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    // Two index range scans, merged: each side holds at most `limit` of the first `limit`.
+    const messages = this.stmts.after.all(roomId, afterSeq, roomId, limit);
+    const changes = this.stmts.changesAfter.all(roomId, afterSeq, roomId, limit);
+    return mergeLog(messages.map(tupleToMessage), changes.map(toChange), limit);
+  }
+
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
-    const where: string[] = ['r.deleted_at IS NULL'];
+    const where: string[] = ['rm.deleted_at IS NULL', 'm.deleted_at IS NULL'];
     const args: unknown[] = [];
     let from = 'messages m';
     let order = 'm.rowid';
@@ -599,7 +892,7 @@ export class SqliteStore implements ChatStore {
     };
     list('m.room_id', p.roomIds);
     if (p.from.length > 0) list('m.username', p.from);
-    if (p.roomNames.length > 0) list('r.name', p.roomNames);
+    if (p.roomNames.length > 0) list('rm.name', p.roomNames);
     if (p.after !== undefined) {
       where.push('m.timestamp >= ?');
       args.push(p.after);
@@ -616,8 +909,8 @@ export class SqliteStore implements ChatStore {
     const rows = this.db
       .prepare<unknown[], MessageRow & { pos: number; room_name: string }>(
         `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
-                m.rowid AS pos, r.name AS room_name
-         FROM ${from} JOIN rooms r ON r.id = m.room_id
+                ${STATE_SELECT}, m.rowid AS pos, rm.name AS room_name
+         FROM ${from} JOIN rooms rm ON rm.id = m.room_id ${REPLY_JOIN}
          WHERE ${where.join(' AND ')} ORDER BY ${order} DESC LIMIT ?`,
       )
       .all(...args);
@@ -689,3 +982,6 @@ export class SqliteStore implements ChatStore {
     if (this.db?.open) this.db.close();
   }
 }
+
+/** A change row before it is read back. */
+type NewChangeRow = ChangeColumns;

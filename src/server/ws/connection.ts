@@ -3,8 +3,15 @@ import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
+import type { LogEntry } from '../storage/chat-store.js';
 import { FrameThrottle } from './frame-throttle.js';
-import { type EncodedFrame, errorFrame, messageFrame, resyncFrame } from './server-frames.js';
+import {
+  changeFrame,
+  type EncodedFrame,
+  errorFrame,
+  messageFrame,
+  resyncFrame,
+} from './server-frames.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface ConnectionLimits {
@@ -67,6 +74,11 @@ export class ChatConnection {
   closeCode: number | null = null;
   /** Accounts mode: the account and the credential (session or token) it connected with. */
   account: UserActor | null = null;
+  /**
+   * Joined with `features=changes`: gets `change` frames. Without it the connection
+   * speaks the original protocol, message seqs with gaps where changes sit.
+   */
+  changes = false;
   /** Inbound rate limiting; null when unlimited. */
   private readonly inbound: FrameThrottle | null;
   /** No more inbound frames are processed (closing, shutting down). */
@@ -158,7 +170,7 @@ export class ChatConnection {
     this.sendRaw(errorFrame(code, message, clientId));
   }
 
-  /** Delivers a live message in seq order, exactly once; false when it was skipped. */
+  /** Delivers a live log entry (message or change) in seq order, exactly once; false when it was skipped. */
   deliverMessage(seq: number, frame: Buffer): boolean {
     if (this.held) {
       this.held.push({ seq, frame });
@@ -183,9 +195,12 @@ export class ChatConnection {
    * Sends what a resume sends (the missed messages, or `resync`), then the live
    * messages held meanwhile that come after it, each once.
    */
-  resume(plan: ResumePlan): void {
+  resume(plan: ResumePlan<LogEntry>): void {
     if (plan.kind === 'replay') {
-      for (const message of plan.messages) this.sendRaw(messageFrame(message));
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') this.sendRaw(messageFrame(entry.message));
+        else if (this.changes) this.sendRaw(changeFrame(entry.change));
+      }
     } else {
       this.sendRaw(resyncFrame(plan.resync));
     }

@@ -1,16 +1,19 @@
 import type { RawData } from 'ws';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FrameLimits, parseClientFrame } from '../../protocol/validate.js';
+import { OPEN_ACTOR } from '../domain/actor.js';
+import type { ChangeRequest, ChangeService } from '../domain/change-service.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { ChatError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
-import { messageFrame, userListFrame } from './server-frames.js';
+import { changeFrame, messageFrame, userListFrame } from './server-frames.js';
 
 export interface DispatchDeps {
   messages: MessageService;
+  changes: ChangeService;
   presence: RoomPresence;
   limits: FrameLimits;
   log: Logger;
@@ -25,6 +28,7 @@ export type FrameHandler = (conn: ChatConnection, data: RawData, isBinary: boole
  */
 export function createDispatcher({
   messages,
+  changes,
   presence,
   limits,
   log,
@@ -32,7 +36,10 @@ export function createDispatcher({
 }: DispatchDeps): FrameHandler {
   const failed = (conn: ChatConnection, error: unknown, clientId?: string): void => {
     if (error instanceof ChatError) {
-      conn.sendError(error.code, error.message, clientId);
+      // Field errors are REST's; a WebSocket frame that breaks a rule is an invalid frame.
+      const code =
+        error.code === ErrorCode.VALIDATION_FAILED ? ErrorCode.INVALID_FRAME : error.code;
+      conn.sendError(code, error.message, clientId);
     } else {
       log.error({ err: error, room: conn.roomId }, 'frame handling failed');
       conn.sendError(ErrorCode.INTERNAL, 'Internal error', clientId);
@@ -63,6 +70,7 @@ export function createDispatcher({
             content: frame.content,
             clientId: frame.client_id,
             ...(frame.attachments ? { attachments: frame.attachments } : {}),
+            ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
           })
           .then(
             (result) => {
@@ -72,6 +80,12 @@ export function createDispatcher({
                   conn.sendError(
                     ErrorCode.ATTACHMENT_INVALID,
                     'An attachment is not an unsent upload of this room',
+                    frame.client_id,
+                  );
+                else if (!result.ok && result.reason === 'reply_not_found')
+                  conn.sendError(
+                    ErrorCode.MESSAGE_NOT_FOUND,
+                    'The message replied to does not exist in this room (or was deleted)',
                     frame.client_id,
                   );
                 else if (!result.ok)
@@ -104,6 +118,34 @@ export function createDispatcher({
           .typing(conn.roomId, conn.username, frame.is_typing)
           .catch((error: unknown) => failed(conn, error));
         return;
+      case 'edit':
+      case 'delete':
+      case 'react': {
+        const request: ChangeRequest =
+          frame.type === 'edit'
+            ? { kind: 'edit', content: frame.content }
+            : frame.type === 'react'
+              ? { kind: 'react', emoji: frame.emoji, on: frame.on }
+              : { kind: 'delete' };
+        changes
+          .apply(
+            conn.account ?? OPEN_ACTOR,
+            conn.username,
+            conn.roomId,
+            frame.message_id,
+            request,
+            frame.client_id,
+          )
+          .then(
+            (result) => {
+              // A new change reaches the sender with everyone (the room's fan-out);
+              // a retry only the sender, and only if it speaks changes.
+              if (result.duplicate && conn.changes) conn.sendRaw(changeFrame(result.change));
+            },
+            (error: unknown) => failed(conn, error, frame.client_id),
+          );
+        return;
+      }
       case 'get_users':
         presence
           .users(conn.roomId)

@@ -9,6 +9,7 @@ import type { MessageBus } from '../bus/message-bus.js';
 import type { Config } from '../config.js';
 import type { AccountService } from '../domain/accounts.js';
 import { type Actor, OPEN_ACTOR } from '../domain/actor.js';
+import type { ChangeService } from '../domain/change-service.js';
 import type { MessageService } from '../domain/message-service.js';
 import { planResume } from '../domain/resume.js';
 import type { RoomAccess } from '../domain/room-access.js';
@@ -32,6 +33,7 @@ export interface GatewayDeps {
   store: ChatStore;
   presence: RoomPresence;
   messages: MessageService;
+  changes: ChangeService;
   hub: RoomHub;
   log: Logger;
   metrics?: Metrics;
@@ -89,6 +91,7 @@ export class WsGateway {
     });
     this.handleFrame = createDispatcher({
       messages: deps.messages,
+      changes: deps.changes,
       presence: deps.presence,
       limits: config.limits,
       log: deps.log,
@@ -242,7 +245,7 @@ export class WsGateway {
       refuse(ws, join.code, join.reason);
       return;
     }
-    const { username, resume } = join;
+    const { username, resume, changes } = join;
     // A private room the account is not in is as unknown as a room that does not exist.
     const visible = this.deps.auth
       ? await this.deps.auth.access.canSee(actor, roomId)
@@ -274,6 +277,7 @@ export class WsGateway {
       { socket, coalescer: this.coalescer },
     );
     conn = c;
+    c.changes = changes;
     if (actor.kind === 'user') c.account = actor;
     // Registered, and subscribed on the bus, before reading the store, so nothing
     // committed meanwhile is missed; live messages are held until the resume is out.

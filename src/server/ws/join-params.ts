@@ -1,3 +1,4 @@
+import { Feature } from '../../protocol/changes.js';
 import { CloseCode } from '../../protocol/error-codes.js';
 import { EPOCH_PATTERN } from '../../protocol/frames.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
@@ -6,11 +7,11 @@ import type { ResumePosition } from '../domain/resume.js';
 
 /** What a connection asks for in its query string, checked. */
 export type JoinParams =
-  | { ok: true; username: string; resume: ResumePosition | null }
+  | { ok: true; username: string; resume: ResumePosition | null; changes: boolean }
   | { ok: false; code: number; reason: string };
 
 /**
- * Reads `username`, `since` and `epoch` from a WebSocket URL. The username is
+ * Reads `username`, `since`, `epoch` and `features` from a WebSocket URL. The username is
  * trimmed and NFC ("alice " and a decomposed "alice" are "alice"); with accounts
  * it is the account's name and nothing else (`username=` is ignored). `epoch`
  * without `since` is ignored.
@@ -42,5 +43,12 @@ export function parseJoinParams(
       reason: '`epoch` must be 1 to 64 letters, digits, - or _',
     };
   }
-  return { ok: true, username, resume: since === null ? null : { since: Number(since), epoch } };
+  // A comma list; unknown features are ignored, so clients may announce newer ones.
+  const features = params.get('features')?.split(',') ?? [];
+  return {
+    ok: true,
+    username,
+    resume: since === null ? null : { since: Number(since), epoch },
+    changes: features.some((f) => f.trim() === Feature.CHANGES),
+  };
 }

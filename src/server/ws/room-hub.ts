@@ -1,14 +1,14 @@
 import { CloseCode } from '../../protocol/error-codes.js';
-import type { Message } from '../../protocol/rest.js';
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { RoomSequencer } from '../domain/room-sequencer.js';
 import type { Metrics } from '../metrics.js';
-import type { ChatStore } from '../storage/chat-store.js';
+import type { ChatStore, LogEntry } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
 import {
+  changeFrame,
   messageFrame,
   presenceFrame,
   roomDeletedFrame,
@@ -21,8 +21,8 @@ interface LocalRoom {
   unsubscribe: Unsubscribe;
   /** Resolves once the bus subscription is live and the room's position is known. */
   ready: Promise<void>;
-  /** Puts the room's messages in seq order before they fan out. */
-  sequencer: RoomSequencer;
+  /** Puts the room's log entries (messages and changes) in seq order before they fan out. */
+  sequencer: RoomSequencer<LogEntry>;
   /** The online list waiting to be sent (see `sendListSoon`), and when the last one went. */
   nextList?: string[] | undefined;
   listSentAt?: number;
@@ -76,7 +76,7 @@ export class RoomHub {
         sequencer: new RoomSequencer(
           roomId,
           this.opts.store ?? null,
-          (message) => this.fanOut(created, message),
+          (entry) => this.fanOut(created, entry),
           { log: this.opts.log, fetchLimit: this.opts.fetchLimit },
         ),
       };
@@ -124,7 +124,10 @@ export class RoomHub {
     if (!room) return;
     switch (event.type) {
       case 'message':
-        room.sequencer.offer(event.message);
+        room.sequencer.offer({ kind: 'message', seq: event.message.seq, message: event.message });
+        return;
+      case 'change':
+        room.sequencer.offer({ kind: 'change', seq: event.change.seq, change: event.change });
         return;
       case 'user_list':
         // Through the same coalescing as joins and leaves, so the latest list wins.
@@ -186,11 +189,21 @@ export class RoomHub {
     else setTimeout(send, wait).unref();
   }
 
-  private fanOut(room: LocalRoom, message: Message): void {
-    const frame = messageFrame(message);
+  private fanOut(room: LocalRoom, entry: LogEntry): void {
+    if (entry.kind === 'change') {
+      // Encoded once, and only to connections that asked for changes (features=changes).
+      let frame: Buffer | null = null;
+      for (const conn of room.connections) {
+        if (!conn.changes) continue;
+        frame ??= changeFrame(entry.change);
+        conn.deliverMessage(entry.seq, frame);
+      }
+      return;
+    }
+    const frame = messageFrame(entry.message);
     let delivered = 0;
     for (const conn of room.connections) {
-      if (conn.deliverMessage(message.seq, frame)) delivered++;
+      if (conn.deliverMessage(entry.seq, frame)) delivered++;
     }
     this.opts.metrics?.messagesDelivered.inc(delivered);
   }

@@ -1,5 +1,6 @@
 // The one place server frames are built and serialized. A broadcast is encoded
 // once and the same bytes are written to every socket.
+import type { MessageChange } from '../../protocol/changes.js';
 import type { ErrorCode } from '../../protocol/error-codes.js';
 import type { ServerEvents, ServerFrame } from '../../protocol/frames.js';
 import type { Message } from '../../protocol/rest.js';
@@ -11,6 +12,10 @@ export const encodeFrame = (frame: ServerFrame): EncodedFrame => Buffer.from(JSO
 
 export const messageFrame = (message: Message): EncodedFrame =>
   encodeFrame({ type: 'message', data: message });
+
+/** An edit, delete or reaction, for connections with `features=changes`. */
+export const changeFrame = (change: MessageChange): EncodedFrame =>
+  encodeFrame({ type: 'change', data: change });
 
 export const userListFrame = (users: string[]): EncodedFrame =>
   encodeFrame({ type: 'user_list', data: { users } });

@@ -12,8 +12,8 @@ const msg = (seq: number): Message => ({
 });
 
 /** A room holding seqs 1..latest in history epoch `epoch`. */
-const log = (latest: number, epoch = 'e1'): ResumeLog => ({
-  async messagesAfter(_room, after, limit) {
+const log = (latest: number, epoch = 'e1'): ResumeLog<Message> => ({
+  async entriesAfter(_room, after, limit) {
     const out: Message[] = [];
     for (let s = after + 1; s <= latest && out.length < limit; s++) out.push(msg(s));
     return out;
@@ -30,13 +30,13 @@ describe('what a resume sends', () => {
   it('replays every message after since, and goes on from the last one', async () => {
     const plan = await planResume(log(5), 'r', { since: 2, epoch: 'e1' }, 10);
     expect(plan.kind).toBe('replay');
-    if (plan.kind === 'replay') expect(plan.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    if (plan.kind === 'replay') expect(plan.entries.map((m) => m.seq)).toEqual([3, 4, 5]);
     expect(plan.lastSeq).toBe(5);
   });
 
   it('replays nothing for a client that is up to date', async () => {
     const plan = await planResume(log(5), 'r', { since: 5, epoch: null }, 10);
-    expect(plan).toEqual({ kind: 'replay', messages: [], lastSeq: 5 });
+    expect(plan).toEqual({ kind: 'replay', entries: [], lastSeq: 5 });
   });
 
   it('resyncs past the replay limit, counting what was missed', async () => {

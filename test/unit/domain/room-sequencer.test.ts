@@ -16,7 +16,7 @@ const msg = (seq: number): Message => ({
  * A room's stored log whose reads can be held open, so a test decides when a
  * read answers (a store slower than live traffic) or makes it fail.
  */
-class FakeLog implements RoomLog {
+class FakeLog implements RoomLog<Message> {
   stored: Message[] = [];
   reads: { afterSeq: number; limit: number }[] = [];
   failNext = 0;
@@ -39,7 +39,7 @@ class FakeLog implements RoomLog {
     await this.gate;
     return this.stored.reduce((max, m) => Math.max(max, m.seq), 0);
   }
-  async messagesAfter(_roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
+  async entriesAfter(_roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
     this.reads.push({ afterSeq, limit });
     await this.gate;
     if (this.failNext > 0) {
@@ -65,7 +65,7 @@ function setup(log: FakeLog | null, opts = {}) {
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((r) => setTimeout(r, 5));
 /** Waits until the sequencer has finished reading and is live again. */
-const live = (seq: RoomSequencer) => eventually(() => seq.phase === 'live', 5_000, 'live');
+const live = (seq: RoomSequencer<Message>) => eventually(() => seq.phase === 'live', 5_000, 'live');
 
 describe('RoomSequencer', () => {
   it('delivers messages that follow on at once, in order, each once', async () => {

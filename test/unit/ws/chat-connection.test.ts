@@ -80,7 +80,11 @@ describe('ChatConnection', () => {
     // Live messages committed while the store was being read (the read saw 5 and 6 too).
     for (const seq of [5, 6, 7]) conn.deliverMessage(seq, messageFrame(msg(seq)));
     expect(received).toEqual([]);
-    conn.resume({ kind: 'replay', messages: [3, 4, 5, 6].map(msg), lastSeq: 6 });
+    conn.resume({
+      kind: 'replay',
+      entries: [3, 4, 5, 6].map((s) => ({ kind: 'message' as const, seq: s, message: msg(s) })),
+      lastSeq: 6,
+    });
     await eventually(() => received.length >= 5);
     await new Promise((r) => setTimeout(r, 20));
     expect(seqs(received)).toEqual([3, 4, 5, 6, 7]);
