@@ -28,7 +28,7 @@ type Op =
   | { kind: 'send'; who: number; text: string; reply: number | undefined }
   | { kind: 'edit'; who: number; target: number; text: string }
   | { kind: 'delete'; who: number; target: number }
-  | { kind: 'react'; who: number; target: number; emoji: string; on: boolean }
+  | { kind: 'react'; who: number; target: number; emoji: string; on: boolean | 'toggle' }
   | { kind: 'retry'; who: number }
   | { kind: 'drop'; who: number }
   | { kind: 'reconnect'; who: number }
@@ -38,7 +38,7 @@ const who = fc.integer({ min: 0, max: USERS.length - 1 });
 const target = fc.nat({ max: 40 });
 const text = fc.constantFrom('hi', 'hello @bob', 'ask @Alice and @carol.', 'ok', 'fixed', '@dave?');
 // Short words count as reactions too (Campfire's "boosts").
-const emoji = fc.constantFrom('👍', '🎉', 'ok', '😂');
+const emoji = fc.constantFrom('👍', '🎉', 'ok');
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -59,7 +59,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       who,
       target,
       emoji,
-      on: fc.boolean(),
+      // Mostly what a user does (take back their own, add a new one); sometimes
+      // a repeat, which must change nothing.
+      on: fc.oneof(
+        { weight: 3, arbitrary: fc.constant('toggle' as const) },
+        { weight: 1, arbitrary: fc.boolean() },
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), who }) },
@@ -120,7 +125,9 @@ function perform(actors: Actor[], o: Op): Promise<void> | undefined {
     }
     case 'react': {
       const m = pick(all, o.target);
-      if (m) frame = { type: 'react', message_id: m.id, emoji: o.emoji, on: o.on, client_id };
+      if (!m) break;
+      const on = o.on === 'toggle' ? !m.reactions.get(o.emoji)?.includes(c.username) : o.on;
+      frame = { type: 'react', message_id: m.id, emoji: o.emoji, on, client_id };
       break;
     }
   }
@@ -237,10 +244,10 @@ async function scenario(ops: Op[]): Promise<void> {
 describe('messages that live, over real WebSockets', () => {
   it('every client converges to the server’s room, whatever the interleaving', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 8, maxLength: 30 }), scenario),
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40 }), scenario),
       // Each run opens five connections and a room; a failure is reported as
       // found (shrinking replays whole conversations, minutes on a loaded machine).
-      { numRuns: 20, endOnFailure: true },
+      { numRuns: 25, endOnFailure: true },
     );
   }, 180_000);
 });
