@@ -46,28 +46,6 @@ export function createDispatcher({
     }
   };
 
-  /**
-   * Per connection, the changes still on their way to the log. A change is
-   * checked (room, message, permission) before it joins the MessageService's
-   * queue, so two frames of one sender could otherwise take seqs in the other
-   * order: quick edits would leave an older text. Later messages and changes of
-   * the connection wait behind it; with none pending, a message is queued at once.
-   */
-  const behind = new WeakMap<ChatConnection, Promise<void>>();
-  const inOrder = (conn: ChatConnection, start: () => Promise<void> | undefined): void => {
-    const previous = behind.get(conn);
-    const started = previous ? previous.then(start) : start();
-    if (!started) return;
-    const settled = started.then(
-      () => {},
-      () => {},
-    );
-    behind.set(conn, settled);
-    void settled.then(() => {
-      if (behind.get(conn) === settled) behind.delete(conn);
-    });
-  };
-
   return (conn, data, isBinary) => {
     if (isBinary) {
       conn.sendError(ErrorCode.INVALID_FRAME, 'Binary frames are not supported; send JSON text');
@@ -85,55 +63,52 @@ export function createDispatcher({
         const started = performance.now();
         // Counted, so that a rate-limit close waits for this message's echo.
         conn.sendStarted();
-        inOrder(conn, () => {
-          messages
-            .send({
-              roomId: conn.roomId,
-              username: conn.username,
-              content: frame.content,
-              clientId: frame.client_id,
-              ...(frame.attachments ? { attachments: frame.attachments } : {}),
-              ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
-            })
-            .then(
-              (result) => {
-                let stored = 0;
-                try {
-                  if (!result.ok && result.reason === 'attachment_invalid')
-                    conn.sendError(
-                      ErrorCode.ATTACHMENT_INVALID,
-                      'An attachment is not an unsent upload of this room',
-                      frame.client_id,
-                    );
-                  else if (!result.ok && result.reason === 'reply_not_found')
-                    conn.sendError(
-                      ErrorCode.MESSAGE_NOT_FOUND,
-                      'The message replied to does not exist in this room (or was deleted)',
-                      frame.client_id,
-                    );
-                  else if (!result.ok)
-                    conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
-                  // A retried send: the room heard it the first time; confirm to the sender only.
-                  else if (result.duplicate) conn.sendRaw(messageFrame(result.message));
-                  // Resolved after the commit and the publish, which wrote the echo locally.
-                  else {
-                    stored = result.message.seq;
-                    metrics?.sendLatency.observe((performance.now() - started) / 1000);
-                  }
-                } finally {
-                  conn.sendSettled(stored);
+        messages
+          .send({
+            roomId: conn.roomId,
+            username: conn.username,
+            content: frame.content,
+            clientId: frame.client_id,
+            ...(frame.attachments ? { attachments: frame.attachments } : {}),
+            ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
+          })
+          .then(
+            (result) => {
+              let stored = 0;
+              try {
+                if (!result.ok && result.reason === 'attachment_invalid')
+                  conn.sendError(
+                    ErrorCode.ATTACHMENT_INVALID,
+                    'An attachment is not an unsent upload of this room',
+                    frame.client_id,
+                  );
+                else if (!result.ok && result.reason === 'reply_not_found')
+                  conn.sendError(
+                    ErrorCode.MESSAGE_NOT_FOUND,
+                    'The message replied to does not exist in this room (or was deleted)',
+                    frame.client_id,
+                  );
+                else if (!result.ok)
+                  conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
+                // A retried send: the room heard it the first time; confirm to the sender only.
+                else if (result.duplicate) conn.sendRaw(messageFrame(result.message));
+                // Resolved after the commit and the publish, which wrote the echo locally.
+                else {
+                  stored = result.message.seq;
+                  metrics?.sendLatency.observe((performance.now() - started) / 1000);
                 }
-              },
-              (error: unknown) => {
-                try {
-                  failed(conn, error, frame.client_id);
-                } finally {
-                  conn.sendSettled(0);
-                }
-              },
-            );
-          return undefined;
-        });
+              } finally {
+                conn.sendSettled(stored);
+              }
+            },
+            (error: unknown) => {
+              try {
+                failed(conn, error, frame.client_id);
+              } finally {
+                conn.sendSettled(0);
+              }
+            },
+          );
         return;
       }
       case 'typing':
@@ -152,25 +127,23 @@ export function createDispatcher({
             : frame.type === 'react'
               ? { kind: 'react', emoji: frame.emoji, on: frame.on }
               : { kind: 'delete' };
-        inOrder(conn, () =>
-          changes
-            .apply(
-              conn.account ?? OPEN_ACTOR,
-              conn.username,
-              conn.roomId,
-              frame.message_id,
-              request,
-              frame.client_id,
-            )
-            .then(
-              (result) => {
-                // A new change reaches the sender with everyone (the room's fan-out);
-                // a retry only the sender, and only if it speaks changes.
-                if (result.duplicate && conn.changes) conn.sendRaw(changeFrame(result.change));
-              },
-              (error: unknown) => failed(conn, error, frame.client_id),
-            ),
-        );
+        changes
+          .apply(
+            conn.account ?? OPEN_ACTOR,
+            conn.username,
+            conn.roomId,
+            frame.message_id,
+            request,
+            frame.client_id,
+          )
+          .then(
+            (result) => {
+              // A new change reaches the sender with everyone (the room's fan-out);
+              // a retry only the sender, and only if it speaks changes.
+              if (result.duplicate && conn.changes) conn.sendRaw(changeFrame(result.change));
+            },
+            (error: unknown) => failed(conn, error, frame.client_id),
+          );
         return;
       }
       case 'get_users':
