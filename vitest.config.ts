@@ -39,6 +39,7 @@ export default defineConfig({
                   'test/integration/upgrade-crash.test.ts',
                   'test/integration/accounts.cluster.test.ts',
                   'test/integration/attachments.cluster.test.ts',
+                  'test/integration/message-changes.cluster.test.ts',
                   'test/integration/backup-restore.test.ts',
                   'test/integration/start-supervisor.test.ts',
                   'test/integration/startup-failures.test.ts',

@@ -273,7 +273,7 @@ describe('/asyncapi.json', () => {
     expect(channel().address).toBe('/ws/chat/{room_id}');
     expect(channel().parameters).toHaveProperty('room_id');
     const query = ((channel().bindings as Json).ws as Json).query as Json;
-    expect(Object.keys(query.properties as Json).sort()).toEqual(['since', 'username']);
+    expect(Object.keys(query.properties as Json).sort()).toEqual(['features', 'since', 'username']);
     expect(query.required).toEqual(['username']);
   });
 

@@ -60,6 +60,48 @@ describe('parseClientFrame', () => {
   });
 });
 
+describe('parseClientFrame: changes (issue 11)', () => {
+  it('accepts edit, delete and react, normalizing content and emoji', () => {
+    expect(parse({ type: 'edit', message_id: 'm', content: 'a\r\nb' })).toEqual({
+      ok: true,
+      frame: { type: 'edit', message_id: 'm', content: 'a\nb' },
+    });
+    expect(parse({ type: 'delete', message_id: 'm', client_id: 'k' }).ok).toBe(true);
+    // a decomposed é becomes the composed one
+    expect(parse({ type: 'react', message_id: 'm', emoji: 'e\u0301', on: true })).toEqual({
+      ok: true,
+      frame: { type: 'react', message_id: 'm', emoji: '\u00e9', on: true },
+    });
+    expect(parse({ type: 'react', message_id: 'm', emoji: '👩🏽‍💻', on: false }).ok).toBe(true);
+  });
+
+  it('refuses bad changes with the right code and the frame’s client_id', () => {
+    const code = (v: unknown) => {
+      const r = parse(v);
+      return r.ok ? 'ok' : [r.code, r.clientId];
+    };
+    expect(code({ type: 'edit', message_id: 'm', content: ' ', client_id: 'k' })).toEqual([
+      'INVALID_CONTENT',
+      'k',
+    ]);
+    expect(code({ type: 'edit', message_id: 'm', content: 'x'.repeat(11) })[0]).toBe(
+      'CONTENT_TOO_LONG',
+    );
+    expect(code({ type: 'edit', message_id: 'm', content: null })[0]).toBe('INVALID_CONTENT');
+    for (const emoji of ['', 'a b', 'x'.repeat(17), '\u200b', 'a\u0007']) {
+      expect(code({ type: 'react', message_id: 'm', emoji, on: true })[0]).toBe('INVALID_EMOJI');
+    }
+    expect(code({ type: 'react', message_id: 'm', emoji: 'x' })[0]).toBe('INVALID_FRAME');
+    expect(code({ type: 'delete' })[0]).toBe('INVALID_FRAME');
+    expect(code({ type: 'delete', message_id: 'm', client_id: '123456789' })[0]).toBe(
+      'INVALID_FRAME',
+    );
+    expect(code({ type: 'delete', message_id: 'm', client_id: 'a\u200b' })[0]).toBe(
+      'INVALID_FRAME',
+    );
+  });
+});
+
 describe('text rules', () => {
   it('checks names', () => {
     expect(nameProblem('alice', DEFAULT_LIMITS.maxUsernameLength)).toBeNull();

@@ -87,6 +87,12 @@ export class ChatConnection {
   private sendsInFlight = 0;
   /** Highest seq this connection stored; its echo must go out before a rate-limit close. */
   private storedSeq = 0;
+  /**
+   * The connection's changes (edit, delete, react), one after another: each is
+   * checked (asynchronously) before it joins the store's queue, and a later frame
+   * must not overtake an earlier one (a react, then an unreact).
+   */
+  private changeTail: Promise<void> = Promise.resolve();
   /** A close waiting for `sendsInFlight` to settle and `storedSeq` to be echoed. */
   private closeWhenEchoed: { code: number; reason: string; timer: NodeJS.Timeout } | null = null;
 
@@ -255,6 +261,11 @@ export class ChatConnection {
     this.readingStopped = true;
     this.ws.pause();
     this.inbound?.flush();
+  }
+
+  /** Runs `task` (which must not reject) after this connection's earlier changes. */
+  inOrder(task: () => Promise<void>): void {
+    this.changeTail = this.changeTail.then(task);
   }
 
   /** A `message` frame was handed to the MessageService. */

@@ -127,23 +127,26 @@ export function createDispatcher({
             : frame.type === 'react'
               ? { kind: 'react', emoji: frame.emoji, on: frame.on }
               : { kind: 'delete' };
-        changes
-          .apply(
-            conn.account ?? OPEN_ACTOR,
-            conn.username,
-            conn.roomId,
-            frame.message_id,
-            request,
-            frame.client_id,
-          )
-          .then(
-            (result) => {
-              // A new change reaches the sender with everyone (the room's fan-out);
-              // a retry only the sender, and only if it speaks changes.
-              if (result.duplicate && conn.changes) conn.sendRaw(changeFrame(result.change));
-            },
-            (error: unknown) => failed(conn, error, frame.client_id),
-          );
+        // In frame order per connection (see ChatConnection.inOrder).
+        conn.inOrder(() =>
+          changes
+            .apply(
+              conn.account ?? OPEN_ACTOR,
+              conn.username,
+              conn.roomId,
+              frame.message_id,
+              request,
+              frame.client_id,
+            )
+            .then(
+              (result) => {
+                // A new change reaches the sender with everyone (the room's fan-out);
+                // a retry only the sender, and only if it speaks changes.
+                if (result.duplicate && conn.changes) conn.sendRaw(changeFrame(result.change));
+              },
+              (error: unknown) => failed(conn, error, frame.client_id),
+            ),
+        );
         return;
       }
       case 'get_users':

@@ -210,4 +210,20 @@ describe('RoomSequencer', () => {
     expect(out).toEqual([]);
     expect(seq.phase).toBe('stopped');
   });
+
+  it('does not wait for seqs the log no longer holds (a deleted message), nor read them twice', async () => {
+    const log = new FakeLog();
+    log.store(1, 2, 4, 6);
+    const { seq, out } = setup(log);
+    await seq.start();
+    expect(seq.delivered).toBe(6);
+    // 7 and 9 stored, 8 gone (deleted) by the time the gap before 10 is read
+    log.store(7, 9, 10);
+    seq.offer(msg(7));
+    seq.offer(msg(10));
+    await live(seq);
+    expect(out).toEqual([7, 9, 10]);
+    seq.offer(msg(11));
+    expect(out).toEqual([7, 9, 10, 11]);
+  });
 });
