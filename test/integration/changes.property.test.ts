@@ -5,16 +5,18 @@
 // reactions, deleted messages gone. Retries with the same client_id change
 // nothing and are answered with the first entry. A client that was away the
 // whole time (since=0), and one that loaded history halfway and resumes from
-// there, converge to the same room.
+// there, converge to the same room. Changes also come over REST, and a client
+// of the original API in the room sees only original frames, every message once.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { ChangesClient } from '../support/changes-client.js';
+import { ORIGINAL_FRAME_TYPES } from '../support/original-protocol.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { type LiveMessage, type MessageState, stateOfHistory } from '../support/timeline-model.js';
-import { eventually } from '../support/ws-client.js';
+import { eventually, TestClient } from '../support/ws-client.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -26,9 +28,16 @@ const USERS = ['alice', 'bob', 'carol'] as const;
 
 type Op =
   | { kind: 'send'; who: number; text: string; reply: number | undefined }
-  | { kind: 'edit'; who: number; target: number; text: string }
-  | { kind: 'delete'; who: number; target: number }
-  | { kind: 'react'; who: number; target: number; emoji: string; on: boolean | 'toggle' }
+  | { kind: 'edit'; who: number; target: number; text: string; rest: boolean }
+  | { kind: 'delete'; who: number; target: number; rest: boolean }
+  | {
+      kind: 'react';
+      who: number;
+      target: number;
+      emoji: string;
+      on: boolean | 'toggle';
+      rest: boolean;
+    }
   | { kind: 'retry'; who: number }
   | { kind: 'drop'; who: number }
   | { kind: 'reconnect'; who: number }
@@ -39,6 +48,11 @@ const target = fc.nat({ max: 40 });
 const text = fc.constantFrom('hi', 'hello @bob', 'ask @Alice and @carol.', 'ok', 'fixed', '@dave?');
 // Short words count as reactions too (Campfire's "boosts").
 const emoji = fc.constantFrom('👍', '🎉', 'ok');
+/** Now and then a change goes over REST instead (and may come from someone offline). */
+const rest = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(false) },
+  { weight: 1, arbitrary: fc.constant(true) },
+);
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -50,8 +64,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       reply: fc.option(target, { nil: undefined }),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), who, target, text }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), who, target }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('edit' as const), who, target, text, rest }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), who, target, rest }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -65,6 +82,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         { weight: 3, arbitrary: fc.constant('toggle' as const) },
         { weight: 1, arbitrary: fc.boolean() },
       ),
+      rest,
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), who }) },
@@ -82,24 +100,66 @@ interface Actor {
   last?: { client_id: string; [key: string]: unknown };
 }
 
-function perform(actors: Actor[], o: Op): Promise<void> | undefined {
-  if (o.kind === 'settle') {
-    return Promise.all(actors.filter((a) => a.client.isOpen).map((a) => a.client.settle())).then(
-      () => undefined,
-    );
-  }
-  const actor = actors[o.who] as Actor;
+/** One run's clients and its REST calls in flight. */
+interface Run {
+  roomId: string;
+  actors: Actor[];
+  restCalls: Promise<void>[];
+  /** REST answers other than success or a race's MESSAGE_NOT_FOUND. */
+  restProblems: string[];
+}
+
+/** A change over REST (open mode: `username`), not waited for: it races the frames. */
+function overRest(run: Run, username: string, method: string, path: string, body?: object): void {
+  const query = body ? '' : `?username=${encodeURIComponent(username)}`;
+  const call = fetch(`${server.url}/api/chat/rooms/${run.roomId}/messages/${path}${query}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify({ ...body, username }) : undefined,
+  }).then(async (res) => {
+    const text = await res.text();
+    const ok = res.status === 200 || res.status === 204;
+    const raced = res.status === 404 && text.includes(ErrorCode.MESSAGE_NOT_FOUND);
+    if (!ok && !raced) run.restProblems.push(`${method} ${path}: ${res.status} ${text}`);
+  });
+  run.restCalls.push(call);
+}
+
+async function settleAll(run: Run): Promise<void> {
+  await Promise.all(run.actors.filter((a) => a.client.isOpen).map((a) => a.client.settle()));
+  await Promise.all(run.restCalls.splice(0));
+}
+
+function perform(run: Run, o: Op): Promise<void> | undefined {
+  if (o.kind === 'settle') return settleAll(run);
+  const actor = run.actors[o.who] as Actor;
   const c = actor.client;
   if (o.kind === 'drop') return c.disconnect();
   if (o.kind === 'reconnect') return c.isOpen ? undefined : c.connect();
+  const all = c.model.messages();
+  const own = all.filter((m) => m.username === c.username);
+  const pick = <T>(list: readonly T[], i: number): T | undefined => list[i % list.length];
+  if (o.kind !== 'send' && o.kind !== 'retry' && o.rest) {
+    const m = pick(o.kind === 'react' ? all : own, o.target);
+    if (!m) return undefined;
+    if (o.kind === 'edit') overRest(run, c.username, 'PATCH', m.id, { content: o.text });
+    if (o.kind === 'delete') overRest(run, c.username, 'DELETE', m.id);
+    if (o.kind === 'react') {
+      const on = o.on === 'toggle' ? !m.reactions.get(o.emoji)?.includes(c.username) : o.on;
+      overRest(
+        run,
+        c.username,
+        on ? 'PUT' : 'DELETE',
+        `${m.id}/reactions/${encodeURIComponent(o.emoji)}`,
+      );
+    }
+    return undefined;
+  }
   if (!c.isOpen) return undefined;
   if (o.kind === 'retry') {
     if (actor.last) c.send(actor.last);
     return undefined;
   }
-  const all = c.model.messages();
-  const own = all.filter((m) => m.username === c.username);
-  const pick = <T>(list: readonly T[], i: number): T | undefined => list[i % list.length];
   let frame: { client_id: string; [key: string]: unknown } | undefined;
   const client_id = c.nextClientId();
   switch (o.kind) {
@@ -185,6 +245,9 @@ async function scenario(ops: Op[]): Promise<void> {
   const late = new ChangesClient(server.wsUrl, room.id, 'erin');
   const halfway = new ChangesClient(server.wsUrl, room.id, 'dave');
   const everyone = [...actors.map((a) => a.client), late, halfway];
+  const run: Run = { roomId: room.id, actors, restCalls: [], restProblems: [] };
+  // A client of the original API, there throughout.
+  const olaf = await TestClient.join(server.wsUrl, room.id, 'olaf', { since: 0 });
   try {
     for (const a of actors) {
       await a.client.loadEpoch(server.url);
@@ -196,10 +259,11 @@ async function scenario(ops: Op[]): Promise<void> {
         await halfway.loadEpoch(server.url);
         halfway.seed((await allMessages(server.url, room.id)) as LiveMessage[]);
       }
-      await perform(actors, o);
+      await perform(run, o);
     }
     for (const a of actors) if (!a.client.isOpen) await a.client.connect();
-    await Promise.all(actors.map((a) => a.client.settle()));
+    await settleAll(run);
+    expect(run.restProblems).toEqual([]);
     await converged(
       room.id,
       actors.map((a) => a.client),
@@ -236,8 +300,16 @@ async function scenario(ops: Op[]): Promise<void> {
       }
     }
     checkReplyPreviews(history);
+
+    // The original client: original frames only, every message once, in order.
+    expect(olaf.received.filter((f) => !ORIGINAL_FRAME_TYPES.has(f.type))).toEqual([]);
+    const heard = olaf.received.flatMap((f) => (f.type === 'message' ? [f.data] : []));
+    const seqs = heard.map((m) => m.seq);
+    expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+    const heardIds = new Set(heard.map((m) => m.id));
+    expect(rest.filter((m) => !heardIds.has(m.id))).toEqual([]);
   } finally {
-    await Promise.all(everyone.map((c) => c.disconnect()));
+    await Promise.all([...everyone.map((c) => c.disconnect()), olaf.close()]);
   }
 }
 
