@@ -2,12 +2,15 @@
 // edits, deletes and reactions made through either of them, over WebSocket and
 // REST, reach every client of both in one order (the room's log: messages and
 // changes share one seq counter), and a client that resumes on the other
-// process gets exactly the entries it missed.
+// process gets exactly the entries it missed. And the convergence property of
+// changes.property.test.ts holds with its clients spread over both processes.
 import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageChange } from '../../src/protocol/changes.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { ChangesClient, type WireFrame } from '../support/changes-client.js';
+import { changesScenario, op } from '../support/changes-scenario.js';
 import { ORIGINAL_FRAME_TYPES } from '../support/original-protocol.js';
 import {
   clearRedisPrefix,
@@ -260,4 +263,14 @@ describe.runIf(run)('two server processes, one log of messages and changes', () 
     expect(cara.model.get(id(annIds, 6))?.content).toBe('ann 6, edited last');
     expect(entriesOf(cara.received).at(-1)).toEqual(entriesOf(obs0.received).at(-1));
   }, 90_000);
+
+  it('the convergence property holds with clients and REST calls spread over both processes', async () => {
+    const endpoints = [0, 1].map((i) => ({ url: at(i).url, wsUrl: ws(i) }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40 }), (ops) =>
+        changesScenario(endpoints, ops),
+      ),
+      { numRuns: 12, endOnFailure: true },
+    );
+  }, 180_000);
 });
