@@ -39,7 +39,7 @@ export class RedisBus implements MessageBus {
   private readonly prefix: string;
   private readonly topics = new Map<string, Topic>();
   private readonly reconnectListeners = new Set<() => void>();
-  /** Per room, the newest message that could not be published; re-sent once Redis is back. */
+  /** Per room, the newest log entry (message or change) that could not be published; re-sent once Redis is back. */
   private readonly unsent = new Map<string, BusEvent>();
   private readonly down = new Set<'pub' | 'sub'>();
   /** The subscriber is connected and every subscription is restored. */

@@ -722,17 +722,23 @@ export class PostgresStore implements ChatStore {
 
   async entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
     if (!storable(roomId)) return [];
-    // Two index range scans in one round trip's worth of work each, merged by seq.
-    const [messages, changes] = await Promise.all([
-      this.messagesAfter(roomId, afterSeq, limit),
-      this.query<PgChangeRow>(
-        'entriesAfter',
+    // Both kinds from one snapshot: read apart, a message committed between the two
+    // reads could be missed while a later change was not, and a resume would skip it.
+    return this.transaction('entriesAfter', async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const messages = await client.query<MessageRow>(
+        `${SELECT_MESSAGE}
+         WHERE m.room_id = $1 AND m.seq > $2 AND m.deleted_at IS NULL AND ${ROOM_LIVE}
+         ORDER BY m.seq LIMIT $3`,
+        [roomId, afterSeq, limit],
+      );
+      const changes = await client.query<PgChangeRow>(
         `SELECT ${CHANGE_COLUMNS} FROM message_changes
          WHERE room_id = $1 AND seq > $2 AND ${ROOM_LIVE} ORDER BY seq LIMIT $3`,
         [roomId, afterSeq, limit],
-      ),
-    ]);
-    return mergeLog(messages, changes.map(toPgChange), limit);
+      );
+      return mergeLog(messages.rows.map(toMessage), changes.rows.map(toPgChange), limit);
+    });
   }
 
   async getMessage(roomId: string, messageId: string): Promise<StoredMessage | null> {

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
+import { REPLY_EXCERPT_LENGTH } from '../../protocol/changes.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
 import { uuidv7 } from '../util/uuid7.js';
@@ -36,9 +37,9 @@ import {
   mentionsColumn,
   mergeLog,
   REPLY_JOIN,
+  type ReplyColumns,
   replyPreview,
   STATE_SELECT,
-  type StateColumns,
   toChange,
   withState,
 } from './message-state.js';
@@ -85,6 +86,12 @@ const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_
 /** A message in its current state, with its reply target (message-state.ts); `m` is the message. */
 const SELECT_MESSAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
   m.client_id, m.attachments, ${STATE_SELECT} FROM messages m ${REPLY_JOIN}`;
+/**
+ * Pages of history, as arrays: the state columns without the reply join, which
+ * cost every row a lookup; the few replies get their previews afterwards.
+ */
+const SELECT_PAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
+  m.client_id, m.attachments, m.edited_at, m.reactions, m.mentions, m.reply_to FROM messages m`;
 const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
 // Accounts mode: public rooms, and private ones the viewer is a member of; every
 // room when @viewer is NULL (open mode).
@@ -161,7 +168,7 @@ function toUpload(row: UploadRow): StoredUpload {
   return u;
 }
 
-/** A row of MESSAGE_COLUMNS in raw mode. */
+/** A row of SELECT_PAGE in raw mode. */
 type MessageTuple = [
   id: string,
   room_id: string,
@@ -175,28 +182,12 @@ type MessageTuple = [
   reactions: string | null,
   mentions: string | null,
   reply_to: string | null,
-  r_seq: number | null,
-  r_username: string | null,
-  r_excerpt: string | null,
-  r_deleted: string | null,
 ];
 
-function tupleState(row: MessageTuple): StateColumns {
-  return {
-    editedAt: row[8],
-    reactions: row[9],
-    mentions: row[10],
-    reply: {
-      id: row[11],
-      seq: row[12],
-      username: row[13],
-      excerpt: row[14],
-      deleted: row[15] !== null,
-    },
-  };
-}
+/** The preview of a message being answered, looked up by id (undefined when gone). */
+type ReplyLookup = (id: string) => ReplyColumns | undefined;
 
-function tupleToMessage(row: MessageTuple): Message {
+function tupleToMessage(row: MessageTuple, replyOf: ReplyLookup): Message {
   const message: Message = {
     id: row[0],
     room_id: row[1],
@@ -207,9 +198,15 @@ function tupleToMessage(row: MessageTuple): Message {
   };
   if (row[6] !== null) message.client_id = row[6];
   if (row[7] !== null) message.attachments = JSON.parse(row[7]) as Attachment[];
-  // Most messages have no state of issue 11: skip the object for them.
+  // Most messages have no state of issue 11: skip the rest for them.
   if (row[8] === null && row[9] === null && row[10] === null && row[11] === null) return message;
-  return withState(message, tupleState(row));
+  const none: ReplyColumns = { id: null, seq: null, username: null, excerpt: null, deleted: false };
+  return withState(message, {
+    editedAt: row[8],
+    reactions: row[9],
+    mentions: row[10],
+    reply: row[11] === null ? none : (replyOf(row[11]) ?? none),
+  });
 }
 
 export interface SqliteStoreOptions {
@@ -250,6 +247,20 @@ export class SqliteStore implements ChatStore {
   private forgetTx!: (ids: readonly string[]) => number;
 
   constructor(private readonly opts: SqliteStoreOptions) {}
+
+  /** A reply target's preview columns (pages read them only for the replies among them). */
+  private readonly replyOf: ReplyLookup = (id) => {
+    const row = this.stmts.replyPreview.get(id);
+    return row
+      ? {
+          id,
+          seq: row.seq,
+          username: row.username,
+          excerpt: row.excerpt,
+          deleted: row.deleted_at !== null,
+        }
+      : undefined;
+  };
 
   async init(): Promise<void> {
     if (this.opts.path !== ':memory:') mkdirSync(dirname(this.opts.path), { recursive: true });
@@ -446,6 +457,13 @@ export class SqliteStore implements ChatStore {
       dropMentions: db.prepare<[string, number]>(
         'DELETE FROM message_mentions WHERE room_id = ? AND seq = ?',
       ),
+      replyPreview: db.prepare<
+        [string],
+        { seq: number; username: string; excerpt: string; deleted_at: string | null }
+      >(
+        `SELECT seq, username, substr(content, 1, ${REPLY_EXCERPT_LENGTH}) AS excerpt, deleted_at
+         FROM messages WHERE id = ?`,
+      ),
       // The row itself (tombstones too), with what a change needs.
       target: db.prepare<
         [string, string],
@@ -541,14 +559,14 @@ export class SqliteStore implements ChatStore {
       // Pages of history come back as arrays (raw), a third cheaper than row objects.
       recent: db
         .prepare<[string, number, string, number], MessageTuple>(
-          `${SELECT_MESSAGE}
+          `${SELECT_PAGE}
          WHERE m.room_id = ? AND m.seq < ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
          ORDER BY m.seq DESC LIMIT ?`,
         )
         .raw(true),
       after: db
         .prepare<[string, number, string, number], MessageTuple>(
-          `${SELECT_MESSAGE}
+          `${SELECT_PAGE}
          WHERE m.room_id = ? AND m.seq > ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
          ORDER BY m.seq LIMIT ?`,
         )
@@ -843,12 +861,15 @@ export class SqliteStore implements ChatStore {
   async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
     const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, roomId, limit);
     const out = new Array<Message>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[rows.length - 1 - i] = tupleToMessage(rows[i]!);
+    for (let i = 0; i < rows.length; i++) {
+      out[rows.length - 1 - i] = tupleToMessage(rows[i]!, this.replyOf);
+    }
     return out;
   }
 
   async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    return this.stmts.after.all(roomId, afterSeq, roomId, limit).map(tupleToMessage);
+    const rows = this.stmts.after.all(roomId, afterSeq, roomId, limit);
+    return rows.map((row) => tupleToMessage(row, this.replyOf));
   }
 
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
@@ -865,7 +886,8 @@ export class SqliteStore implements ChatStore {
     // Two index range scans, merged: each side holds at most `limit` of the first `limit`.
     const messages = this.stmts.after.all(roomId, afterSeq, roomId, limit);
     const changes = this.stmts.changesAfter.all(roomId, afterSeq, roomId, limit);
-    return mergeLog(messages.map(tupleToMessage), changes.map(toChange), limit);
+    const current = messages.map((row) => tupleToMessage(row, this.replyOf));
+    return mergeLog(current, changes.map(toChange), limit);
   }
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
