@@ -246,6 +246,31 @@ describe('a client of the original API, among edits, deletes and reactions', () 
     ).toEqual(['error', 'error', 'error', 'message']);
   });
 
+  it('unknown features are ignored: alone they leave the original protocol, beside changes they do not hide it', async () => {
+    const unknown = new ChangesClient(server.wsUrl, room.id, 'uma', 'foo,bar');
+    const mixed = new ChangesClient(server.wsUrl, room.id, 'max', 'foo,changes');
+    await unknown.connect();
+    await mixed.connect();
+    try {
+      const target = fred.model.messages().find((m) => m.username === 'fred') as { id: string };
+      fred.send({
+        type: 'edit',
+        message_id: target.id,
+        content: 'once more',
+        client_id: 'f-again',
+      });
+      await fred.settle();
+      olga.send({ type: 'message', content: 'marker', client_id: 'o-marker' });
+      const heard = (c: ChangesClient) =>
+        c.received.some((f) => (f.data as { client_id?: string }).client_id === 'o-marker');
+      await eventually(() => heard(unknown) && heard(mixed), 5_000, 'the marker');
+      expect(unknown.received.filter((f) => !ORIGINAL_FRAME_TYPES.has(f.type))).toEqual([]);
+      expect(mixed.received.map((f) => f.type)).toContain('change');
+    } finally {
+      await Promise.all([unknown.disconnect(), mixed.disconnect()]);
+    }
+  });
+
   it('hears room deletion the original way', async () => {
     const res = await fetch(`${server.url}/api/chat/rooms/${room.id}`, { method: 'DELETE' });
     expect(res.status).toBe(204);
