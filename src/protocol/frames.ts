@@ -95,7 +95,10 @@ export const ServerEventData = {
     code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.values(ErrorCode) }),
     message: Type.String({ description: 'Human-readable; switch on `code`, never on this' }),
     client_id: Type.Optional(
-      Type.String({ description: 'The `client_id` of the rejected `message` frame, if any' }),
+      Type.String({
+        description:
+          'The `client_id` of the rejected `message`, `edit`, `delete` or `react` frame, if any',
+      }),
     ),
   }),
   /** The room was deleted; the server closes with CloseCode.ROOM_DELETED next. */
@@ -166,7 +169,7 @@ export const ServerFrameSchemas = {
   ),
   error: serverFrame(
     'error',
-    'A frame was rejected; the connection stays open. `client_id` is present when the rejected `message` frame carried one',
+    'A frame was rejected; the connection stays open. `client_id` is present when the rejected `message`, `edit`, `delete` or `react` frame carried one',
   ),
   room_deleted: serverFrame(
     'room_deleted',

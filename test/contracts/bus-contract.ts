@@ -29,6 +29,35 @@ const message = (roomId: string, seq: number): BusEvent => ({
 
 const everyKind = (roomId: string): BusEvent[] => [
   message(roomId, 1),
+  {
+    type: 'change',
+    roomId,
+    change: {
+      id: '01937b2e-8c4f-7a1b-9c2d-3e4f5a6b7c8d',
+      room_id: roomId,
+      seq: 2,
+      message_id: 'm1',
+      kind: 'edit',
+      username: 'alice',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      content: 'edited',
+      client_id: 'k',
+    },
+  },
+  {
+    type: 'change',
+    roomId,
+    change: {
+      id: '01937b2e-8c4f-7a1b-9c2d-3e4f5a6b7c8e',
+      room_id: roomId,
+      seq: 3,
+      message_id: 'm1',
+      kind: 'react',
+      username: 'bob',
+      timestamp: '2026-01-01T00:00:01.000Z',
+      emoji: '👍',
+    },
+  },
   { type: 'typing', roomId, username: 'bob', isTyping: true },
   { type: 'presence', roomId, change: 'join', username: 'carol', users: ['alice', 'carol'] },
   { type: 'presence', roomId, change: 'leave', username: 'carol', users: ['alice'] },

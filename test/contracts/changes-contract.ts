@@ -230,8 +230,15 @@ export function changesContract(name: string, makeStore: MakeStore): void {
     });
 
     it('releases a deleted message’s uploads for their blobs to go', async () => {
-      await store.createUpload({ id: 'u1', roomId, name: 'a.txt', type: 'text/plain', size: 3 });
-      const m = await send('file', { attachments: ['u1'] });
+      await store.createUpload({ id: 'u1', roomId, name: '@bob.txt', type: 'text/plain', size: 3 });
+      const m = await send('file for @carl', { attachments: ['u1'] });
+      // the file's line names no one
+      expect(m.mentions).toEqual(['carl']);
+      const edit = applied(
+        await change(m.id, { kind: 'edit', username: 'alice', content: 'for @dora' }),
+      );
+      expect(edit.message?.mentions).toEqual(['dora']);
+      expect(edit.message?.content).toMatch(/^for @dora\n📎 @bob\.txt/);
       const del = applied(await change(m.id, { kind: 'delete', username: 'alice' }));
       expect(del.releasedUploads).toEqual(['u1']);
       expect(await store.forgetUploads(['u1'])).toBe(1);

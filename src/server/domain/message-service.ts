@@ -28,20 +28,22 @@ export interface PostedMessage {
   reply_to?: string;
 }
 
+interface PendingMessage {
+  kind: 'message';
+  item: NewMessage;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingChange {
+  kind: 'change';
+  item: NewChange;
+  resolve: (result: ChangeResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /** A send or a change waiting for the next group commit; both take seqs in queue order. */
-type Pending =
-  | {
-      kind: 'message';
-      item: NewMessage;
-      resolve: (result: AppendResult) => void;
-      reject: (error: unknown) => void;
-    }
-  | {
-      kind: 'change';
-      item: NewChange;
-      resolve: (result: ChangeResult) => void;
-      reject: (error: unknown) => void;
-    };
+type Pending = PendingMessage | PendingChange;
 
 /** Most messages written in one transaction. */
 const MAX_BATCH = 512;
@@ -158,10 +160,10 @@ export class MessageService {
       while (n < this.queue.length && n < MAX_BATCH && (this.queue[n] as Pending).kind === kind)
         n++;
       if (kind === 'change') {
-        await this.flushChanges(this.queue.splice(0, n) as Extract<Pending, { kind: 'change' }>[]);
+        await this.flushChanges(this.queue.splice(0, n) as PendingChange[]);
         continue;
       }
-      const batch = this.queue.splice(0, n) as Extract<Pending, { kind: 'message' }>[];
+      const batch = this.queue.splice(0, n) as PendingMessage[];
       let results: AppendResult[];
       try {
         results = await this.store.appendMessages(batch.map((p) => p.item));
@@ -179,12 +181,12 @@ export class MessageService {
             .publish({ type: 'message', roomId: result.message.room_id, message: result.message })
             .catch(this.publishFailed);
         }
-        (batch[i] as Pending & { kind: 'message' }).resolve(result);
+        (batch[i] as PendingMessage).resolve(result);
       }
     }
   }
 
-  private async flushChanges(batch: Extract<Pending, { kind: 'change' }>[]): Promise<void> {
+  private async flushChanges(batch: PendingChange[]): Promise<void> {
     let results: ChangeResult[];
     try {
       results = await this.store.applyChanges(batch.map((p) => p.item));
@@ -201,7 +203,7 @@ export class MessageService {
           .publish({ type: 'change', roomId: result.change.room_id, change: result.change })
           .catch(this.publishFailed);
       }
-      (batch[i] as Pending & { kind: 'change' }).resolve(result);
+      (batch[i] as PendingChange).resolve(result);
     }
   }
 }

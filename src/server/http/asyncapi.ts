@@ -158,7 +158,7 @@ function buildDocument(): Json {
         address: '/ws/chat/{room_id}',
         title: 'A chat room',
         description: [
-          'Open with `GET /ws/chat/{room_id}?username=NAME[&since=SEQ]` (WebSocket upgrade).',
+          'Open with `GET /ws/chat/{room_id}?username=NAME[&since=SEQ][&features=changes]` (WebSocket upgrade).',
           'The upgrade is refused with an HTTP status before the WebSocket opens: `400` (malformed request target or room id), ' +
             '`403` (an `Origin` that is not allowed), `404` (another path), `503` (shutting down). ' +
             'Problems found after it opens close the connection with a close code.',

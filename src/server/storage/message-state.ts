@@ -81,7 +81,10 @@ function reactionsOut(json: string): Reaction[] {
   }));
 }
 
-/** The mentions column for `content`: JSON, or null when it names nobody. */
+/**
+ * The mentions column for the text a sender typed (not the files' lines after
+ * it, whose names are no mentions): JSON, or null when it names nobody.
+ */
 export function mentionsColumn(content: string): { json: string | null; names: string[] } {
   const names = extractMentions(content);
   return { json: names.length > 0 ? JSON.stringify(names) : null, names };

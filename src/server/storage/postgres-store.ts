@@ -632,7 +632,7 @@ export class PostgresStore implements ChatStore {
           for (const f of files) taken.set(f.id, message.id);
         }
         if (reply) message.reply_to = reply;
-        const names = mentionsColumn(message.content).names;
+        const names = mentionsColumn(item.content).names;
         if (names.length > 0) message.mentions = names;
         lastSeq.set(item.roomId, message.seq);
         if (item.clientId !== undefined) {
@@ -844,7 +844,7 @@ export class PostgresStore implements ChatStore {
     switch (item.kind) {
       case 'edit': {
         const content = editedContent(item.content ?? '', target.attachments);
-        const mentions = mentionsColumn(content);
+        const mentions = mentionsColumn(item.content ?? '');
         await client.query(
           `UPDATE messages SET content = $1, edited_at = $2, mentions = $3,
              search_vector = to_tsvector('simple', $4) WHERE id = $5`,

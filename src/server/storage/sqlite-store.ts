@@ -627,7 +627,7 @@ export class SqliteStore implements ChatStore {
       timestamp: new Date().toISOString(),
       seq: seq.last + 1,
     };
-    const mentions = mentionsColumn(message.content);
+    const mentions = mentionsColumn(item.content);
     const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
     const { changes } = insert.run(
       message.id,
@@ -708,7 +708,7 @@ export class SqliteStore implements ChatStore {
     switch (item.kind) {
       case 'edit': {
         const content = editedContent(item.content ?? '', target.attachments);
-        const mentions = mentionsColumn(content);
+        const mentions = mentionsColumn(item.content ?? '');
         this.stmts.editMessage.run(content, now, mentions.json, item.messageId);
         this.stmts.dropMentions.run(item.roomId, target.seq);
         for (const name of mentionKeys(mentions.names)) {
