@@ -29,8 +29,13 @@ export class ChangesClient {
   readonly model = new TimelineModel();
   /** Every frame received, over all connections, in order. */
   readonly received: WireFrame[] = [];
-  /** What a user would notice as wrong. */
-  readonly problems: string[] = [];
+  /** What a user would notice as wrong (see `problems`). */
+  private readonly issues: string[] = [];
+  /**
+   * Retries answered MESSAGE_NOT_FOUND: right when their message was deleted
+   * meanwhile, which the delete's own frame may tell this client only after.
+   */
+  private readonly erasedRetries: { clientId: string; target: string; text: string }[] = [];
   /** Error frames received (code and client_id). */
   readonly errors: { code: string; client_id?: string }[] = [];
   /** First answer to each client_id this client sent. */
@@ -56,6 +61,16 @@ export class ChangesClient {
     readonly username: string,
     readonly features = 'changes',
   ) {}
+
+  /** What a user would notice as wrong, judged by what the client holds now. */
+  get problems(): string[] {
+    return [
+      ...this.issues,
+      ...this.erasedRetries
+        .filter((r) => this.model.get(r.target) !== undefined)
+        .map((r) => r.text),
+    ];
+  }
 
   get isOpen(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
@@ -156,7 +171,7 @@ export class ChangesClient {
     } else if (frame.type === 'resync') {
       const data = frame.data as { epoch: string };
       this.epoch = data.epoch;
-      this.problems.push(`resync ${JSON.stringify(frame.data)}`);
+      this.issues.push(`resync ${JSON.stringify(frame.data)}`);
     }
   }
 
@@ -168,16 +183,16 @@ export class ChangesClient {
     }
     const known = this.seqOf.get(entry.id);
     if (known !== undefined && known !== entry.seq) {
-      this.problems.push(`${frame.type} ${entry.id} came as seq ${entry.seq} after ${known}`);
+      this.issues.push(`${frame.type} ${entry.id} came as seq ${entry.seq} after ${known}`);
     }
     // A retry's answer repeats an entry at any point, even before the replay
     // reaches it; it is not a step in the log.
     const retried = ours && this.sentTwice.has(entry.client_id ?? '');
     if (!retried) {
       if (known !== undefined) {
-        this.problems.push(`${frame.type} seq ${entry.seq} delivered twice`);
+        this.issues.push(`${frame.type} seq ${entry.seq} delivered twice`);
       } else if (entry.seq <= this.connectionLast) {
-        this.problems.push(`${frame.type} seq ${entry.seq} after seq ${this.connectionLast}`);
+        this.issues.push(`${frame.type} seq ${entry.seq} after seq ${this.connectionLast}`);
       } else {
         this.connectionLast = entry.seq;
         this.position = Math.max(this.position, entry.seq);
@@ -194,18 +209,15 @@ export class ChangesClient {
       this.answers.set(clientId, answer);
       return;
     }
+    if (JSON.stringify(first) === JSON.stringify(answer)) return;
+    const text = `retry of ${clientId} answered ${JSON.stringify(answer)}, first ${JSON.stringify(first)}`;
     // Deleting a message erases its changes with it (their edit texts are its
     // content), so a retry of one can only be told the message is gone.
     const target = this.targetOf.get(clientId);
-    const erased =
-      'error' in answer &&
-      answer.error === 'MESSAGE_NOT_FOUND' &&
-      target !== undefined &&
-      this.model.get(target) === undefined;
-    if (!erased && JSON.stringify(first) !== JSON.stringify(answer)) {
-      this.problems.push(
-        `retry of ${clientId} answered ${JSON.stringify(answer)}, first ${JSON.stringify(first)}`,
-      );
+    if ('error' in answer && answer.error === 'MESSAGE_NOT_FOUND' && target !== undefined) {
+      this.erasedRetries.push({ clientId, target, text });
+    } else {
+      this.issues.push(text);
     }
   }
 }
