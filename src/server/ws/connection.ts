@@ -106,6 +106,8 @@ export class ChatConnection implements RoomMember, RoomPeer {
    * must not overtake an earlier one (a react, then an unreact).
    */
   private changeTail: Promise<void> = Promise.resolve();
+  /** Tasks queued on `changeTail` and not yet settled. */
+  private ordered = 0;
   /** A close waiting for `sendsInFlight` to settle and `storedSeq` to be echoed. */
   private closeWhenEchoed: { code: number; reason: string; timer: NodeJS.Timeout } | null = null;
 
@@ -291,7 +293,28 @@ export class ChatConnection implements RoomMember, RoomPeer {
 
   /** Runs `task` (which must not reject) after this connection's earlier changes. */
   inOrder(task: () => Promise<void>): void {
-    this.changeTail = this.changeTail.then(task);
+    this.ordered++;
+    this.changeTail = this.changeTail.then(task).finally(() => {
+      this.ordered--;
+    });
+  }
+
+  /** Some change (or a message behind one) of this connection has not joined the log yet. */
+  get changesPending(): boolean {
+    return this.ordered > 0;
+  }
+
+  /**
+   * Starts `send` once this connection's earlier changes have joined the log, so
+   * a message never overtakes a change sent before it (an edit, then "fixed my
+   * typo"; a delete, then a reply to it). Later frames wait for the start only.
+   */
+  afterChanges<T>(send: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.inOrder(async () => {
+        send().then(resolve, reject);
+      });
+    });
   }
 
   /** A `message` frame was handed to the MessageService. */

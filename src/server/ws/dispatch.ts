@@ -8,6 +8,7 @@ import type { MessageService } from '../domain/message-service.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { ChatError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { NewMessage } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import type { ChatConnection } from './connection.js';
 import type { RoomPeer } from './room-member.js';
@@ -73,52 +74,55 @@ export function createRoomFrameHandler({
         const started = performance.now();
         // Counted, so that a rate-limit close waits for this message's echo.
         conn.sendStarted();
-        messages
-          .send({
-            roomId: conn.roomId,
-            username: conn.username,
-            content: frame.content,
-            clientId: frame.client_id,
-            ...(frame.attachments ? { attachments: frame.attachments } : {}),
-            ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
-          })
-          .then(
-            (result) => {
-              let stored = 0;
-              try {
-                if (!result.ok && result.reason === 'attachment_invalid')
-                  conn.sendError(
-                    ErrorCode.ATTACHMENT_INVALID,
-                    'An attachment is not an unsent upload of this room',
-                    frame.client_id,
-                  );
-                else if (!result.ok && result.reason === 'reply_not_found')
-                  conn.sendError(
-                    ErrorCode.MESSAGE_NOT_FOUND,
-                    'The message replied to does not exist in this room (or was deleted)',
-                    frame.client_id,
-                  );
-                else if (!result.ok)
-                  conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
-                // A retried send: the room heard it the first time; confirm to the sender only.
-                else if (result.duplicate) conn.send({ type: 'message', data: result.message });
-                // Resolved after the commit and the publish, which wrote the echo locally.
-                else {
-                  stored = result.message.seq;
-                  metrics?.sendLatency.observe((performance.now() - started) / 1000);
-                }
-              } finally {
-                conn.sendSettled(stored);
+        const item: NewMessage = {
+          roomId: conn.roomId,
+          username: conn.username,
+          content: frame.content,
+          clientId: frame.client_id,
+          ...(frame.attachments ? { attachments: frame.attachments } : {}),
+          ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
+        };
+        // Behind this connection's pending changes, if any (ChatConnection.afterChanges).
+        (conn.changesPending
+          ? conn.afterChanges(() => messages.send(item))
+          : messages.send(item)
+        ).then(
+          (result) => {
+            let stored = 0;
+            try {
+              if (!result.ok && result.reason === 'attachment_invalid')
+                conn.sendError(
+                  ErrorCode.ATTACHMENT_INVALID,
+                  'An attachment is not an unsent upload of this room',
+                  frame.client_id,
+                );
+              else if (!result.ok && result.reason === 'reply_not_found')
+                conn.sendError(
+                  ErrorCode.MESSAGE_NOT_FOUND,
+                  'The message replied to does not exist in this room (or was deleted)',
+                  frame.client_id,
+                );
+              else if (!result.ok)
+                conn.sendError(ErrorCode.ROOM_NOT_FOUND, 'Room not found', frame.client_id);
+              // A retried send: the room heard it the first time; confirm to the sender only.
+              else if (result.duplicate) conn.send({ type: 'message', data: result.message });
+              // Resolved after the commit and the publish, which wrote the echo locally.
+              else {
+                stored = result.message.seq;
+                metrics?.sendLatency.observe((performance.now() - started) / 1000);
               }
-            },
-            (error: unknown) => {
-              try {
-                failed(conn, error, frame.client_id);
-              } finally {
-                conn.sendSettled(0);
-              }
-            },
-          );
+            } finally {
+              conn.sendSettled(stored);
+            }
+          },
+          (error: unknown) => {
+            try {
+              failed(conn, error, frame.client_id);
+            } finally {
+              conn.sendSettled(0);
+            }
+          },
+        );
         return;
       }
       case 'typing':

@@ -21,6 +21,10 @@ export interface RoomPeer {
   sendError(code: ErrorCode, message: string, clientId?: string): void;
   /** Runs `task` (which must not reject) after the peer's earlier changes: changes apply in frame order. */
   inOrder(task: () => Promise<void>): void;
+  /** Some change (or a message behind one) of this peer has not joined the log yet. */
+  readonly changesPending: boolean;
+  /** Starts `send` once the peer's earlier changes have joined the log (a message never overtakes them). */
+  afterChanges<T>(send: () => Promise<T>): Promise<T>;
   /** A `message` frame was handed to the MessageService. */
   sendStarted(): void;
   /** That send settled; `seq` is the stored message's if it was new (0 otherwise). */

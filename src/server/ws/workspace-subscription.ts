@@ -84,6 +84,14 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
     this.owner.conn.inOrder(task);
   }
 
+  get changesPending(): boolean {
+    return this.owner.conn.changesPending;
+  }
+
+  afterChanges<T>(send: () => Promise<T>): Promise<T> {
+    return this.owner.conn.afterChanges(send);
+  }
+
   sendStarted(): void {
     this.owner.conn.sendStarted();
   }
