@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { allMessages, createRoom, historyEpoch } from '../support/api.js';
-import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+import {
+  dropSchemas,
+  requirePostgres,
+  TEST_PG_URL,
+  type TestSchema,
+  testSchema,
+} from '../support/services.js';
 import { type SpawnedServer, spawnServer } from '../support/spawn-server.js';
 import { eventually, TestClient } from '../support/ws-client.js';
 
@@ -235,7 +241,7 @@ describe('backup and restore of the SQLite store', { timeout: 60_000 }, () => {
 const pgRuns = await requirePostgres();
 const schemas: TestSchema[] = [];
 afterAll(async () => {
-  await Promise.all(schemas.map((s) => s.drop()));
+  await dropSchemas(schemas);
 });
 
 describe.runIf(pgRuns)('bump-epoch on PostgreSQL', () => {

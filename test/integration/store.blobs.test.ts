@@ -7,7 +7,13 @@ import { FsBlobStore } from '../../src/server/blobs/fs-blob-store.js';
 import { PostgresBlobStore } from '../../src/server/blobs/postgres-blob-store.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { blobContract } from '../contracts/blob-contract.js';
-import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+import {
+  dropSchemas,
+  requirePostgres,
+  TEST_PG_URL,
+  type TestSchema,
+  testSchema,
+} from '../support/services.js';
 
 const countFiles = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce(
@@ -31,7 +37,7 @@ blobContract('folder', async () => {
 
 const schemas: TestSchema[] = [];
 afterAll(async () => {
-  await Promise.all(schemas.map((s) => s.drop()));
+  await dropSchemas(schemas);
 });
 
 if (await requirePostgres()) {

@@ -7,7 +7,13 @@ import { changesContract } from '../contracts/changes-contract.js';
 import { searchContract } from '../contracts/search-contract.js';
 import { sidebarStoreContract } from '../contracts/sidebar-store-contract.js';
 import { storeContract } from '../contracts/store-contract.js';
-import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+import {
+  dropSchemas,
+  requirePostgres,
+  TEST_PG_URL,
+  type TestSchema,
+  testSchema,
+} from '../support/services.js';
 
 const run = await requirePostgres();
 const schemas: TestSchema[] = [];
@@ -21,7 +27,7 @@ async function freshStore(schema = testSchema()): Promise<PostgresStore> {
 }
 
 afterAll(async () => {
-  await Promise.all(schemas.map((s) => s.drop()));
+  await dropSchemas(schemas);
 });
 
 const schemaOf = new Map<PostgresStore, TestSchema>();

@@ -8,14 +8,20 @@ import { loadVapidKeys, VAPID_FILE, vapidKeyHome } from '../../src/server/push/v
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { pushStoreContract } from '../contracts/push-store-contract.js';
-import { requirePostgres, TEST_PG_URL, type TestSchema, testSchema } from '../support/services.js';
+import {
+  dropSchemas,
+  requirePostgres,
+  TEST_PG_URL,
+  type TestSchema,
+  testSchema,
+} from '../support/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-push-store-'));
 let n = 0;
 const schemas: TestSchema[] = [];
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await Promise.all(schemas.map((s) => s.drop()));
+  await dropSchemas(schemas);
 });
 
 async function sqlite(): Promise<SqliteStore> {
