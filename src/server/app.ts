@@ -1,3 +1,6 @@
+// Builds the whole server from a Config: stores, bus, presence, domain services,
+// HTTP routes and the WebSocket gateway, in the order they depend on each other.
+// Over 300 lines: it is the one place where every part is wired (no container).
 import { randomUUID } from 'node:crypto';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,8 @@
 // The app shell: picks the screen from the URL hash (#/, #/room/<id>, #/account,
 // #/admin) and, in open mode, the remembered username; in accounts mode, the
 // signed-in account (see auth-flow.ts). Swaps views.
+// Over 300 lines: it owns the tab's workspace (one socket, the sidebar shell, the
+// notifier) as well as routing; each of those has its own module, this wires them.
 
 import { DEFAULT_LIMITS } from '../../protocol/limits.js';
 import { nameProblem, normalizeName } from '../../protocol/text-rules.js';

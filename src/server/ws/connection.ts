@@ -1,3 +1,7 @@
+// One WebSocket as the server holds it, whichever endpoint it came from: what it
+// was sent (lastSeq, so a resume and live traffic never double), liveness, write
+// coalescing, backpressure, and a close that waits for the echoes of stored sends.
+// Over 300 lines: those states change together on every write and close.
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/error-codes.js';

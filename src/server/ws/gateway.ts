@@ -1,6 +1,8 @@
 // The WebSocket endpoint: upgrade checks (path, origin, identity), wiring a socket
 // to its connection, the room hub and the domain, heartbeats and shutdown. The rules
 // live elsewhere (join-params.ts, domain/resume.ts, domain/room-presence.ts).
+// Over 300 lines: two endpoints (/ws/chat and /ws/workspace) share the upgrade
+// checks, limits and shutdown here; what each socket does is in its own file.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';

@@ -1,3 +1,6 @@
+// One /ws/workspace socket: its subscriptions by room, the frames only it has
+// (subscribe, unsubscribe, read) and what the process pushes to it. Over 300
+// lines: the subscribe flow (access, resume, presence) and its error answers.
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode } from '../../protocol/error-codes.js';
