@@ -4,7 +4,7 @@
 // client_id the server uses as an idempotency key: resending after a reconnect
 // (or from a second tab) applies it once.
 import { newClientId } from './outbox.js';
-import { type KeyValueStore, readJson, StorageKeys, writeJson } from './storage.js';
+import { type KeyValueStore, readArray, removeKey, StorageKeys, writeArray } from './storage.js';
 
 interface PendingBase {
   client_id: string;
@@ -96,29 +96,16 @@ export class ChangeOutbox {
 
   /** Re-reads storage (another tab may have changed it). */
   reload(): void {
-    const raw = readJson<unknown>(this.store, this.key);
-    this.all = Array.isArray(raw) ? raw.filter(isPending) : [];
+    this.all = readArray(this.store, this.key, isPending);
   }
 
   /** Drops every item of the room (it was deleted). */
   destroy(): void {
     this.all = [];
-    try {
-      this.store.removeItem(this.key);
-    } catch {
-      // ignore
-    }
+    removeKey(this.store, this.key);
   }
 
   private save(): void {
-    if (this.all.length === 0) {
-      try {
-        this.store.removeItem(this.key);
-      } catch {
-        // ignore
-      }
-    } else {
-      writeJson(this.store, this.key, this.all);
-    }
+    writeArray(this.store, this.key, this.all);
   }
 }

@@ -4,7 +4,7 @@
 // (after a reconnect, or from two tabs) stores it once.
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
 import type { ReplyPreview } from '../protocol/changes.js';
-import { type KeyValueStore, readJson, StorageKeys, writeJson } from './storage.js';
+import { type KeyValueStore, readArray, removeKey, StorageKeys, writeArray } from './storage.js';
 
 export type OutboxStatus = 'pending' | 'failed';
 
@@ -140,29 +140,16 @@ export class Outbox {
 
   /** Re-reads storage (another tab may have changed it). */
   reload(): void {
-    const raw = readJson<unknown>(this.store, this.key);
-    this.all = Array.isArray(raw) ? raw.filter(isItem) : [];
+    this.all = readArray(this.store, this.key, isItem);
   }
 
   /** Drops every item of the room (it was deleted). */
   destroy(): void {
     this.all = [];
-    try {
-      this.store.removeItem(this.key);
-    } catch {
-      // ignore
-    }
+    removeKey(this.store, this.key);
   }
 
   private save(): void {
-    if (this.all.length === 0) {
-      try {
-        this.store.removeItem(this.key);
-      } catch {
-        // ignore
-      }
-    } else {
-      writeJson(this.store, this.key, this.all);
-    }
+    writeArray(this.store, this.key, this.all);
   }
 }

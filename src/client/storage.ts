@@ -50,6 +50,31 @@ export function writeJson(store: KeyValueStore, key: string, value: unknown): vo
   }
 }
 
+/** Removes a key; storage that is gone has nothing to remove. */
+export function removeKey(store: KeyValueStore, key: string): void {
+  try {
+    store.removeItem(key);
+  } catch {
+    // Storage unavailable: nothing was kept there either.
+  }
+}
+
+/** The items `guard` accepts of a JSON array kept under `key` (none when absent or garbled). */
+export function readArray<T>(
+  store: KeyValueStore,
+  key: string,
+  guard: (value: unknown) => value is T,
+): T[] {
+  const raw = readJson<unknown>(store, key);
+  return Array.isArray(raw) ? raw.filter(guard) : [];
+}
+
+/** Keeps `items` under `key`; an empty list removes the key, so idle rooms leave nothing behind. */
+export function writeArray(store: KeyValueStore, key: string, items: readonly unknown[]): void {
+  if (items.length === 0) removeKey(store, key);
+  else writeJson(store, key, items);
+}
+
 export const StorageKeys = {
   username: 'parley:username',
   rooms: 'parley:rooms',

@@ -10,7 +10,7 @@ import type { RoomInfo, User } from '../accounts.js';
 import { Api } from '../api.js';
 import { canManageRoom, isPrivate, roomDisplayName } from '../permissions.js';
 import { reconnectSchedule } from '../reconnect-schedule.js';
-import { type KeyValueStore, readJson, StorageKeys, writeJson } from '../storage.js';
+import { type KeyValueStore, readJson, removeKey, StorageKeys, writeJson } from '../storage.js';
 import { Workspace } from '../workspace.js';
 import type { AccountContext } from './account-context.js';
 import { Announcer } from './announcer.js';
@@ -192,12 +192,8 @@ export class App {
             location.hash = `#/room/${encodeURIComponent(room.id)}`;
           },
           onDeleted: (roomId) => {
-            try {
-              this.store.removeItem(StorageKeys.outbox(roomId));
-              this.store.removeItem(StorageKeys.changes(roomId));
-            } catch {
-              // ignore
-            }
+            removeKey(this.store, StorageKeys.outbox(roomId));
+            removeKey(this.store, StorageKeys.changes(roomId));
           },
           onChangeName: () => this.changeName(),
           account,
