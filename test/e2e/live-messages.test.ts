@@ -1,7 +1,8 @@
 // Messages that live, in a real browser against the built server: reactions,
 // replies (and jumping to an original far back), editing (Up in an empty
 // composer), deleting (with a confirm, keeping the reader's place), safe Markdown
-// and mentions, and a change made offline that is applied once on reconnect.
+// and mentions, a change made offline that is applied once on reconnect, and a
+// reader who was cut off while two others changed everything.
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { LiveMessage } from '../../src/client/live-types.js';
@@ -424,6 +425,82 @@ describeBrowser('web client: messages that live', () => {
         expect(
           await a.evaluate((id) => localStorage.getItem(`parley:changes:v1:${id}`), room.id),
         ).toBeNull();
+      } finally {
+        await proxy.close();
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a reader cut off while two others edit, delete, react and reply sees the final state on reconnect',
+    async () => {
+      const room = await createRoom(session.server.url, 'away');
+      const proxy = await startProxy(session.server.port);
+      try {
+        const { page: a } = await user('Alice');
+        const { page: b } = await user('Bob');
+        const { page: c } = await user('Carl', '/', {
+          baseUrl: proxy.url,
+          storage: {
+            'parley:test:reconnect': JSON.stringify({
+              min: 100,
+              max: 200,
+              slowMin: 500,
+              slowMax: 800,
+            }),
+          },
+        });
+        for (const page of [a, b, c]) await enterRoom(page, room.id);
+        await send(a, 'draft plan v1');
+        await send(a, 'wrong room, sorry');
+        await send(b, 'looks good');
+        await waitForMessage(c, 'looks good');
+
+        proxy.pause();
+        await c
+          .getByTestId('connection-status')
+          .and(c.locator(':not([data-state="open"])'))
+          .waitFor();
+
+        // Alice fixes her plan and takes back the stray message.
+        await waitForMessage(a, 'looks good');
+        const plan = message(a, 'draft plan v1');
+        await plan.hover();
+        await plan.getByTestId('action-edit').click();
+        await a.getByTestId('edit-input').fill('final plan v2');
+        await a.getByTestId('edit-input').press('Enter');
+        await message(a, 'final plan v2').waitFor();
+        const stray = message(a, 'wrong room, sorry');
+        await stray.hover();
+        await stray.getByTestId('action-delete').click();
+        await a.getByTestId('confirm-button').click();
+        await stray.waitFor({ state: 'detached' });
+        // Bob reacts to the plan and replies to it.
+        const onB = message(b, 'final plan v2');
+        await onB.waitFor();
+        await onB.hover();
+        await onB.getByTestId('action-react').click();
+        await b.locator('[data-testid="emoji-option"][data-emoji="👍"]').click();
+        await onB.getByTestId('reaction').waitFor();
+        await onB.hover();
+        await onB.getByTestId('action-reply').click();
+        await send(b, 'ship it');
+        await message(b, 'ship it').getByTestId('reply-preview').waitFor();
+
+        // Carl is back: the same state as theirs, without a reload.
+        proxy.resume();
+        await waitConnected(c, 15_000);
+        const planOnC = message(c, 'final plan v2');
+        await planOnC.waitFor();
+        await planOnC.getByTestId('reaction').waitFor();
+        expect(await planOnC.textContent()).toContain('edited');
+        await message(c, 'ship it').getByTestId('reply-preview').waitFor();
+        expect(await message(c, 'ship it').getByTestId('reply-preview').textContent()).toContain(
+          'final plan v2',
+        );
+        await eventually(async () => expect(await message(c, 'wrong room, sorry').count()).toBe(0));
+        expect(await c.getByText('draft plan v1').count()).toBe(0);
       } finally {
         await proxy.close();
       }
