@@ -17,6 +17,7 @@ import { promptDialog } from './modal.js';
 import { nameProblemText } from './name-picker.js';
 import { membersDialog, newDmDialog } from './people-dialogs.js';
 import { pushToggle } from './push-toggle.js';
+import { searchButton } from './search.js';
 import { toast } from './toast.js';
 import { userChip } from './user-chip.js';
 
@@ -139,20 +140,7 @@ export class LobbyView {
         h(
           'div',
           { class: 'topbar-actions' },
-          opts.onSearch
-            ? h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'icon-btn search-open',
-                  'aria-label': 'Search messages (/)',
-                  title: 'Search messages (/ or Ctrl+Shift+F)',
-                  'data-testid': 'search-open',
-                  on: { click: () => opts.onSearch?.() },
-                },
-                icon('search'),
-              )
-            : null,
+          opts.onSearch ? searchButton(opts.onSearch) : null,
           this.pill,
           pushToggle(opts.api, opts.username),
           opts.account ? opts.account.menu(false) : userChip(opts.username, opts.onChangeName),

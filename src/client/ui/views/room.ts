@@ -24,6 +24,7 @@ import { ComposerView } from './composer.js';
 import { ContextView } from './context.js';
 import { MembersView } from './members.js';
 import { pushToggle } from './push-toggle.js';
+import { searchButton } from './search.js';
 import { StatusView } from './status.js';
 import { TimelineView } from './timeline.js';
 import { toast } from './toast.js';
@@ -208,20 +209,7 @@ export class RoomView {
       h(
         'div',
         { class: 'topbar-actions' },
-        opts.onSearch
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'icon-btn search-open',
-                'aria-label': 'Search messages (/)',
-                title: 'Search messages (/ or Ctrl+Shift+F)',
-                'data-testid': 'search-open',
-                on: { click: () => opts.onSearch?.() },
-              },
-              icon('search'),
-            )
-          : null,
+        opts.onSearch ? searchButton(opts.onSearch) : null,
         this.status.pill,
         this.membersToggle,
         pushToggle(opts.api, opts.username),

@@ -34,6 +34,22 @@ export function markedText(content: string, ranges: readonly (readonly number[])
   return out;
 }
 
+/** The header's magnifier that opens the search dialog (the lobby's and a room's). */
+export function searchButton(open: () => void): HTMLElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-btn search-open',
+      'aria-label': 'Search messages (/)',
+      title: 'Search messages (/ or Ctrl+Shift+F)',
+      'data-testid': 'search-open',
+      on: { click: open },
+    },
+    icon('search'),
+  );
+}
+
 export interface SearchDialogOptions {
   api: Api;
   /** Opens the room at the message; the dialog closes itself first. */
