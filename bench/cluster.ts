@@ -279,14 +279,14 @@ function toMarkdown(runs: Run[], meta: Record<string, string>): string {
       const sum = (f: (r: Run) => number) => rs.reduce((n, r) => n + f(r), 0);
       const k = (r: Run) => r.load.correctness;
       rows.push(
-        `| ${cell.id} | ${SETUP_LABEL[setup]} | ${m((r) => r.us.parley).toFixed(2)} | ${m((r) => r.us.redis).toFixed(2)} | ${m((r) => r.us.postgres).toFixed(2)} | **${m((r) => r.us.total).toFixed(2)}** | ${Math.round(m((r) => r.load.deliveriesPerSec)).toLocaleString('en-US')} | ${Math.round(m((r) => r.load.messagesPerSec)).toLocaleString('en-US')} | ${m((r) => r.load.latency.p99)} | ${rs.map((r) => r.otherCores.toFixed(2)).join(', ')} | ${sum((r) => k(r).lost)} / ${sum((r) => k(r).duplicated)} / ${sum((r) => k(r).outOfOrder + k(r).seqInversions + k(r).misrouted)} |`,
+        `| ${cell.id} | ${SETUP_LABEL[setup]} | ${m((r) => r.us.parley).toFixed(2)} | ${m((r) => r.us.redis).toFixed(2)} | ${m((r) => r.us.postgres).toFixed(2)} | **${m((r) => r.us.total).toFixed(2)}** | ${Math.round(m((r) => r.load.deliveriesPerSec)).toLocaleString('en-US')} | ${Math.round(m((r) => r.load.messagesPerSec)).toLocaleString('en-US')} | ${m((r) => r.load.latency.p99).toFixed(1)} | ${rs.map((r) => r.otherCores.toFixed(2)).join(', ')} | ${sum((r) => k(r).lost)} / ${sum((r) => k(r).duplicated)} / ${sum((r) => k(r).outOfOrder + k(r).seqInversions + k(r).misrouted)} |`,
       );
     }
   }
   const head = Object.entries(meta)
     .map(([key, v]) => `- ${key}: ${v}`)
     .join('\n');
-  return `${head}\n\nMedians of ${profile.reps} run(s) per cell and setup; µs of CPU per delivery in the measurement window; counters summed.\n\n${rows.join('\n')}\n`;
+  return `${head}\n\nMedians of ${profile.reps} run(s) per cell and setup; µs of CPU per delivery in the measurement window; counters summed.\n\n${rows.join('\n')}\n\nEvery run, in the order run:\n\n${runs.map((r) => `- ${line(r)}`).join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
