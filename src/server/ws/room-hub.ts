@@ -7,7 +7,7 @@ import type { ChatStore, LogEntry } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { ChatConnection } from './connection.js';
 import type { RoomMember } from './room-member.js';
-import { presenceNotice, RoomFrame } from './server-frames.js';
+import { presenceNotice, RoomFrame, websocketTextFrames } from './server-frames.js';
 
 interface LocalRoom {
   roomId: string;
@@ -224,9 +224,19 @@ export class RoomHub {
     room.notices = [];
     const addedAfter = room.addedAfter;
     room.addedAfter = new Map();
+    let chat: { framed: Buffer; frames: Buffer[] } | undefined;
     for (const conn of room.connections) {
       if (!conn.present) continue;
-      for (let i = addedAfter.get(conn) ?? 0; i < notices.length; i++) {
+      const from = addedAfter.get(conn) ?? 0;
+      if (from === 0 && conn instanceof ChatConnection) {
+        if (!chat) {
+          const frames = notices.map((n) => n.for('chat'));
+          chat = { framed: websocketTextFrames(frames), frames };
+        }
+        conn.sendFramed(chat.framed, chat.frames);
+        continue;
+      }
+      for (let i = from; i < notices.length; i++) {
         conn.sendRaw((notices[i] as RoomFrame).for(conn.flavour));
       }
     }
