@@ -1,3 +1,6 @@
+// A process's room connections and the fan-out of each room's events to them.
+// Over 300 lines: the pacing of online lists and join/leave notices (issue 14)
+// must see every other fan-out of the room, which flushes the notices first.
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import type { RoomPresence } from '../domain/room-presence.js';
