@@ -158,7 +158,10 @@ export class ChatConnection implements RoomMember, RoomPeer {
    * Sends an already-serialized frame. A peer that has stopped reading is
    * dropped once its queue passes the threshold, instead of growing memory.
    */
-  sendRaw(frame: EncodedFrame | string): void {
+  sendRaw(
+    frame: EncodedFrame | string,
+    write: (frame: EncodedFrame | string) => void = (f) => this.ws.send(f, TEXT),
+  ): void {
     if (!this.isOpen) return;
     if (!this.corked) {
       // Data left unsent by earlier ticks; frames corked in this tick are no backlog yet.
@@ -180,8 +183,26 @@ export class ChatConnection implements RoomMember, RoomPeer {
         return;
       }
     }
-    this.ws.send(frame, TEXT);
+    write(frame);
     this.corkedBytes += frame.length;
+  }
+
+  /**
+   * Sends `frames`, already framed together in `framed` (websocketTextFrames), with
+   * one write of that shared buffer: a batch of join notices queued for a slow
+   * reader then costs one reference, not two small buffers and a write request per
+   * frame (a 10,000 join storm peaked at 2.6 GB that way). Falls back to one send
+   * per frame if `ws` has frames of its own queued (it never has without
+   * compression or Blob data, which Parley does not use), so order is kept.
+   */
+  sendFramed(framed: Buffer, frames: readonly EncodedFrame[]): void {
+    const sender = (this.ws as unknown as { _sender?: { _queue?: unknown[]; _state?: number } })
+      ._sender;
+    if (sender?._queue?.length !== 0 || sender._state !== 0) {
+      for (const frame of frames) this.sendRaw(frame);
+      return;
+    }
+    this.sendRaw(framed, (bytes) => this.transport.socket.write(bytes));
   }
 
   /** Flushes the frames written since `sendRaw` corked the socket (the coalescer calls it). */

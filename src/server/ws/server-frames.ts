@@ -11,6 +11,31 @@ export type EncodedFrame = Buffer;
 
 export const encodeFrame = (frame: ServerFrame): EncodedFrame => Buffer.from(JSON.stringify(frame));
 
+/**
+ * `payloads` as consecutive unmasked, final WebSocket text frames (RFC 6455 5.2),
+ * in one buffer: what `ws` would write for each, built once for many sockets.
+ */
+export function websocketTextFrames(payloads: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const payload of payloads) {
+    const n = payload.length;
+    const header =
+      n < 126
+        ? Buffer.from([0x81, n])
+        : n < 65_536
+          ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
+          : Buffer.concat([Buffer.from([0x81, 127]), bigEndian64(n)]);
+    parts.push(header, payload);
+  }
+  return Buffer.concat(parts);
+}
+
+const bigEndian64 = (n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+
 export const messageFrame = (message: Message): EncodedFrame =>
   encodeFrame({ type: 'message', data: message });
 
