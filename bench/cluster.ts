@@ -7,8 +7,13 @@
 // Writes bench/results/cluster.{json,md}.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
+import {
+  clearRedisPrefix,
+  dropSchema,
+  TEST_PG_URL as PG_URL,
+  TEST_REDIS_URL as REDIS_URL,
+} from '../test/support/services.js';
 import { buildServers } from './build.js';
 import { FULL, type Profile, QUICK } from './cells.js';
 import {
@@ -29,9 +34,6 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-const PG_URL = process.env.CHAT_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.CHAT_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const profile: Profile = { ...(flag('quick') ? QUICK : FULL) };
 if (option('reps')) profile.reps = Math.max(1, Number(option('reps')));
@@ -231,26 +233,7 @@ async function runOne(setup: Setup, cell: Cell, rep: number): Promise<Run> {
 }
 
 async function cleanUp(schema: string, prefix: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await Promise.all([dropSchema(schema), clearRedisPrefix(prefix, REDIS_URL)]);
 }
 
 /* ------------------------------------------------------------ report */

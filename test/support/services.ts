@@ -76,21 +76,21 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
+/** Drops a PostgreSQL schema and everything in it (also used by bench/cluster.ts). */
+export async function dropSchema(name: string, url = TEST_PG_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 export function testSchema(): TestSchema {
   const name = randomName('parley_test_');
-  return {
-    name,
-    async drop() {
-      const client = new pg.Client({ connectionString: TEST_PG_URL });
-      client.on('error', () => {});
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return { name, drop: () => dropSchema(name) };
 }
 
 /**
