@@ -550,19 +550,31 @@ function panel(
   );
   const gw = width / Math.max(1, groups.length);
   const bw = Math.min(34, (gw - 12) / kinds.length);
+  // Values wider than their bar (about 5.2 px a character at 9 px) stand upright
+  // above it, every one in the panel alike, with headroom for the longest.
+  const longest = Math.max(
+    0,
+    ...groups.flatMap((g) => Object.values(g.values).map((v) => fmt(v as number, digits).length)),
+  );
+  const upright = longest * 5.2 > bw - 2;
+  const headroom = upright ? Math.ceil(longest * 5.2) + 6 : 14;
   groups.forEach((g, gi) => {
     const max = perGroup ? Math.max(1e-9, ...(Object.values(g.values) as number[])) : overall;
     const gx = left + gi * gw + (gw - bw * kinds.length) / 2;
     kinds.forEach((k, ki) => {
       const v = g.values[k];
       if (v === undefined || !Number.isFinite(v)) return;
-      const bh = ((bottom - top - 14) * v) / max;
+      const bh = ((bottom - top - headroom) * v) / max;
       const bx = gx + ki * bw;
       out.push(
         `<rect x="${bx.toFixed(1)}" y="${(bottom - bh).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[k]}"><title>${esc(`${SERVER_LABEL[k]}: ${fmt(v, digits)} ${unit}`)}</title></rect>`,
       );
+      const cx = (bx + (bw - 2) / 2).toFixed(1);
+      const ty = (bottom - bh - 3).toFixed(1);
       out.push(
-        `<text x="${(bx + (bw - 2) / 2).toFixed(1)}" y="${(bottom - bh - 3).toFixed(1)}" font-size="9" text-anchor="middle" fill="#374151">${esc(fmt(v, digits))}</text>`,
+        upright
+          ? `<text x="${cx}" y="${ty}" transform="rotate(-90 ${cx} ${ty})" font-size="9" dominant-baseline="central" fill="#374151">${esc(fmt(v, digits))}</text>`
+          : `<text x="${cx}" y="${ty}" font-size="9" text-anchor="middle" fill="#374151">${esc(fmt(v, digits))}</text>`,
       );
     });
     out.push(
