@@ -4,13 +4,17 @@ import {
   type BenchClient,
   closeAll,
   type HistoryPhase,
+  IDLE_WARM_CLIENTS,
   type IdleResult,
+  idleName,
   type JoinStormResult,
   joinRooms,
   type LoadResult,
+  memberName,
   runHttpPhase,
   runIdle,
   runPhase,
+  warmName,
 } from './load-generator.js';
 import { countMessages, type Prefilled } from './prefill.js';
 import type { Pinning, RunningServer, ServerKind } from './servers.js';
@@ -211,6 +215,22 @@ export interface CellContext {
   progress: (text: string) => void;
 }
 
+/** Every username a session's clients connect with (accounts mode makes an account for each). */
+export function sessionUsernames(setup: SessionDef['setup'], p: Profile): string[] {
+  if (setup.kind === 'rooms') {
+    return Array.from({ length: setup.rooms * setup.membersPerRoom }, (_, i) =>
+      memberName(Math.floor(i / setup.membersPerRoom), i % setup.membersPerRoom),
+    );
+  }
+  if (setup.kind === 'idle') {
+    return [
+      ...Array.from({ length: IDLE_WARM_CLIENTS }, (_, i) => warmName(i)),
+      ...Array.from({ length: p.idleConnections }, (_, i) => idleName(i)),
+    ];
+  }
+  return [];
+}
+
 /** Starts a fresh server, runs a session's cells on it, stops it and cleans up. */
 export async function runSession(
   session: SessionDef,
@@ -219,10 +239,13 @@ export async function runSession(
 ): Promise<Map<string, CellResult>> {
   const { profile: p, progress } = ctx;
   const out = new Map<string, CellResult>();
-  progress('starting server');
+  progress(kind === 'parley-accounts' ? 'creating accounts, starting server' : 'starting server');
+  // Accounts and their sessions are written before the server starts; rooms are
+  // created (by the admin) when joining: both before any measured window.
   const server = await startServer(kind, {
     pinning: ctx.pinning,
     ...(session.setup.kind === 'history' && ctx.history ? { dbPath: ctx.history.path } : {}),
+    ...(kind === 'parley-accounts' ? { accounts: sessionUsernames(session.setup, p) } : {}),
   });
   let clients: BenchClient[] = [];
   try {

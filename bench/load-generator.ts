@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
+import { SESSION_COOKIE } from '../src/server/domain/credentials.js';
 import { machineBusyMs, selfCpuMs } from './proc.js';
 import type { RunningServer, ServerKind } from './servers.js';
 
@@ -72,14 +73,19 @@ export interface HttpResult {
 }
 
 /** A plain keep-alive HTTP request (cheaper per call than fetch). */
-export function httpRequest(url: string, method = 'GET', body?: string): Promise<HttpResult> {
+export function httpRequest(
+  url: string,
+  method = 'GET',
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         method,
         agent,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: body ? { 'content-type': 'application/json', ...headers } : headers,
       },
       (res) => {
         let text = '';
@@ -96,11 +102,21 @@ export function httpRequest(url: string, method = 'GET', body?: string): Promise
   });
 }
 
+/** The `Cookie` header of a browser signed in with this session (accounts mode). */
+export const sessionCookie = (token: string): string => `${SESSION_COOKIE}=${token}`;
+
+/**
+ * Creates a room. In accounts mode as the admin, signed in with its session cookie
+ * and sending the server's own `Origin` as a browser does (the CSRF rule); the
+ * room is public (the default), so every account may join it.
+ */
 export async function createRoom(server: RunningServer, name: string): Promise<string> {
+  const auth = server.accounts;
   const res = await httpRequest(
     `${server.httpUrl}/api/chat/rooms`,
     'POST',
     JSON.stringify({ name }),
+    auth ? { cookie: sessionCookie(auth.admin), origin: server.httpUrl } : {},
   );
   if (res.status !== 201) throw new Error(`creating a room failed: ${res.status} ${res.body}`);
   return (JSON.parse(res.body) as { id: string }).id;
@@ -123,7 +139,13 @@ const SIO_EVENT = 0x32; // '42'
 const SIO_CONNECT = 0x30; // '40'
 
 /** Where the frame's `type` string starts: `{"type":"` or `42["`. */
-const TYPE_OFFSET: Record<ServerKind, number> = { parley: 9, ceiling: 9, bare: 9, sio: 4 };
+const TYPE_OFFSET: Record<ServerKind, number> = {
+  parley: 9,
+  'parley-accounts': 9,
+  ceiling: 9,
+  bare: 9,
+  sio: 4,
+};
 
 /** Byte of the first letter of a frame's type. */
 export const FIRST = {
@@ -218,6 +240,18 @@ export function connectClient(
   roomIndex: number,
   username: string,
 ): BenchClient {
+  const auth = server.accounts;
+  if (auth) {
+    // Accounts mode: signed in with the user's session cookie, as the web client
+    // is; the name comes from the account (`username=` would be ignored).
+    const token = auth.sessions.get(username);
+    if (token === undefined) throw new Error(`no bench account for ${username}`);
+    const ws = new WebSocket(`${server.wsUrl}/ws/chat/${roomId}`, {
+      ...WS_OPTIONS,
+      headers: { cookie: sessionCookie(token) },
+    });
+    return new BenchClient(server.kind, ws, roomIndex, username);
+  }
   const u = encodeURIComponent(username);
   const url =
     server.kind === 'sio'
@@ -312,6 +346,13 @@ function completeListLength(kind: ServerKind, names: string[]): number {
   return Buffer.byteLength(text);
 }
 
+/** The username of member `m` of room `r` (joinRooms). */
+export const memberName = (r: number, m: number): string => `u${r}_${m}`;
+/** The usernames of runIdle: its warm-up clients, then the idle ones. */
+export const warmName = (i: number): string => `warm${i}`;
+export const idleName = (i: number): string => `idle${i}`;
+export const IDLE_WARM_CLIENTS = 100;
+
 export interface Joined {
   clients: BenchClient[];
   connectMs: number;
@@ -333,7 +374,7 @@ export async function joinRooms(
   const specs = [];
   for (let r = 0; r < opts.rooms; r++) {
     for (let m = 0; m < opts.membersPerRoom; m++) {
-      specs.push({ roomId: roomIds[r] as string, roomIndex: r, username: `u${r}_${m}` });
+      specs.push({ roomId: roomIds[r] as string, roomIndex: r, username: memberName(r, m) });
     }
   }
   const track = opts.rooms === 1;
@@ -697,10 +738,10 @@ export async function runIdle(
   progress('warming up');
   const warm = await openClients(
     server,
-    Array.from({ length: 100 }, (_, i) => ({
+    Array.from({ length: IDLE_WARM_CLIENTS }, (_, i) => ({
       roomId: roomIds[i % rooms] as string,
       roomIndex: i % rooms,
-      username: `warm${i}`,
+      username: warmName(i),
     })),
     opts.concurrency,
   );
@@ -715,7 +756,7 @@ export async function runIdle(
     Array.from({ length: opts.connections }, (_, i) => ({
       roomId: roomIds[i % rooms] as string,
       roomIndex: i % rooms,
-      username: `idle${i}`,
+      username: idleName(i),
     })),
     opts.concurrency,
   );

@@ -5,7 +5,13 @@
 
 import type { CellDef, CellResult, HistoryResult, LoadRunResult, Profile } from './cells.js';
 import type { HistoryPhase, IdleResult, JoinStormResult } from './load-generator.js';
-import { SERVER_LABEL, type ServerKind } from './servers.js';
+import {
+  PARLEY_KINDS,
+  type ParleyKind,
+  SERVER_KINDS,
+  SERVER_LABEL,
+  type ServerKind,
+} from './servers.js';
 
 export interface RunRecord {
   server: ServerKind;
@@ -110,6 +116,17 @@ const lgBound = (r: LoadRunResult) => r.lgCpuUtil >= 0.9;
 
 /* ------------------------------------------------------------------ targets */
 
+/** What a target row says about each run of Parley (accounts mode rows are marked). */
+const KIND_NOTE: Record<ParleyKind, { suffix: string; who: string }> = {
+  parley: { suffix: '', who: 'Parley' },
+  'parley-accounts': { suffix: ', accounts mode', who: 'Parley accounts' },
+};
+
+/**
+ * The targets, for Parley in open mode and, when it ran, in accounts mode (the
+ * same limits: issue 14 asks that they hold with accounts on). Each accounts
+ * row follows its open-mode row.
+ */
 export function checkTargets(cells: CellRecord[]): TargetCheck[] {
   const out: TargetCheck[] = [];
   const byId = new Map(cells.map((c) => [c.def.id, c]));
@@ -122,67 +139,78 @@ export function checkTargets(cells: CellRecord[]): TargetCheck[] {
   };
   for (const [id, limit] of Object.entries(cpuLimit)) {
     const c = byId.get(id);
-    const p = c && load(c, 'parley');
     const b = c && load(c, 'ceiling');
-    if (!c || !p || !b) continue;
-    const r = ratio(p.serverCpuUsPerDelivery, b.serverCpuUsPerDelivery);
-    out.push({
-      target: 'CPU per delivery vs the ceiling (bare ws, coalesced writes)',
-      cell: c.def.title,
-      value: fmtRatio(r),
-      limit: `<= ${limit}x`,
-      met: r <= limit,
-    });
+    if (!c || !b) continue;
+    for (const kind of PARLEY_KINDS) {
+      const p = load(c, kind);
+      if (!p) continue;
+      const r = ratio(p.serverCpuUsPerDelivery, b.serverCpuUsPerDelivery);
+      out.push({
+        target: `CPU per delivery vs the ceiling (bare ws, coalesced writes)${KIND_NOTE[kind].suffix}`,
+        cell: c.def.title,
+        value: fmtRatio(r),
+        limit: `<= ${limit}x`,
+        met: r <= limit,
+      });
+    }
   }
   for (const c of cells) {
     if (c.def.kind !== 'load') continue;
-    const p = load(c, 'parley');
     const s = load(c, 'sio');
-    if (!p || !s) continue;
-    const r = ratio(p.serverCpuUsPerDelivery, s.serverCpuUsPerDelivery);
-    out.push({
-      target:
-        c.def.load?.role === 'ingest'
-          ? 'CPU per delivery lower than Socket.IO (2 deliveries per stored message)'
-          : 'CPU per delivery lower than Socket.IO',
-      cell: c.def.title,
-      value: fmtRatio(r),
-      limit: '< 1x',
-      met: r < 1,
-    });
+    if (!s) continue;
+    for (const kind of PARLEY_KINDS) {
+      const p = load(c, kind);
+      if (!p) continue;
+      const r = ratio(p.serverCpuUsPerDelivery, s.serverCpuUsPerDelivery);
+      out.push({
+        target:
+          (c.def.load?.role === 'ingest'
+            ? 'CPU per delivery lower than Socket.IO (2 deliveries per stored message)'
+            : 'CPU per delivery lower than Socket.IO') + KIND_NOTE[kind].suffix,
+        cell: c.def.title,
+        value: fmtRatio(r),
+        limit: '< 1x',
+        met: r < 1,
+      });
+    }
   }
   for (const c of cells) {
     if (c.def.load?.role !== 'latency') continue;
-    const p = load(c, 'parley');
     const b = load(c, 'bare');
-    if (!p || !b) continue;
-    const r = ratio(p.latency.p99, b.latency.p99);
-    out.push({
-      target: 'p99 latency at fixed load vs bare ws',
-      cell: c.def.title,
-      value: `${fmtRatio(r)} (${fmt(p.latency.p99, 2)} vs ${fmt(b.latency.p99, 2)} ms)`,
-      limit: '<= 1.5x',
-      met: r <= 1.5,
-    });
+    if (!b) continue;
+    for (const kind of PARLEY_KINDS) {
+      const p = load(c, kind);
+      if (!p) continue;
+      const r = ratio(p.latency.p99, b.latency.p99);
+      out.push({
+        target: `p99 latency at fixed load vs bare ws${KIND_NOTE[kind].suffix}`,
+        cell: c.def.title,
+        value: `${fmtRatio(r)} (${fmt(p.latency.p99, 2)} vs ${fmt(b.latency.p99, 2)} ms)`,
+        limit: '<= 1.5x',
+        met: r <= 1.5,
+      });
+    }
   }
   const idle = byId.get('idle');
-  if (idle?.summary.parley && idle.summary.bare) {
-    const p = idle.summary.parley as IdleResult;
-    const b = idle.summary.bare as IdleResult;
-    const r = ratio(p.bytesPerConnection, b.bytesPerConnection);
+  const idleBare = idle?.summary.bare as IdleResult | undefined;
+  for (const kind of PARLEY_KINDS) {
+    const p = idle?.summary[kind] as IdleResult | undefined;
+    if (!idle || !p || !idleBare) continue;
+    const r = ratio(p.bytesPerConnection, idleBare.bytesPerConnection);
     out.push({
-      target: 'Idle memory per connection vs bare ws',
+      target: `Idle memory per connection vs bare ws${KIND_NOTE[kind].suffix}`,
       cell: idle.def.title,
-      value: `${fmtRatio(r)} (${fmt(p.bytesPerConnection / 1024, 1)} vs ${fmt(b.bytesPerConnection / 1024, 1)} KiB)`,
+      value: `${fmtRatio(r)} (${fmt(p.bytesPerConnection / 1024, 1)} vs ${fmt(idleBare.bytesPerConnection / 1024, 1)} KiB)`,
       limit: '<= 1.25x',
       met: r <= 1.25,
     });
   }
   const join = byId.get('join-storm');
-  if (join?.summary.parley) {
-    const p = join.summary.parley as JoinStormResult;
+  for (const kind of PARLEY_KINDS) {
+    const p = join?.summary[kind] as JoinStormResult | undefined;
+    if (!join || !p) continue;
     out.push({
-      target: 'Join storm: every online list complete after the last join',
+      target: `Join storm: every online list complete after the last join${KIND_NOTE[kind].suffix}`,
       cell: join.def.title,
       value:
         p.incomplete > 0
@@ -210,25 +238,27 @@ export function checkTargets(cells: CellRecord[]): TargetCheck[] {
   }
   for (const c of cells) {
     if (c.def.kind !== 'load') continue;
-    const p = load(c, 'parley');
-    if (!p) continue;
-    const k = p.correctness;
-    const bad = k.lost + k.duplicated + k.outOfOrder + k.seqInversions + k.misrouted;
-    out.push({
-      target: 'Zero lost, duplicated, out-of-order messages (Parley)',
-      cell: c.def.title,
-      value: `${k.lost} lost, ${k.duplicated} dup, ${k.outOfOrder + k.seqInversions} out of order`,
-      limit: '0',
-      met: bad === 0,
-    });
-    if (c.def.load?.role === 'ingest' && p.stored !== undefined) {
+    for (const kind of PARLEY_KINDS) {
+      const p = load(c, kind);
+      if (!p) continue;
+      const k = p.correctness;
+      const bad = k.lost + k.duplicated + k.outOfOrder + k.seqInversions + k.misrouted;
       out.push({
-        target: 'Every acknowledged message stored (Parley)',
+        target: `Zero lost, duplicated, out-of-order messages (${KIND_NOTE[kind].who})`,
         cell: c.def.title,
-        value: `${fmt(p.stored)} rows for ${fmt(p.messagesSent)} messages`,
-        limit: 'equal',
-        met: p.stored === p.messagesSent,
+        value: `${k.lost} lost, ${k.duplicated} dup, ${k.outOfOrder + k.seqInversions} out of order`,
+        limit: '0',
+        met: bad === 0,
       });
+      if (c.def.load?.role === 'ingest' && p.stored !== undefined) {
+        out.push({
+          target: `Every acknowledged message stored (${KIND_NOTE[kind].who})`,
+          cell: c.def.title,
+          value: `${fmt(p.stored)} rows for ${fmt(p.messagesSent)} messages`,
+          limit: 'equal',
+          met: p.stored === p.messagesSent,
+        });
+      }
     }
   }
   return out;
@@ -243,9 +273,12 @@ export function toMarkdown(report: Report, chartFile: string): string {
   L.push(`Run of ${meta.date} (${meta.profile.quick ? 'quick smoke profile' : 'full profile'}, `);
   L[L.length - 1] += `${meta.durationS} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, `;
   L[L.length - 1] += `Linux ${m.kernel}, Node ${m.node}; ${meta.pinning}; ${meta.quiet.note}. `;
+  const order = 'ABCDE'.slice(0, Math.max(1, ...cells.map((c) => c.def.servers.length))).split('');
+  const forth = order.join(' ');
+  const back = [...order].reverse().join(' ');
   L[L.length - 1] +=
     `Each cell ran ${meta.profile.reps}x per server on a fresh process, alternating ` +
-    `(${meta.profile.reps > 1 ? 'A B C D, D C B A' : 'A B C D'}); numbers are medians, error counts are sums.`;
+    `(${meta.profile.reps > 1 ? `${forth}, ${back}` : forth}); numbers are medians, error counts are sums.`;
   if (meta.profile.quick) {
     L.push('');
     L.push(
@@ -290,6 +323,36 @@ export function toMarkdown(report: Report, chartFile: string): string {
       );
     }
     L.push('');
+    const accountCells = loadCells.filter((c) => load(c, 'parley-accounts'));
+    if (accountCells.length > 0) {
+      L.push('### Accounts mode: server CPU time per delivery (lower is better)');
+      L.push('');
+      L.push(
+        'Parley accounts is the same build with `CHAT_AUTH=accounts`: each client has its own account and joins with ' +
+          "that account's session cookie (as the web client does); the rooms are public, created by an admin account. " +
+          'Accounts and sessions are written before the server starts, and the rooms are created before the runs, ' +
+          'so neither is in a measured window. Its CPU targets are those of open mode, against the same ceiling.',
+      );
+      L.push('');
+      L.push(
+        '| Cell | Parley accounts µs | Parley µs | ceiling µs | Socket.IO µs | accounts ÷ ceiling | accounts ÷ Parley | accounts ÷ Socket.IO |',
+      );
+      L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const c of accountCells) {
+        const [a, p, ce, s] = (['parley-accounts', 'parley', 'ceiling', 'sio'] as const).map((k) =>
+          load(c, k),
+        );
+        const v = (r?: LoadRunResult) => (r ? fmt(r.serverCpuUsPerDelivery, 2) : 'n/a');
+        const vs = (r?: LoadRunResult) =>
+          fmtRatio(
+            ratio(a?.serverCpuUsPerDelivery ?? Number.NaN, r?.serverCpuUsPerDelivery ?? Number.NaN),
+          );
+        L.push(
+          `| ${c.def.title} | ${v(a)} | ${v(p)} | ${v(ce)} | ${v(s)} | ${vs(ce)} | ${vs(p)} | ${vs(s)} |`,
+        );
+      }
+      L.push('');
+    }
     L.push('### Throughput and latency');
     L.push('');
     L.push(
@@ -351,18 +414,30 @@ export function toMarkdown(report: Report, chartFile: string): string {
   }
 
   const ingest = cells.find((c) => c.def.load?.role === 'ingest');
-  const pi = ingest && load(ingest, 'parley');
-  if (ingest && pi) {
+  const stored = ingest
+    ? PARLEY_KINDS.map((k) => [k, load(ingest, k)] as const).filter(
+        (e): e is readonly [ParleyKind, LoadRunResult] => e[1] !== undefined,
+      )
+    : [];
+  if (ingest && stored.length > 0) {
     L.push('### Stored messages per second (many rooms)');
     L.push('');
+    const parleys = stored
+      .map(
+        ([k, r]) =>
+          `${SERVER_LABEL[k]} stored and delivered **${fmt(r.messagesPerSec)} messages/s**` +
+          (r.stored !== undefined
+            ? ` (${fmt(r.stored)} rows in the database afterwards for ${fmt(r.messagesSent)} messages sent)`
+            : ''),
+      )
+      .join('; ');
     const others = (['ceiling', 'bare', 'sio'] as const)
       .map((k) => [k, load(ingest, k)] as const)
       .map(([k, r]) => (r ? `${SERVER_LABEL[k]} ${fmt(r.messagesPerSec)} (stores nothing)` : ''))
       .filter(Boolean)
       .join(', ');
     L.push(
-      `${ingest.def.title}: Parley stored and delivered **${fmt(pi.messagesPerSec)} messages/s**` +
-        `${pi.stored !== undefined ? ` (${fmt(pi.stored)} rows in the database afterwards for ${fmt(pi.messagesSent)} messages sent)` : ''}; ${others}. ` +
+      `${ingest.def.title}: ${parleys}; ${others}. ` +
         'Each message reaches only 2 clients here, so its cost of storage (three index inserts and a share of the commit) weighs on every delivery.',
     );
     L.push('');
@@ -433,6 +508,7 @@ export function toMarkdown(report: Report, chartFile: string): string {
 
 const COLORS: Record<ServerKind, string> = {
   parley: '#2563eb',
+  'parley-accounts': '#93c5fd',
   ceiling: '#4b5563',
   bare: '#9ca3af',
   sio: '#f59e0b',
@@ -455,6 +531,8 @@ function panel(
   unit: string,
   groups: Group[],
   digits: number,
+  /** The servers that ran, in bar order. */
+  kinds: readonly ServerKind[],
   /** Scale each group to its own largest value (groups of different units). */
   perGroup = false,
 ): string {
@@ -471,21 +549,32 @@ function panel(
     `<line x1="${left}" y1="${bottom}" x2="${left + width}" y2="${bottom}" stroke="#d1d5db"/>`,
   );
   const gw = width / Math.max(1, groups.length);
-  const kinds: ServerKind[] = ['parley', 'ceiling', 'bare', 'sio'];
   const bw = Math.min(34, (gw - 12) / kinds.length);
+  // Values wider than their bar (about 5.2 px a character at 9 px) stand upright
+  // above it, every one in the panel alike, with headroom for the longest.
+  const longest = Math.max(
+    0,
+    ...groups.flatMap((g) => Object.values(g.values).map((v) => fmt(v as number, digits).length)),
+  );
+  const upright = longest * 5.2 > bw - 2;
+  const headroom = upright ? Math.ceil(longest * 5.2) + 6 : 14;
   groups.forEach((g, gi) => {
     const max = perGroup ? Math.max(1e-9, ...(Object.values(g.values) as number[])) : overall;
     const gx = left + gi * gw + (gw - bw * kinds.length) / 2;
     kinds.forEach((k, ki) => {
       const v = g.values[k];
       if (v === undefined || !Number.isFinite(v)) return;
-      const bh = ((bottom - top - 14) * v) / max;
+      const bh = ((bottom - top - headroom) * v) / max;
       const bx = gx + ki * bw;
       out.push(
         `<rect x="${bx.toFixed(1)}" y="${(bottom - bh).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[k]}"><title>${esc(`${SERVER_LABEL[k]}: ${fmt(v, digits)} ${unit}`)}</title></rect>`,
       );
+      const cx = (bx + (bw - 2) / 2).toFixed(1);
+      const ty = (bottom - bh - 3).toFixed(1);
       out.push(
-        `<text x="${(bx + (bw - 2) / 2).toFixed(1)}" y="${(bottom - bh - 3).toFixed(1)}" font-size="9" text-anchor="middle" fill="#374151">${esc(fmt(v, digits))}</text>`,
+        upright
+          ? `<text x="${cx}" y="${ty}" transform="rotate(-90 ${cx} ${ty})" font-size="9" dominant-baseline="central" fill="#374151">${esc(fmt(v, digits))}</text>`
+          : `<text x="${cx}" y="${ty}" font-size="9" text-anchor="middle" fill="#374151">${esc(fmt(v, digits))}</text>`,
       );
     });
     out.push(
@@ -511,6 +600,8 @@ export function toSvg(report: Report): string {
         }
         return { label: c.def.short ?? c.def.id, values };
       });
+  // Bars and legend for the servers that ran (a subset run has fewer slots).
+  const kinds = SERVER_KINDS.filter((k) => cells.some((c) => c.summary[k] !== undefined));
   const W = 980;
   const H = 300;
   const parts: string[] = [];
@@ -527,6 +618,7 @@ export function toSvg(report: Report): string {
         () => true,
       ),
       1,
+      kinds,
     ),
   );
   parts.push(
@@ -542,6 +634,7 @@ export function toSvg(report: Report): string {
         (c) => c.def.load?.role !== 'latency',
       ),
       0,
+      kinds,
     ),
   );
   parts.push(
@@ -557,6 +650,7 @@ export function toSvg(report: Report): string {
         (c) => c.def.load?.role === 'latency',
       ),
       2,
+      kinds,
     ),
   );
   const misc: Group[] = [];
@@ -579,18 +673,36 @@ export function toSvg(report: Report): string {
     misc.push({ label: `join storm of ${join.def.title.split(' ')[0]}, s`, values });
   }
   parts.push(
-    panel(W / 2, 40 + H, W / 2, H, 'Idle memory and join storm (own scales)', '', misc, 1, true),
+    panel(
+      W / 2,
+      40 + H,
+      W / 2,
+      H,
+      'Idle memory and join storm (own scales)',
+      '',
+      misc,
+      1,
+      kinds,
+      true,
+    ),
   );
-  const legend = (['parley', 'ceiling', 'bare', 'sio'] as const)
-    .map(
-      (k, i) =>
-        `<rect x="${540 + i * 110}" y="12" width="12" height="12" fill="${COLORS[k]}"/><text x="${556 + i * 110}" y="22" font-size="12">${SERVER_LABEL[k]}</text>`,
-    )
+  // Right-aligned; each entry as wide as its label (about 6.6 px a character at 12 px).
+  const widths = kinds.map((k) => 30 + Math.ceil(SERVER_LABEL[k].length * 6.6));
+  let lx = W - 8 - widths.reduce((a, b) => a + b, 0);
+  const legend = kinds
+    .map((k, i) => {
+      const x = lx;
+      lx += widths[i] as number;
+      return `<rect x="${x}" y="12" width="12" height="12" fill="${COLORS[k]}"/><text x="${x + 16}" y="22" font-size="12">${SERVER_LABEL[k]}</text>`;
+    })
     .join('');
+  const accountsNote = kinds.includes('parley-accounts')
+    ? ' (Parley in open mode and with CHAT_AUTH=accounts)'
+    : '';
   const m = report.meta;
   const subtitle = `${m.date} · ${m.machine.cpu}, ${m.machine.cores} cores · Node ${m.machine.node}${m.profile.quick ? ' · quick profile' : ''}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title" width="${W}" height="${40 + 2 * H + 10}" viewBox="0 0 ${W} ${40 + 2 * H + 10}" font-family="system-ui, sans-serif">
-<title id="chart-title">Parley vs the ceiling (bare ws, coalesced writes) vs bare ws vs Socket.IO: server CPU per delivery, deliveries per second, p99 latency at fixed load, idle memory and join storm (${esc(subtitle)})</title>
+<title id="chart-title">Parley${accountsNote} vs the ceiling (bare ws, coalesced writes) vs bare ws vs Socket.IO: server CPU per delivery, deliveries per second, p99 latency at fixed load, idle memory and join storm (${esc(subtitle)})</title>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="8" y="20" font-size="16" font-weight="700">Parley vs ceiling vs bare ws vs Socket.IO</text>
 <text x="8" y="36" font-size="11" fill="#6b7280">${esc(subtitle)}</text>

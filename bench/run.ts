@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --cells=room-10,idle] [-- --servers=parley,bare]`
-// Runs every cell against Parley and the three baselines, alternating servers,
+// `npm run bench [-- --quick] [-- --sessions=room-10,idle] [-- --servers=parley,bare]`
+// Runs every cell against Parley (open mode and accounts mode) and the three
+// baselines, alternating servers,
 // and writes bench/results/{latest|quick}.{md,json,svg}. A full run also puts
 // the latest table into bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,7 +29,7 @@ import {
   toMarkdown,
   toSvg,
 } from './report.js';
-import { SERVER_LABEL, type ServerKind, setUpPinning } from './servers.js';
+import { SERVER_KINDS, SERVER_LABEL, type ServerKind, setUpPinning } from './servers.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -41,7 +42,8 @@ if (flag('help')) {
   --sessions=a,b     only these sessions (${sessionDefs(FULL)
     .map((s) => s.id)
     .join(', ')})
-  --servers=a,b      only these servers (parley, ceiling, bare, sio)
+  --servers=a,b      only these servers (${SERVER_KINDS.join(', ')});
+                     parley-accounts is Parley with CHAT_AUTH=accounts (one account per client)
   --reps=N           runs per cell and server
   --no-pin           do not pin server and load generator to separate cores
   --no-nice          do not raise the priority of servers and load generator (nice -10)
@@ -56,6 +58,11 @@ const profile = { ...(flag('quick') ? QUICK : FULL) };
 if (option('reps')) profile.reps = Math.max(1, Number(option('reps')));
 const onlySessions = option('sessions')?.split(',');
 const onlyServers = option('servers')?.split(',') as ServerKind[] | undefined;
+const unknown = onlyServers?.filter((k) => !SERVER_KINDS.includes(k));
+if (unknown?.length) {
+  console.error(`unknown server ${unknown.join(', ')}: pick from ${SERVER_KINDS.join(', ')}`);
+  process.exit(2);
+}
 
 const pinning = setUpPinning('0', '1', !flag('no-pin'), flag('no-nice') ? 0 : -10);
 const fdLimit = ownOpenFileLimit();

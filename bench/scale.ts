@@ -39,6 +39,11 @@ const option = (name: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const parts = (option('part') ?? 'hold').split(',');
 const servers = (option('servers') ?? 'parley,bare').split(',') as ServerKind[];
+if (servers.includes('parley-accounts')) {
+  // Its clients (scale-worker.ts) join with `username=` and no credential.
+  console.error('bench/scale.ts runs open mode only: parley-accounts is for npm run bench');
+  process.exit(2);
+}
 const joinCount = Number(option('join') ?? 10_000);
 const points = (option('points') ?? '5000,10000,19000').split(',').map(Number);
 const workerCount = Number(option('workers') ?? 4);

@@ -5,18 +5,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BenchAccounts, seedAccounts } from './accounts.js';
 import { BUILD_DIR } from './build.js';
 import { processCpuMs, processRssBytes } from './proc.js';
 
-/** `ceiling` is bare ws with Parley's write coalescing: the same fan-out, nothing stored. */
-export type ServerKind = 'parley' | 'ceiling' | 'bare' | 'sio';
-export const SERVER_KINDS: readonly ServerKind[] = ['parley', 'ceiling', 'bare', 'sio'];
+/**
+ * `parley-accounts` is the same Parley build with `CHAT_AUTH=accounts`, every client
+ * signed in with its own account. `ceiling` is bare ws with Parley's write
+ * coalescing: the same fan-out, nothing stored.
+ */
+export type ServerKind = 'parley' | 'parley-accounts' | 'ceiling' | 'bare' | 'sio';
+export const SERVER_KINDS: readonly ServerKind[] = [
+  'parley',
+  'parley-accounts',
+  'ceiling',
+  'bare',
+  'sio',
+];
 export const SERVER_LABEL: Record<ServerKind, string> = {
   parley: 'Parley',
+  'parley-accounts': 'Parley accounts',
   ceiling: 'ceiling',
   bare: 'bare ws',
   sio: 'Socket.IO',
 };
+export type ParleyKind = 'parley' | 'parley-accounts';
+/** Both runs of Parley, open mode first. */
+export const PARLEY_KINDS: readonly ParleyKind[] = ['parley', 'parley-accounts'];
+export const isParley = (kind: ServerKind): kind is ParleyKind =>
+  kind === 'parley' || kind === 'parley-accounts';
 
 export interface Pinning {
   /** `taskset` CPU list for servers, or null when not pinning. */
@@ -84,6 +101,8 @@ export interface RunningServer {
   readonly httpUrl: string;
   readonly wsUrl: string;
   readonly dbPath: string | null;
+  /** `parley-accounts`: the sessions of the admin and of every simulated user. */
+  readonly accounts: BenchAccounts | null;
   cpuMs(): number;
   rssBytes(): number;
   output(): string;
@@ -97,6 +116,11 @@ export interface StartOptions {
   pinning: Pinning;
   /** Parley only: an existing database file to serve (else a fresh one in a temp folder). */
   dbPath?: string;
+  /**
+   * `parley-accounts`: the usernames to create an account and a session for, in the
+   * database before the server starts (bench/accounts.ts).
+   */
+  accounts?: readonly string[];
   env?: Record<string, string>;
 }
 
@@ -113,6 +137,7 @@ async function freePort(): Promise<number> {
 
 const SCRIPTS: Record<ServerKind, string> = {
   parley: `${BUILD_DIR}/parley.js`,
+  'parley-accounts': `${BUILD_DIR}/parley.js`,
   ceiling: `${BUILD_DIR}/bare-ws-server.js`,
   bare: `${BUILD_DIR}/bare-ws-server.js`,
   sio: `${BUILD_DIR}/socketio-server.js`,
@@ -129,11 +154,21 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
   const port = await freePort();
   let tempDir: string | null = null;
   let dbPath: string | null = null;
-  if (kind === 'parley') {
+  if (isParley(kind)) {
     if (opts.dbPath) dbPath = opts.dbPath;
     else {
       tempDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
       dbPath = join(tempDir, 'chat.db');
+    }
+  }
+  // Written before the server opens the database, so no sign-up runs while it serves.
+  let accounts: BenchAccounts | null = null;
+  if (kind === 'parley-accounts' && dbPath) {
+    try {
+      accounts = await seedAccounts(dbPath, opts.accounts ?? []);
+    } catch (error) {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      throw error;
     }
   }
   const env: NodeJS.ProcessEnv = {
@@ -147,10 +182,12 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     CHAT_WS_MAX_PER_IP: '0',
     ...(dbPath ? { CHAT_DB_PATH: dbPath } : {}),
     ...(kind === 'ceiling' ? { BARE_WS_COALESCE: '1' } : {}),
+    // Explicit, so a CHAT_AUTH in the caller's environment cannot swap the two.
+    ...(isParley(kind) ? { CHAT_AUTH: kind === 'parley-accounts' ? 'accounts' : 'open' } : {}),
     ...opts.env,
   };
   // BENCH_PARLEY_SCRIPT runs another build of Parley (to compare two versions).
-  const script = (kind === 'parley' && process.env.BENCH_PARLEY_SCRIPT) || SCRIPTS[kind];
+  const script = (isParley(kind) && process.env.BENCH_PARLEY_SCRIPT) || SCRIPTS[kind];
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   let argv = [process.execPath, ...nodeArgs, script];
@@ -196,6 +233,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     httpUrl,
     wsUrl: `ws://${host}:${port}`,
     dbPath,
+    accounts,
     cpuMs: () => processCpuMs(pid),
     rssBytes: () => processRssBytes(pid),
     output: () => out,
