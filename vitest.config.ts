@@ -41,6 +41,7 @@ export default defineConfig({
                   'test/integration/attachments.cluster.test.ts',
                   'test/integration/message-changes.cluster.test.ts',
                   'test/integration/backup-restore.test.ts',
+                  'test/integration/delete-erases.test.ts',
                   'test/integration/start-supervisor.test.ts',
                   'test/integration/startup-failures.test.ts',
                 ],

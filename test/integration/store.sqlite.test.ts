@@ -179,6 +179,86 @@ describe('SQLite store file', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
+  it('keeps its search index consistent through edits, deletes, tombstones and purges', async () => {
+    // Migration 80's triggers remove an entry by giving FTS5 the text it was
+    // indexed with; a wrong text or a second removal corrupts the index, which
+    // FTS5's integrity-check finds.
+    const path = tempDb();
+    const store = new SqliteStore({ path });
+    await store.init();
+    const keep = await store.createRoom('keep');
+    const gone = await store.createRoom('gone');
+    const stored = await store.appendMessages(
+      [keep, keep, keep, gone].map((room, i) => ({
+        roomId: room.id,
+        username: 'u',
+        content: `word${i} shared`,
+      })),
+    );
+    const id = (i: number) => {
+      const r = stored[i];
+      if (!r?.ok) throw new Error('not stored');
+      return r.message.id;
+    };
+    const change = (i: number, kind: 'edit' | 'delete', content?: string) =>
+      store.applyChanges([{ roomId: keep.id, messageId: id(i), kind, username: 'u', content }]);
+    await change(0, 'edit', 'word0 changed');
+    await change(1, 'delete');
+    await change(0, 'delete');
+    await store.deleteRoom(gone.id);
+    while ((await store.purgeSlice(100)) > 0);
+    const raw = new Database(path);
+    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
+    expect(() =>
+      raw
+        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
+        .run(),
+    ).not.toThrow();
+    const hits = (q: string) =>
+      raw.prepare('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get(q);
+    expect(hits('shared')).toEqual({ n: 1 }); // word2's message only
+    expect(hits('changed')).toEqual({ n: 0 });
+    raw.close();
+    await store.close();
+  });
+
+  it('rebuilds its search index when started by a runtime with other Unicode tables', async () => {
+    const path = tempDb();
+    const first = new SqliteStore({ path });
+    await first.init();
+    const room = await first.createRoom('r');
+    const [, doomed] = await first.appendMessages(
+      ['kept words', 'doomed words'].map((content) => ({
+        roomId: room.id,
+        username: 'u',
+        content,
+      })),
+    );
+    if (!doomed?.ok) throw new Error('not stored');
+    await first.close();
+    // As an older Node would have left it: built with other tokens (here, none).
+    const raw = new Database(path);
+    raw.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
+      UPDATE parley_meta SET value = 'unicode 1.0' WHERE key = 'index_tokens'`);
+    raw.close();
+    const second = new SqliteStore({ path });
+    await second.init();
+    const reader = new Database(path, { readonly: true });
+    const hits = () =>
+      reader
+        .prepare<[], number>("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'words'")
+        .pluck()
+        .get();
+    expect(hits()).toBe(2);
+    // Removing an entry gives FTS5 the current tokens: consistent with the rebuilt index.
+    await second.applyChanges([
+      { roomId: room.id, messageId: doomed.message.id, kind: 'delete', username: 'u' },
+    ]);
+    expect(hits()).toBe(1);
+    reader.close();
+    await second.close();
+  });
+
   it('upgrades a database of schema version 1, keeping its data and giving it an epoch', async () => {
     const path = tempDb();
     // A database as the first release left it: migration 1 only.

@@ -283,4 +283,46 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         ORDER BY m.added_at;
     `,
   },
+  {
+    version: 80,
+    sql: `
+      -- A deleted message's words leave the file, not just the index (README
+      -- "Messages that live"). Migration 30's contentless_delete table could only
+      -- mark a rowid deleted: its words stayed in the index's segments until a
+      -- merge. Rebuilt as a plain contentless table, an entry is removed with
+      -- FTS5's 'delete' command, given the text it was indexed with, and with
+      -- 'secure-delete' on FTS5 rewrites the segment without it. parley_index_text
+      -- must therefore give the same tokens for the same text: changing it needs
+      -- a migration that rebuilds this index. A tombstone (deleted_at set) has no
+      -- entry, so the triggers skip it. The old index's pages are freed here, and
+      -- zeroed, since the store runs with PRAGMA secure_delete.
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_update;
+      DROP TRIGGER messages_fts_delete;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body,
+        content = '',
+        tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* C*'"
+      );
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+      INSERT INTO messages_fts (rowid, body)
+        SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL;
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, parley_index_text(new.content));
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+        WHEN old.deleted_at IS NULL BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body)
+          VALUES ('delete', old.rowid, parley_index_text(old.content));
+        INSERT INTO messages_fts (rowid, body)
+          SELECT new.rowid, parley_index_text(new.content) WHERE new.deleted_at IS NULL;
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.deleted_at IS NULL BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body)
+          VALUES ('delete', old.rowid, parley_index_text(old.content));
+      END;
+    `,
+  },
 ];

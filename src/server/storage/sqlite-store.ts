@@ -231,6 +231,8 @@ export interface SqliteStoreOptions {
  */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 250;
+/** How long a statement waits for another connection's lock (backups, the checkpointer). */
+const BUSY_TIMEOUT_MS = 5000;
 const CHECKPOINTER_AFTER_MESSAGES = 500;
 
 /** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
@@ -245,6 +247,8 @@ export class SqliteStore implements ChatStore {
   private checkpointer: SqliteCheckpointer | null = null;
   /** Messages still to store before the checkpointer starts; -1 once started or never. */
   private untilCheckpointer = -1;
+  /** Rows of deleted rooms were removed since the WAL was last emptied. */
+  private purged = false;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
   private accounts?: SqliteAccountStore;
   private push?: SqlitePushStore;
@@ -276,12 +280,16 @@ export class SqliteStore implements ChatStore {
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Deleted rows and freed pages are overwritten with zeros, so a deleted
+    // message's words do not stay readable in the file (README "Messages that live").
+    this.db.pragma('secure_delete = ON');
     // The search index's tokenizer (migration 30's triggers call it on every write).
     this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
       typeof content === 'string' ? indexText(content) : '',
     );
     this.migrate();
+    this.reindexOnNewTokens();
     this.stmts = this.prepare();
     this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
       const seqs = this.batchSeq;
@@ -339,13 +347,54 @@ export class SqliteStore implements ChatStore {
     if (this.untilCheckpointer < 0) return;
     this.untilCheckpointer -= n;
     if (this.untilCheckpointer > 0) return;
+    this.startCheckpointer();
+  }
+
+  private startCheckpointer(): SqliteCheckpointer {
     this.untilCheckpointer = -1;
     const synchronous = this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
     this.checkpointer = new SqliteCheckpointer(
       this.opts.path,
       synchronous,
       this.checkpointInterval(),
+      () => this.truncateWal(),
     );
+    return this.checkpointer;
+  }
+
+  /**
+   * After messages were erased (deleted, or purged with their room): secure_delete
+   * zeroed them in the pages the next checkpoint copies into the file, but their
+   * old page images are still in the WAL, so it is emptied: the checkpointer
+   * thread copies every frame, then `truncateWal` (started now if the database
+   * was quiet).
+   */
+  private scrubWal(): void {
+    if (this.opts.path === ':memory:') return;
+    if (this.checkpointInterval() > 0) {
+      (this.checkpointer ?? this.startCheckpointer()).scrub();
+      return;
+    }
+    // No thread configured: on the event loop, as every checkpoint then is.
+    this.truncateWal();
+  }
+
+  /**
+   * Empties the WAL, from the writer's connection between transactions. Never
+   * waits: with a reader on an old snapshot (a backup) it is busy, and the
+   * checkpointer is asked again.
+   */
+  private truncateWal(): void {
+    if (!this.db.open) return;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result?.busy !== 0) this.checkpointer?.scrub();
+    } catch {
+      // An I/O error here fails no request; the next delete tries again.
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   /** Whether the checkpointer thread runs (tests). */
@@ -369,6 +418,35 @@ export class SqliteStore implements ChatStore {
   sidebarStore(): SidebarStore {
     this.sidebars ??= new SqliteSidebarStore(this.db);
     return this.sidebars;
+  }
+
+  /**
+   * Rebuilds the search index when the runtime's Unicode tables changed since it
+   * was built. Its entries are removed by giving FTS5 their indexed tokens again
+   * (migration 80), and tokens come from Unicode properties (protocol/search-text.ts):
+   * another Node may split or fold some text differently, and a removal with other
+   * tokens would corrupt the index. Once per such upgrade; the first start records.
+   */
+  private reindexOnNewTokens(): void {
+    const tokens = `unicode ${process.versions.unicode}`;
+    const built = this.db
+      .prepare<[], string>("SELECT value FROM parley_meta WHERE key = 'index_tokens'")
+      .pluck()
+      .get();
+    if (built === tokens) return;
+    this.db.transaction(() => {
+      if (built !== undefined) {
+        this.db.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
+          INSERT INTO messages_fts (rowid, body)
+            SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL`);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO parley_meta (key, value) VALUES ('index_tokens', ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(tokens);
+    })();
   }
 
   /**
@@ -517,8 +595,6 @@ export class SqliteStore implements ChatStore {
         `UPDATE messages SET content = '', attachments = NULL, reactions = NULL, mentions = NULL,
            deleted_at = ? WHERE id = ?`,
       ),
-      // The update trigger indexed the empty text; the entry goes altogether.
-      unindex: db.prepare<[number]>('DELETE FROM messages_fts WHERE rowid = ?'),
       // The message's earlier changes (their edit texts among them) go with it.
       dropChanges: db.prepare<[string]>('DELETE FROM message_changes WHERE message_id = ?'),
       messageUploads: db
@@ -737,7 +813,6 @@ export class SqliteStore implements ChatStore {
       }
       case 'delete':
         this.stmts.deleteMessage.run(now, item.messageId);
-        this.stmts.unindex.run(target.rowid);
         this.stmts.dropMentions.run(item.roomId, target.seq);
         this.stmts.dropChanges.run(item.messageId);
         releasedUploads = this.stmts.messageUploads.all(item.messageId);
@@ -846,7 +921,15 @@ export class SqliteStore implements ChatStore {
   }
 
   async purgeSlice(limit: number): Promise<number> {
-    return this.purgeTx(Math.max(1, Math.floor(limit)));
+    const removed = this.purgeTx(Math.max(1, Math.floor(limit)));
+    // Once per purge, when it is done: emptying the WAL after every slice would
+    // put a checkpoint's copy and fsync on the event loop between slices.
+    if (removed > 0) this.purged = true;
+    else if (this.purged) {
+      this.purged = false;
+      this.scrubWal();
+    }
+    return removed;
   }
 
   /** Inside purgeTx: up to `limit` rows of deleted rooms, messages first. */
@@ -891,7 +974,10 @@ export class SqliteStore implements ChatStore {
   }
 
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
-    return batch.length === 0 ? [] : this.changeTx(batch);
+    if (batch.length === 0) return [];
+    const results = this.changeTx(batch);
+    if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.scrubWal();
+    return results;
   }
 
   async getMessage(roomId: string, messageId: string): Promise<StoredMessage | null> {
