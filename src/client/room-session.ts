@@ -4,7 +4,7 @@
 // typing. Views subscribe to its events (room-events.ts).
 // A little over 300 lines: mostly one-line getters that keep the views' API while
 // the work is in outgoing-messages.ts, room-history.ts and room-notices.ts.
-import type { AttachmentInfo } from '../protocol/attachment-text.js';
+import { type AttachmentInfo, messageText } from '../protocol/attachment-text.js';
 import type { MessageChange, ReplyPreview } from '../protocol/changes.js';
 import { CloseCode } from '../protocol/error-codes.js';
 import type { ServerEvents } from '../protocol/frames.js';
@@ -261,7 +261,7 @@ export class RoomSession {
     const problem = contentProblem(content, this.maxContentLength);
     if (problem) return problem;
     const m = this.timeline.get(messageId);
-    if (m && m.content === content) return null;
+    if (m && messageText(m.content, m.attachments) === content) return null;
     this.outgoingChanges.queue({ kind: 'edit', message_id: messageId, content });
     this.wakeIfGaveUp();
     return null;

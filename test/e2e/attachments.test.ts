@@ -147,6 +147,23 @@ describeBrowser('web client: attachments', () => {
         'report.pdf',
         'notes.txt',
       ]);
+
+      // A message with files is edited like any other: the editor holds only the
+      // typed text, and the files stay with the message for everyone.
+      const input = a.getByTestId('message-input');
+      await input.focus();
+      await input.press('ArrowUp');
+      const editor = a.getByTestId('edit-input');
+      await editor.waitFor();
+      expect(await editor.inputValue()).toBe('the files');
+      await editor.fill('the files, final');
+      await editor.press('Enter');
+      const edited = bob.page.getByTestId('message').filter({ hasText: 'the files, final' });
+      await edited.getByTestId('message-edited').waitFor();
+      await expect.poll(() => edited.getByTestId('attachment-file').count()).toBe(2);
+      const afterEdit = await history(session.server.url, room.id);
+      expect(afterEdit[0]?.content).toMatch(/^the files, final\n📎 report\.pdf /);
+      expect(afterEdit[0]?.attachments?.map((f) => f.name)).toEqual(['report.pdf', 'notes.txt']);
       expect(alice.errors).toEqual([]);
       expect(bob.errors).toEqual([]);
     },

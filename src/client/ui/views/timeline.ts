@@ -8,6 +8,7 @@
 // Over 300 lines: hand-built DOM (no framework) for the log and its scroll
 // anchoring, which must stay in one place to keep the reader's position stable;
 // one message's DOM is in message-item.ts, its actions in message-actions.ts.
+import { composeContent, messageText } from '../../../protocol/attachment-text.js';
 import type { ReplyPreview } from '../../../protocol/changes.js';
 import { REPLY_EXCERPT_LENGTH } from '../../../protocol/changes.js';
 import type { PendingChange } from '../../change-outbox.js';
@@ -67,7 +68,8 @@ function withPending(m: LiveMessage, changes: readonly PendingChange[] | undefin
     shown = applyChange(shown, {
       kind: c.kind === 'react' ? (c.on ? 'react' : 'unreact') : c.kind,
       username: me,
-      content: c.kind === 'edit' ? c.content : undefined,
+      // As the server stores it: the typed text, then the lines naming the files.
+      content: c.kind === 'edit' ? composeContent(c.content, shown.attachments ?? []) : undefined,
       emoji: c.kind === 'react' ? c.emoji : undefined,
       timestamp: c.created_at,
     });
@@ -113,7 +115,7 @@ export class TimelineView {
     const me = session.username;
     this.actions = {
       me,
-      canEdit: (m) => m.username === me && !m.attachments?.length,
+      canEdit: (m) => m.username === me,
       canDelete: (m) => m.username === me || this.opts.canModerate(),
       pickReaction: (m, anchor) => {
         const mine = new Set(
@@ -258,7 +260,7 @@ export class TimelineView {
     if (!m || !this.actions.canEdit(m)) return;
     const view = new MessageEditor({
       messageId: id,
-      initial: m.content,
+      initial: messageText(m.content, m.attachments),
       onSave: (text) => {
         const problem = this.session.edit(id, text);
         if (problem === null) this.endEdit();
