@@ -5,7 +5,7 @@
 // delivery costs: the Parley processes, redis-server and every postgres process
 // (backends, WAL writer, checkpointer: commits cost there too), read from /proc.
 // Writes bench/results/cluster.{json,md}.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
@@ -27,7 +27,7 @@ import {
   runPhase,
 } from './load-generator.js';
 import { countMessages } from './prefill.js';
-import { processCpuMs, waitForQuiet } from './proc.js';
+import { pidsNamed, processCpuMs, waitForQuiet } from './proc.js';
 import { type RunningServer, setUpPinning, startServer } from './servers.js';
 
 const args = process.argv.slice(2);
@@ -65,20 +65,6 @@ const CELLS: Cell[] = [
 ];
 
 /* ------------------------------------------------------------ CPU of the services */
-
-/** Pids of every process whose command name is `comm` (read fresh: backends come and go). */
-function pidsNamed(comm: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 /** CPU ms per pid of the processes named `comm`. */
 function cpuByPid(comm: string): Map<number, number> {

@@ -1,7 +1,7 @@
 // Reads another process's CPU time and memory from /proc, so a server needs no
 // instrumentation: utime + stime of every thread (dead threads included), and RSS.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks = 100;
 try {
@@ -20,6 +20,27 @@ export function processCpuMs(pid: number): number {
   return ((utime + stime) * 1000) / clockTicks;
 }
 
+/**
+ * Time the process's threads spent runnable but waiting for a CPU, in ms
+ * (/proc/<pid>/task/<tid>/schedstat, second field): on a shared machine, the
+ * delay that other work put on it, which its CPU time does not show.
+ */
+export function processRunWaitMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // the thread exited meanwhile
+      }
+    }
+  } catch {
+    // the process exited
+  }
+  return ns / 1e6;
+}
+
 /** Resident set size in bytes. */
 export function processRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -33,9 +54,47 @@ export function selfCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-export function ownOpenFileLimit(): number {
+/**
+ * Proportional set size in bytes: shared pages divided among the processes that
+ * map them, so a sum over PostgreSQL's processes counts its shared buffers once.
+ */
+export function processPssBytes(pid: number): number {
   try {
-    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0; // exited meanwhile, or not ours to read
+  }
+}
+
+/** Pids of every process whose command name is `comm` (read fresh: backends come and go). */
+export function pidsNamed(comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** File descriptors the process has open now. */
+export function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** The soft limit on open files of a process (`ulimit -n` as it sees it). */
+export function openFileLimit(pid: number | 'self'): number {
+  try {
+    const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
     const match = /^Max open files\s+(\d+)/m.exec(limits);
     return match ? Number(match[1]) : 1024;
   } catch {

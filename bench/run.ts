@@ -19,7 +19,7 @@ import {
 } from './cells.js';
 import type { IdleResult, JoinStormResult, LoadResult } from './load-generator.js';
 import { prefillHistory } from './prefill.js';
-import { ownOpenFileLimit, waitForQuiet } from './proc.js';
+import { openFileLimit, waitForQuiet } from './proc.js';
 import {
   type CellRecord,
   checkTargets,
@@ -65,7 +65,7 @@ if (unknown?.length) {
 }
 
 const pinning = setUpPinning('0', '1', !flag('no-pin'), flag('no-nice') ? 0 : -10);
-const fdLimit = ownOpenFileLimit();
+const fdLimit = openFileLimit('self');
 if (fdLimit < profile.idleConnections + 500) {
   const fit = Math.max(100, Math.floor((fdLimit - 500) / 1000) * 1000);
   console.error(

@@ -11,21 +11,48 @@
 // reconnect (Parley only): --reconnect=N clients in 100 rooms resume with since=
 //       after a server restart while a REST sender per room keeps sending
 //       (--rate=1 msg/s); time until all caught up, peak RSS, gaps, duplicates.
+// cluster (Parley only): three Parley processes on PostgreSQL + Redis hold
+//       --cluster=55000 connections in all, every room's members spread over the
+//       three (one room of 1,000, the rest in rooms of 100 and 10); 100 messages at
+//       20/s into the room of 1,000 from senders on each process, then --per-room=2
+//       messages into every other room over REST; every client must get each
+//       message of its room once, in seq order (checked against PostgreSQL).
+//       Fresh schema and key prefix, removed afterwards. Options: --workers=N
+//       (default: one per 9,000 clients, at least 4), --inflight=768 handshakes.
 //
 // A process may open at most 20,000 files here, so the clients live in several
 // load-generator processes (bench/scale-worker.ts), and connect from several
 // 127.0.0.x source addresses (loopback has ~28,000 ephemeral ports per address).
 // Nothing is pinned: the machine is shared. Results go to bench/results/scale-*.json.
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import WebSocket from 'ws';
+import {
+  clearRedisPrefix,
+  dropSchema,
+  TEST_PG_URL as PG_URL,
+  TEST_REDIS_URL as REDIS_URL,
+  randomName,
+} from '../test/support/services.js';
 import { buildServers } from './build.js';
-import { createRooms, httpRequest, sleep } from './load-generator.js';
-import { machineBusyMs } from './proc.js';
+import { createRooms, httpRequest, pool, sleep } from './load-generator.js';
+import {
+  machineBusyMs,
+  openFileLimit,
+  openFiles,
+  pidsNamed,
+  processPssBytes,
+  processRssBytes,
+  processRunWaitMs,
+} from './proc.js';
 import type {
   ClientSpec,
+  ExactCounts,
+  LatencyReply,
   OpenReply,
   StatusReply,
   VerifyReply,
@@ -64,9 +91,11 @@ const pinning: Pinning = {
 /* ------------------------------------------------------------------ workers */
 
 class Worker {
+  readonly pid: number;
   private queue: Promise<unknown> = Promise.resolve();
   private pending: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
   constructor(readonly child: ChildProcess) {
+    this.pid = child.pid as number;
     child.on('message', (m) => this.pending?.resolve(m));
     child.on('exit', (code) => this.pending?.reject(new Error(`worker exited with ${code}`)));
   }
@@ -98,17 +127,20 @@ function startWorkers(n: number): Worker[] {
 }
 
 /** Opens `specs` spread round-robin over the workers; resolves when every worker is done. */
-async function openSpread(workers: Worker[], specs: ClientSpec[], concurrency = 128) {
+async function openSpread(workers: Worker[], specs: ClientSpec[], concurrency = 128, retries = 0) {
   const shares: ClientSpec[][] = workers.map(() => []);
   specs.forEach((s, i) => {
     shares[i % workers.length]?.push(s);
   });
   const replies = await Promise.all(
-    workers.map((w, i) => w.call<OpenReply>({ cmd: 'open', specs: shares[i] ?? [], concurrency })),
+    workers.map((w, i) =>
+      w.call<OpenReply>({ cmd: 'open', specs: shares[i] ?? [], concurrency, retries }),
+    ),
   );
   return {
     opened: replies.reduce((s, r) => s + r.opened, 0),
     failed: replies.reduce((s, r) => s + r.failed, 0),
+    retried: replies.reduce((s, r) => s + (r.retried ?? 0), 0),
     firstError: replies.find((r) => r.firstError)?.firstError ?? null,
     lastOpenAt: Math.max(...replies.map((r) => r.lastOpenAt)),
   };
@@ -165,6 +197,14 @@ async function settledRss(server: RunningServer): Promise<number> {
 }
 
 const MB = (b: number) => Math.round(b / 1e5) / 10;
+
+/** The p-th percentile of sorted `lat`, in ms to 0.01, or null when empty. */
+const percentile = (lat: readonly number[], p: number) =>
+  lat.length
+    ? Math.round(
+        (lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] as number) * 100,
+      ) / 100
+    : null;
 
 /* ------------------------------------------------------------------ join storm */
 
@@ -298,15 +338,10 @@ async function hold(kind: ServerKind) {
       }
       await sleep(2_000);
       const lat = (
-        await Promise.all(workers.map((w) => w.call<number[]>({ cmd: 'latencies' })))
-      ).flat();
+        await Promise.all(workers.map((w) => w.call<LatencyReply>({ cmd: 'latencies' })))
+      ).flatMap((r) => r.all);
       lat.sort((a, b) => a - b);
-      const pct = (p: number) =>
-        lat.length
-          ? Math.round(
-              (lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] as number) * 100,
-            ) / 100
-          : null;
+      const pct = (p: number) => percentile(lat, p);
       const st = await statusAll(workers);
       const r = {
         server: kind,
@@ -482,6 +517,576 @@ async function reconnectStorm() {
   }
 }
 
+/* ------------------------------------------------------------------ three processes, PostgreSQL + Redis */
+
+const clusterCount = Number(option('cluster') ?? 55_000);
+const CLUSTER_PROCESSES = 3;
+/** Messages over REST into each room other than the room of 1,000. */
+const perRoom = Number(option('per-room') ?? 2);
+/** Handshakes in flight over all workers (each process's listen backlog is 511). */
+const inflight = Number(option('inflight') ?? 768);
+/** Clients per load-generator process, unless --workers says otherwise. */
+const CLIENTS_PER_WORKER = 9_000;
+const PG_POOL_SIZE = 10;
+/** Files a process needs besides its sockets: stdio, the PostgreSQL pool, Redis, libuv, modules. */
+const FD_MARGIN = 200;
+
+/** Room sizes: one room of 1,000, then half the rest in rooms of 100, the other half in rooms of 10. */
+function clusterRoomSizes(total: number): number[] {
+  const sizes = [Math.min(BIG, total)];
+  let rest = total - (sizes[0] as number);
+  for (let n = Math.floor(rest / 2 / 100); n > 0; n--) sizes.push(100);
+  rest -= (sizes.length - 1) * 100;
+  for (; rest > 0; rest -= 10) sizes.push(Math.min(10, rest));
+  return sizes;
+}
+
+const ephemeralPorts = () => {
+  const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return (high ?? 0) - (low ?? 0) + 1;
+};
+
+/** Every check that would make a full run fail midway, made before anything starts. */
+async function clusterPreflight(perServer: number, perWorker: number, perSource: number) {
+  const problems: string[] = [];
+  const ownLimit = openFileLimit('self');
+  if (perServer + FD_MARGIN > ownLimit) {
+    problems.push(`${perServer} connections per server process, open-file limit ${ownLimit}`);
+  }
+  if (perWorker + FD_MARGIN > ownLimit) {
+    problems.push(`${perWorker} clients per load generator, open-file limit ${ownLimit}`);
+  }
+  const ports = ephemeralPorts();
+  // A bound source address allocates its port at bind(), before the destination is
+  // known, so each address has `ports` in all, whichever server it connects to.
+  if (perSource > ports * 0.8) {
+    problems.push(`${perSource} clients per source address, ${ports} ephemeral ports`);
+  }
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  let postgres: Record<string, string | number>;
+  try {
+    const settings = await client.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name IN
+         ('max_connections', 'superuser_reserved_connections', 'shared_buffers',
+          'max_locks_per_transaction', 'shared_memory_type', 'dynamic_shared_memory_type',
+          'fsync', 'synchronous_commit')`,
+    );
+    postgres = Object.fromEntries(
+      settings.rows.map((r) => [r.name, r.unit ? `${r.setting} × ${r.unit}` : r.setting]),
+    );
+    const used = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = $1',
+      ['client backend'],
+    );
+    const max = Number(postgres.max_connections);
+    const reserved = Number(postgres.superuser_reserved_connections);
+    const inUse = used.rows[0]?.n ?? 0;
+    const needed = CLUSTER_PROCESSES * PG_POOL_SIZE + 2;
+    postgres.connectionsInUse = inUse;
+    postgres.connectionsNeeded = needed;
+    if (max - reserved - inUse < needed) {
+      problems.push(
+        `PostgreSQL: ${inUse} of ${max - reserved} connections in use, ${needed} needed`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  let redisInfo: Record<string, number>;
+  try {
+    const maxclients = Number(((await redis.config('GET', 'maxclients')) as string[])[1]);
+    const clients = Number(/connected_clients:(\d+)/.exec(await redis.info('clients'))?.[1]);
+    redisInfo = { maxclients, connectedClients: clients };
+    // A Parley process keeps a few connections (commands, subscriptions).
+    if (maxclients - clients < CLUSTER_PROCESSES * 4 + 2) {
+      problems.push(`Redis: ${clients} of ${maxclients} clients connected`);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const checks = {
+    openFileLimit: ownLimit,
+    connectionsPerServer: perServer,
+    clientsPerWorker: perWorker,
+    ephemeralPortsPerSource: ports,
+    clientsPerSource: perSource,
+    somaxconn: Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')),
+    postgres,
+    redis: redisInfo,
+  };
+  console.log('[cluster] preflight', checks);
+  if (problems.length) throw new Error(`cluster preflight failed:\n- ${problems.join('\n- ')}`);
+  return checks;
+}
+
+/** `parley_connections_open` of one process, from its /metrics (answered on loopback). */
+async function connectionsOpen(server: RunningServer): Promise<number | null> {
+  const res = await httpRequest(`${server.httpUrl}/metrics`);
+  const match = /^parley_connections_open(?:\{[^}]*\})? (\d+)/m.exec(res.body);
+  return match ? Number(match[1]) : null;
+}
+
+/** Failures a process counted (all zero in a clean run), from its /metrics. */
+async function serverErrors(server: RunningServer) {
+  const res = await httpRequest(`${server.httpUrl}/metrics`);
+  const total = (name: string) =>
+    res.body
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return {
+    busErrors: total('parley_bus_errors_total'),
+    storeErrors: total('parley_store_errors_total'),
+    slowConsumersDropped: total('parley_slow_consumers_dropped_total'),
+  };
+}
+
+interface EchoHistogram {
+  /** Cumulative counts per upper bound (seconds), as Prometheus gives them. */
+  buckets: Map<number, number>;
+  count: number;
+  sum: number;
+}
+
+/** The server's own `parley_send_echo_seconds`: from a frame's arrival to the echo. */
+async function echoHistogram(server: RunningServer): Promise<EchoHistogram> {
+  const res = await httpRequest(`${server.httpUrl}/metrics`);
+  const buckets = new Map<number, number>();
+  let count = 0;
+  let sum = 0;
+  for (const line of res.body.split('\n')) {
+    const bucket = /^parley_send_echo_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)/.exec(line);
+    if (bucket) buckets.set(Number(bucket[1]), Number(bucket[2]));
+    else if (line.startsWith('parley_send_echo_seconds_count')) count = Number(line.split(' ')[1]);
+    else if (line.startsWith('parley_send_echo_seconds_sum')) sum = Number(line.split(' ')[1]);
+  }
+  return { buckets, count, sum };
+}
+
+/** What the servers' histograms gained between two readings, over every process. */
+function echoBetween(before: EchoHistogram[], after: EchoHistogram[]) {
+  const count = after.reduce((n, h, p) => n + h.count - (before[p]?.count ?? 0), 0);
+  const sum = after.reduce((n, h, p) => n + h.sum - (before[p]?.sum ?? 0), 0);
+  const bounds = [...(after[0]?.buckets.keys() ?? [])].sort((a, b) => a - b);
+  const within = (le: number) =>
+    after.reduce((n, h, p) => n + (h.buckets.get(le) ?? 0) - (before[p]?.buckets.get(le) ?? 0), 0);
+  // The bucket a percentile falls in: its upper bound is all a histogram can tell.
+  const upTo = (q: number) => {
+    const le = bounds.find((b) => within(b) >= q * count);
+    return le === undefined ? null : le * 1000;
+  };
+  return {
+    messages: count,
+    meanMs: count ? Math.round((sum / count) * 100_000) / 100 : null,
+    p50AtMostMs: count ? upTo(0.5) : null,
+    p99AtMostMs: count ? upTo(0.99) : null,
+  };
+}
+
+/**
+ * Run-queue wait of every postgres process, per pid; given an earlier reading,
+ * the ms they waited since (processes that started meanwhile counted from 0).
+ */
+function postgresRunWait(): Map<number, number>;
+function postgresRunWait(since: Map<number, number>): number;
+function postgresRunWait(since?: Map<number, number>): Map<number, number> | number {
+  const now = new Map(pidsNamed('postgres').map((pid) => [pid, processRunWaitMs(pid)]));
+  if (!since) return now;
+  let sum = 0;
+  for (const [pid, ms] of now) sum += ms - (since.get(pid) ?? 0);
+  return sum;
+}
+
+/** Memory of the shared services (other users of them included). */
+async function servicesMemory() {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  let usedMemory = 0;
+  try {
+    usedMemory = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+  } finally {
+    redis.disconnect();
+  }
+  const postgres = pidsNamed('postgres');
+  return {
+    redisRssMB: MB(pidsNamed('redis-server').reduce((s, pid) => s + processRssBytes(pid), 0)),
+    redisUsedMemoryMB: MB(usedMemory),
+    // Pss: shared buffers divided among the processes, so the sum counts them once.
+    postgresPssMB: MB(postgres.reduce((s, pid) => s + processPssBytes(pid), 0)),
+    postgresProcesses: postgres.length,
+  };
+}
+
+function openSocket(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+async function cluster() {
+  const schema = randomName('parley_scale_');
+  const prefix = `${randomName('parley_scale_')}:`;
+  const sizes = clusterRoomSizes(clusterCount);
+  const nWorkers = option('workers')
+    ? workerCount
+    : Math.max(4, Math.ceil(clusterCount / CLIENTS_PER_WORKER));
+  const preflight = await clusterPreflight(
+    Math.ceil(clusterCount / CLUSTER_PROCESSES) + CLUSTER_PROCESSES,
+    Math.ceil(clusterCount / nWorkers),
+    Math.ceil(clusterCount / SOURCES),
+  );
+  const env = {
+    DATABASE_URL: PG_URL,
+    CHAT_PG_SCHEMA: schema,
+    CHAT_PG_POOL_SIZE: String(PG_POOL_SIZE),
+    REDIS_URL,
+    CHAT_REDIS_PREFIX: prefix,
+  };
+  const servers: RunningServer[] = [];
+  let workers: Worker[] = [];
+  const senders: WebSocket[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const services0 = await servicesMemory();
+    // One after the other: the first one migrates the fresh schema.
+    for (let p = 0; p < CLUSTER_PROCESSES; p++)
+      servers.push(await startServer('parley', { pinning, env }));
+    const serverLimits = servers.map((s) => openFileLimit(s.pid));
+    workers = startWorkers(nWorkers);
+    const roomIds = await createRooms(servers[0] as RunningServer, sizes.length);
+    const big = roomIds[0] as string;
+    const specs: ClientSpec[] = [];
+    const perProcess = servers.map(() => 0);
+    sizes.forEach((size, r) => {
+      const roomId = roomIds[r] as string;
+      for (let m = 0; m < size; m++) {
+        // Member m of room r on process (r + m) mod 3: every room spans the processes,
+        // and the rooms of 10 (4 + 3 + 3) rotate which process gets the fourth.
+        const p = (r + m) % CLUSTER_PROCESSES;
+        const i = specs.length;
+        const username = `c${i}`;
+        perProcess[p] = (perProcess[p] ?? 0) + 1;
+        specs.push({
+          url: wsPath(servers[p] as RunningServer, roomId, username),
+          localAddress: source(i),
+          track: { roomId, username, exact: true },
+          ...(r === 0 ? { listen: true, node: p } : {}),
+        });
+      }
+    });
+    const workerLimits = workers.map((w) => openFileLimit(w.pid));
+    const limitProblem = [
+      ...servers.map((_, p) => [perProcess[p] as number, serverLimits[p] as number, 'server']),
+      ...workers.map((_, w) => [Math.ceil(specs.length / nWorkers), workerLimits[w], 'worker']),
+    ].find(([n, limit]) => (n as number) + FD_MARGIN > (limit as number));
+    if (limitProblem) throw new Error(`open-file limit too low: ${limitProblem.join(' / ')}`);
+    await sleep(1_000);
+    const rssBefore = await Promise.all(servers.map(settledRss));
+    const peak = [...rssBefore];
+    sampler = setInterval(() => {
+      servers.forEach((s, p) => {
+        peak[p] = Math.max(peak[p] as number, s.rssBytes());
+      });
+    }, 100);
+    const cpu0 = servers.map((s) => s.cpuMs());
+    const wait0 = servers.map((s) => processRunWaitMs(s.pid));
+    const busy0 = machineBusyMs();
+    console.log(
+      `[cluster] opening ${specs.length} clients in ${sizes.length} rooms on ${CLUSTER_PROCESSES} processes (${perProcess.join(' / ')}), ${nWorkers} load generators`,
+    );
+    const t0 = wallMs();
+    const perWorker = Math.max(8, Math.floor(inflight / nWorkers));
+    // Progress from the servers' own gauges (a worker answers only when it is done).
+    const progress = setInterval(() => {
+      void Promise.all(servers.map(connectionsOpen)).then(
+        (n) => console.log(`  ${Math.round(wallMs() - t0)} ms: connections open ${n.join(' / ')}`),
+        () => {},
+      );
+    }, 10_000);
+    const opened = await openSpread(workers, specs, perWorker, 5).finally(() =>
+      clearInterval(progress),
+    );
+    const lastOpenMs = Math.round(opened.lastOpenAt - t0);
+    console.log(
+      `[cluster] opened ${opened.opened}, failed ${opened.failed}, retried ${opened.retried} in ${lastOpenMs} ms; waiting for the joins to settle`,
+    );
+    const QUIET = 1_000;
+    await settle(workers, QUIET, 600_000);
+    const setupMs = Math.round(wallMs() - t0 - QUIET);
+    const peakSetup = [...peak];
+    const setupCpuMs = servers.map((s, p) => Math.round(s.cpuMs() - (cpu0[p] as number)));
+    const setupRunWaitMs = servers.map((s, p) =>
+      Math.round(processRunWaitMs(s.pid) - (wait0[p] as number)),
+    );
+    const setupBusyCores = Math.round(((machineBusyMs() - busy0) / (wallMs() - t0)) * 100) / 100;
+    await sleep(1_000);
+    const rssHeld = await Promise.all(servers.map(settledRss));
+    const held = await Promise.all(servers.map(connectionsOpen));
+    const fds = servers.map((s) => openFiles(s.pid));
+    const services1 = await servicesMemory();
+    console.log(
+      `[cluster] settled after ${setupMs} ms; connections per process ${held.join(' / ')}`,
+    );
+
+    // The room of 1,000: one sender on each process, taking turns. The senders time
+    // the room's messages too, from this lightly loaded process: against the
+    // members' figures, that tells the servers' delay from the load generators'.
+    const echo: number[] = [];
+    const atSenders: number[] = [];
+    /** Every seq each sender received, in arrival order (checked like the members'). */
+    const senderSeqs: number[][] = [];
+    for (let p = 0; p < CLUSTER_PROCESSES; p++) {
+      const ws = await openSocket(wsPath(servers[p] as RunningServer, big, `sender${p}`));
+      const seqs: number[] = [];
+      senderSeqs.push(seqs);
+      ws.on('message', (buf: Buffer) => {
+        const text = buf.toString();
+        if (!text.startsWith('{"type":"message"')) return;
+        seqs.push((JSON.parse(text) as { data: { seq: number } }).data.seq);
+        const at = text.indexOf('"content":"~S~');
+        if (at < 0) return;
+        const [ms, from] = text.slice(at + 14).split('~', 2);
+        const lat = wallMs() - Number(ms);
+        atSenders.push(lat);
+        if (Number(from) === p) echo.push(lat);
+      });
+      senders.push(ws);
+    }
+    await settle(workers, 500, 30_000);
+    await Promise.all(workers.map((w) => w.call({ cmd: 'latencies' })));
+    const cpu1 = servers.map((s) => s.cpuMs());
+    const wait1 = servers.map((s) => processRunWaitMs(s.pid));
+    const pgWait1 = postgresRunWait();
+    const busy1 = machineBusyMs();
+    const tBig = wallMs();
+    const echo0 = await Promise.all(servers.map(echoHistogram));
+    console.log(`[cluster] ${MESSAGES} messages at ${RATE}/s to the room of ${BIG}`);
+    for (let n = 0; n < MESSAGES; n++) {
+      const p = n % CLUSTER_PROCESSES;
+      senders[p]?.send(JSON.stringify({ type: 'message', content: `~S~${wallMs()}~${p}~ ${n}` }));
+      await sleep(1000 / RATE);
+    }
+    await settle(workers, 1_000, 60_000);
+    const serverEcho = echoBetween(echo0, await Promise.all(servers.map(echoHistogram)));
+    const bigRoomPhase = {
+      ms: Math.round(wallMs() - tBig),
+      serverCpuMs: servers.map((s, p) => Math.round(s.cpuMs() - (cpu1[p] as number))),
+      serverRunWaitMs: servers.map((s, p) =>
+        Math.round(processRunWaitMs(s.pid) - (wait1[p] as number)),
+      ),
+      postgresRunWaitMs: Math.round(postgresRunWait(pgWait1)),
+      machineBusyCores: Math.round(((machineBusyMs() - busy1) / (wallMs() - tBig)) * 100) / 100,
+    };
+    console.log('[cluster] while the room of 1,000 got its messages', bigRoomPhase);
+    const replies = await Promise.all(
+      workers.map((w) => w.call<LatencyReply>({ cmd: 'latencies' })),
+    );
+    const summary = (values: number[]) => {
+      const lat = [...values].sort((a, b) => a - b);
+      return {
+        deliveries: lat.length,
+        p50Ms: percentile(lat, 50),
+        p99Ms: percentile(lat, 99),
+        maxMs: lat.length ? Math.round((lat[lat.length - 1] as number) * 100) / 100 : null,
+      };
+    };
+    const latency = {
+      all: summary(replies.flatMap((r) => r.all)),
+      sameProcess: summary(replies.flatMap((r) => r.local)),
+      crossProcess: summary(replies.flatMap((r) => r.remote)),
+      echoToSender: summary(echo),
+      atTheSenders: summary(atSenders),
+      serverEcho,
+    };
+    console.log('[cluster] latency in the room of 1,000', latency);
+
+    // Every other room: `perRoom` messages over REST, each from another process, the
+    // messages of one room sent at once (their order is decided by the store).
+    const items: { room: number; k: number }[] = [];
+    for (let r = 1; r < sizes.length; r++) {
+      for (let k = 0; k < perRoom; k++) items.push({ room: r, k });
+    }
+    console.log(`[cluster] ${items.length} messages over REST into ${sizes.length - 1} rooms`);
+    const sent: Record<string, number> = {};
+    let sendFailed = 0;
+    let sendRetried = 0;
+    const tSend = wallMs();
+    await pool(items, 48, async ({ room, k }) => {
+      const p = (room + k) % CLUSTER_PROCESSES;
+      const roomId = roomIds[room] as string;
+      const body = JSON.stringify({
+        content: `m${k}`,
+        client_id: `s${room}-${k}`,
+        username: `sender${p}`,
+      });
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const res = await httpRequest(
+            `${(servers[p] as RunningServer).httpUrl}/api/chat/rooms/${roomId}/messages`,
+            'POST',
+            body,
+          );
+          if (res.status === 200 || res.status === 201) {
+            sent[roomId] = (sent[roomId] ?? 0) + 1;
+            return;
+          }
+        } catch {
+          // retried with the same client_id: stored at most once
+        }
+        sendRetried++;
+        await sleep(200 * (attempt + 1));
+      }
+      sendFailed++;
+    });
+    const restSendMs = Math.round(wallMs() - tSend);
+    await settle(workers, 2_000, 120_000);
+    const messagesCpuMs = servers.map((s, p) => Math.round(s.cpuMs() - (cpu1[p] as number)));
+    clearInterval(sampler);
+
+    // The store is the truth: each room's final seq, and how many messages it holds.
+    const finals: Record<string, number> = {};
+    let storeMismatch = 0;
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const res = await client.query<{ room_id: string; last: number; n: number }>(
+        `SELECT room_id, max(seq)::int AS last, count(*)::int AS n FROM "${schema}".messages GROUP BY room_id`,
+      );
+      for (const row of res.rows) {
+        finals[row.room_id] = row.last;
+        const expected = row.room_id === big ? MESSAGES : (sent[row.room_id] ?? 0);
+        if (row.n !== row.last || row.n !== expected) storeMismatch++;
+      }
+    } finally {
+      await client.end();
+    }
+    const roomsWithoutMessages = roomIds.filter((id) => !finals[id]).length;
+    const bigFinal = finals[big] ?? 0;
+    const sendersPerfect = senderSeqs.filter(
+      (seqs) => seqs.length === bigFinal && seqs.every((seq, i) => seq === i + 1),
+    ).length;
+    const verified = await Promise.all(
+      workers.map((w) => w.call<VerifyReply>({ cmd: 'verify', finals })),
+    );
+    const exact = verified.reduce<ExactCounts>(
+      (sum, v) => {
+        for (const key of Object.keys(sum) as (keyof ExactCounts)[]) sum[key] += v.exact[key];
+        return sum;
+      },
+      {
+        clients: 0,
+        perfect: 0,
+        receivedAny: 0,
+        expected: 0,
+        received: 0,
+        lost: 0,
+        duplicated: 0,
+        outOfOrder: 0,
+        beyondFinal: 0,
+      },
+    );
+    const st = await statusAll(workers);
+    const errors = await Promise.all(servers.map(serverErrors));
+    const rssAfter = await Promise.all(servers.map(settledRss));
+    const services2 = await servicesMemory();
+    const result = {
+      clients: clusterCount,
+      processes: CLUSTER_PROCESSES,
+      rooms: {
+        total: sizes.length,
+        of1000: sizes.filter((n) => n === BIG).length,
+        of100: sizes.filter((n) => n === 100).length,
+        of10: sizes.filter((n) => n === 10).length,
+        other: sizes.filter((n) => n !== BIG && n !== 100 && n !== 10),
+      },
+      loadGenerators: nWorkers,
+      sourceAddresses: SOURCES,
+      handshakesInFlight: perWorker * nWorkers,
+      preflight,
+      openFileLimits: { servers: serverLimits, loadGenerators: workerLimits },
+      assignedPerProcess: perProcess,
+      opened: opened.opened,
+      failed: opened.failed,
+      handshakesRetried: opened.retried,
+      firstError: opened.firstError,
+      lastOpenMs,
+      setupMs,
+      setupServerCpuMs: setupCpuMs,
+      setupServerRunWaitMs: setupRunWaitMs,
+      setupMachineBusyCores: setupBusyCores,
+      connectionsOpenPerProcess: held,
+      openFilesPerProcess: fds,
+      closedByServer: st.closedByServer,
+      firstClose: st.firstClose,
+      serverErrors: errors,
+      rssMB: {
+        before: rssBefore.map(MB),
+        peakDuringSetup: peakSetup.map(MB),
+        peakUntilVerified: peak.map(MB),
+        held: rssHeld.map(MB),
+        afterMessages: rssAfter.map(MB),
+      },
+      bytesPerConnection: servers.map((_, p) =>
+        Math.round(((rssHeld[p] as number) - (rssBefore[p] as number)) / (perProcess[p] || 1)),
+      ),
+      services: { before: services0, held: services1, afterMessages: services2 },
+      bigRoom: {
+        members: BIG,
+        senders: CLUSTER_PROCESSES,
+        messages: MESSAGES,
+        ratePerSecond: RATE,
+        expectedDeliveries: MESSAGES * Math.min(BIG, clusterCount),
+        ...latency.all,
+        sameProcess: latency.sameProcess,
+        crossProcess: latency.crossProcess,
+        echoToSender: latency.echoToSender,
+        atTheSenders: latency.atTheSenders,
+        serverEcho,
+        phase: bigRoomPhase,
+      },
+      otherRooms: {
+        messagesPerRoom: perRoom,
+        messages: items.length,
+        restSendMs,
+        sendRetried,
+        sendFailed,
+      },
+      messagesServerCpuMs: messagesCpuMs,
+      roomsWithoutMessages,
+      storeMismatch,
+      delivery: exact,
+      /** The room of 1,000's senders are members too: seq 1 to the last, once, in order. */
+      sendersPerfect,
+      ok:
+        opened.failed === 0 &&
+        st.closedByServer === 0 &&
+        errors.every((e) => e.busErrors + e.storeErrors + e.slowConsumersDropped === 0) &&
+        storeMismatch === 0 &&
+        sendFailed === 0 &&
+        roomsWithoutMessages === 0 &&
+        exact.perfect === exact.clients &&
+        exact.clients === clusterCount &&
+        sendersPerfect === CLUSTER_PROCESSES &&
+        bigFinal === MESSAGES,
+    };
+    console.log(JSON.stringify(result, null, 2));
+    return result;
+  } finally {
+    clearInterval(sampler);
+    for (const ws of senders) ws.terminate();
+    await Promise.all(servers.map((s) => s.stop()));
+    await closeWorkers(workers);
+    for (const s of servers) s.dispose();
+    await Promise.all([dropSchema(schema), clearRedisPrefix(prefix, REDIS_URL)]);
+  }
+}
+
 /* ------------------------------------------------------------------ main */
 
 await buildServers();
@@ -500,6 +1105,7 @@ if (parts.includes('hold')) {
   for (const kind of servers) (out.hold as unknown[]).push(await hold(kind));
 }
 if (parts.includes('reconnect')) out.reconnect = await reconnectStorm();
+if (parts.includes('cluster')) out.cluster = await cluster();
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/scale-${parts.join('-')}.json`;
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);

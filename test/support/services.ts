@@ -76,7 +76,7 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-/** Drops a PostgreSQL schema and everything in it (also used by bench/cluster.ts). */
+/** Drops a PostgreSQL schema and everything in it (also used by bench/cluster.ts and bench/scale.ts). */
 export async function dropSchema(name: string, url = TEST_PG_URL): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
