@@ -297,4 +297,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         ORDER BY m.added_at;
     `,
   },
+  {
+    version: 80,
+    // SQLite's migration 80 drops its search-index insert trigger; PostgreSQL never had one.
+    sql: 'SELECT 1',
+  },
 ];

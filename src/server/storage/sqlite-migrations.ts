@@ -283,4 +283,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         ORDER BY m.added_at;
     `,
   },
+  {
+    version: 80,
+    sql: `
+      -- issue 14: the store indexes a new message itself (sqlite-store.ts,
+      -- appendOne), in the same transaction, with the same text. An INSERT that
+      -- fires a trigger runs in a statement savepoint, and FTS5 writes its pending
+      -- terms out as a new segment at every savepoint: a segment (and its merges)
+      -- per message instead of one per commit, about half of a message's storage
+      -- CPU. Edits and deletes keep their triggers (migration 30).
+      DROP TRIGGER messages_fts_insert;
+    `,
+  },
 ];
