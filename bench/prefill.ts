@@ -25,10 +25,6 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  // The search index's trigger calls it (SqliteStore registers it the same way).
-  db.function('parley_index_text', { deterministic: true }, (c: unknown) =>
-    typeof c === 'string' ? indexText(c) : '',
-  );
   const roomId = randomUUID();
   const start = Date.parse('2024-01-01T00:00:00.000Z');
   const insertRoom = db.prepare(
@@ -37,18 +33,22 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   const insert = db.prepare(
     'INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id) VALUES (?, ?, ?, ?, ?, ?, NULL)',
   );
+  // Each message's search index entry, as SqliteStore.appendOne writes it (migration 80).
+  const index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
   const filler = 'The quick brown fox jumps over the lazy dog while the history grows. ';
   db.transaction(() => {
     insertRoom.run(roomId, 'a million messages', new Date(start).toISOString(), count);
     for (let seq = 1; seq <= count; seq++) {
-      insert.run(
+      const content = `message ${seq}: ${filler}`;
+      const { lastInsertRowid } = insert.run(
         randomUUID(),
         roomId,
         seq,
         `user${seq % 50}`,
-        `message ${seq}: ${filler}`,
+        content,
         new Date(start + seq * 1000).toISOString(),
       );
+      index.run(lastInsertRowid, indexText(content));
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');

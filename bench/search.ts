@@ -74,9 +74,6 @@ async function build(path: string): Promise<void> {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  db.function('parley_index_text', { deterministic: true }, (c: unknown) =>
-    typeof c === 'string' ? indexText(c) : '',
-  );
   const start = Date.parse('2024-01-01T00:00:00.000Z');
   const rooms = Array.from({ length: ROOMS }, (_, i) => ({ id: randomUUID(), name: `room ${i}` }));
   const seqs = new Array<number>(ROOMS).fill(0);
@@ -86,6 +83,8 @@ async function build(path: string): Promise<void> {
   const insert = db.prepare(
     'INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id) VALUES (?, ?, ?, ?, ?, ?, NULL)',
   );
+  // Each message's search index entry, as SqliteStore.appendOne writes it (migration 80).
+  const index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
   db.transaction(() => {
     for (const r of rooms) insertRoom.run(r.id, r.name, new Date(start).toISOString());
   })();
@@ -95,15 +94,17 @@ async function build(path: string): Promise<void> {
       for (let i = done; i < Math.min(COUNT, done + BATCH); i++) {
         const r = Math.floor(ROOMS * rand() ** 2);
         seqs[r] = (seqs[r] ?? 0) + 1;
-        insert.run(
+        const content = sentence();
+        const { lastInsertRowid } = insert.run(
           randomUUID(),
           rooms[r]?.id,
           seqs[r],
           `user${Math.floor(USERS * rand() ** 2)}`,
-          sentence(),
+          content,
           // a year of history, a message every ~30 s
           new Date(start + i * 31_000).toISOString(),
         );
+        index.run(lastInsertRowid, indexText(content));
       }
     })();
     process.stderr.write(`\r  prefill ${Math.min(COUNT, done + BATCH)} / ${COUNT}`);

@@ -68,7 +68,23 @@ export function tokenize(text: string): Token[] {
  * same positions.
  */
 export function indexText(content: string): string {
+  // Most messages are ASCII, where the rules above reduce to runs of letters and
+  // digits, lowercased (no marks, no CJK, normalization changes nothing): the
+  // same tokens for about a third of the work, on the send path of every message.
+  if (ASCII.test(content)) {
+    const words = content.match(ASCII_WORD);
+    if (!words) return '';
+    for (let i = 0; i < words.length; i++) {
+      const word = (words[i] as string).toLowerCase();
+      words[i] = word.length > MAX_TOKEN_LENGTH ? word.slice(0, MAX_TOKEN_LENGTH) : word;
+    }
+    return words.join(' ');
+  }
   return tokenize(content)
     .map((t) => t.norm)
     .join(' ');
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
+/** WORD within ASCII: \p{L} and \p{N} are the letters and digits there, \p{M} and \p{Co} nothing. */
+const ASCII_WORD = /[A-Za-z0-9]+/g;

@@ -170,6 +170,32 @@ describe('search tokens', () => {
     );
   });
 
+  it('indexes ASCII text (its fast path) exactly as the general tokenizer does', () => {
+    const general = (text: string) =>
+      tokenize(text)
+        .map((t) => t.norm)
+        .join(' ');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({
+            unit: fc.constantFrom('a', 'Z', '0', '9', ' ', '-', '@', '_', '~', '\x7f', '\x00'),
+            maxLength: 60,
+          }),
+          fc.string({ maxLength: 60 }),
+          fc.string({ unit: fc.constantFrom('A', 'b', '7'), minLength: 95, maxLength: 210 }),
+        ),
+        (text) => {
+          expect(indexText(text)).toBe(general(text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(indexText('Hello, WORLD! 42 x_y')).toBe('hello world 42 x y');
+    expect(indexText('')).toBe('');
+    expect(indexText('... !!!')).toBe('');
+  });
+
   it('highlights the matched words and phrases in the original text', () => {
     const content = 'Le Café près de la gare, café au lait. 東京タワーへ行く';
     const q = parsed('cafe "au lait" 東京');

@@ -59,6 +59,22 @@ export class PushAudience {
     return others.length > 0 ? { room, recipients: others } : null;
   }
 
+  /**
+   * True when `of(message)` would find nobody by its first test alone, answered
+   * from the caches without a promise: the room and its levels are cached, nobody
+   * hears everything there and the message mentions no one (most messages). False
+   * means only that `of` must be asked.
+   */
+  nobodyToTell(message: Message): boolean {
+    if (!this.sidebars) return false;
+    const now = Date.now();
+    const room = this.rooms.get(message.room_id);
+    if (!room || room.until <= now) return false;
+    const levels = this.levels.get(room.room.id);
+    if (!levels || levels.until <= now || levels.levels.all.length > 0) return false;
+    return extractMentions(message.content).length === 0;
+  }
+
   /** Open mode: readers are names; the ones mentioned and the ones who hear everything. */
   private openRecipients(
     mentioned: readonly string[],

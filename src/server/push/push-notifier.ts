@@ -92,8 +92,13 @@ export class PushNotifier {
 
   private async run(): Promise<void> {
     try {
+      // Past enqueue's `this.loop ??=` first: a batch that awaits nothing (every
+      // message skipped) must not reach `finally` before the loop is recorded.
+      await undefined;
       while (this.queue.length > 0) {
         for (const message of this.queue.splice(0, BATCH)) {
+          // Most messages are for nobody, and the caches say so at once: no promise each.
+          if (this.audience.nobodyToTell(message)) continue;
           try {
             await this.notify(message);
           } catch (error) {

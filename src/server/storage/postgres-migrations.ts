@@ -299,8 +299,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 80,
-    // SQLite rebuilds its search index so deletes erase words (see its migration 80);
-    // PostgreSQL's tsvector column goes with the row version, which VACUUM reclaims.
+    // SQLite rebuilds its search index so deletes erase words, and indexes new
+    // messages from the store (see its migration 80). PostgreSQL's tsvector column
+    // goes with the row version, which VACUUM reclaims.
     sql: 'SELECT 1',
   },
 ];

@@ -308,9 +308,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
       INSERT INTO messages_fts (rowid, body)
         SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL;
-      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, parley_index_text(new.content));
-      END;
+      -- No insert trigger (issue 14): the store indexes a new message itself
+      -- (sqlite-store.ts, appendOne), in the same transaction, with the same text.
+      -- An INSERT that fires a trigger runs in a statement savepoint, and FTS5
+      -- writes its pending terms out as a new segment at every savepoint: a
+      -- segment (and its merges) per message instead of one per commit, about
+      -- half of a message's storage CPU. Edits and deletes are rare: triggers.
       CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
         WHEN old.deleted_at IS NULL BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, body)

@@ -284,7 +284,8 @@ export class SqliteStore implements ChatStore {
     // Deleted rows and freed pages are overwritten with zeros, so a deleted
     // message's words do not stay readable in the file (README "Messages that live").
     this.db.pragma('secure_delete = ON');
-    // The search index's tokenizer (migration 30's triggers call it on every write).
+    // The search index's tokenizer (migration 80's edit and delete triggers call it;
+    // a new message is indexed by appendOne, with indexText directly).
     this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
       typeof content === 'string' ? indexText(content) : '',
     );
@@ -547,6 +548,10 @@ export class SqliteStore implements ChatStore {
       insertMessage: db.prepare(
         `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      // A new message's search index entry (what migration 30's insert trigger wrote).
+      index: db.prepare<[number | bigint, string]>(
+        'INSERT INTO messages_fts (rowid, body) VALUES (?, ?)',
+      ),
       insertMention: db.prepare<[string, number, string]>(
         'INSERT OR IGNORE INTO message_mentions (room_id, seq, name) VALUES (?, ?, ?)',
       ),
@@ -723,7 +728,7 @@ export class SqliteStore implements ChatStore {
     };
     const mentions = mentionsColumn(item.content);
     const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
-    const { changes } = insert.run(
+    const { changes, lastInsertRowid } = insert.run(
       message.id,
       message.room_id,
       message.seq,
@@ -741,6 +746,9 @@ export class SqliteStore implements ChatStore {
       if (!existing) throw new Error('insert ignored without a conflicting message');
       return { ok: true, message: toMessage(existing), duplicate: true };
     }
+    // In this transaction, as the trigger did, but without one: an insert that fires
+    // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
+    this.stmts.index.run(lastInsertRowid, indexText(message.content));
     seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     if (files) {
