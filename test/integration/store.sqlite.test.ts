@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,63 +220,6 @@ describe('SQLite store file', () => {
     expect(hits('changed')).toEqual({ n: 0 });
     raw.close();
     await store.close();
-  });
-
-  it('indexes new messages in batches, and after a crash indexes what was left pending', async () => {
-    const path = tempDb();
-    const store = pathToFileURL(join(process.cwd(), 'src/server/storage/sqlite-store.ts')).href;
-    // A process that stores messages and dies at once, as by kill -9: no close, no timer.
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `import { SqliteStore } from ${JSON.stringify(store)};
-         const store = new SqliteStore({ path: ${JSON.stringify(path)} });
-         await store.init();
-         const room = await store.createRoom('r');
-         await store.appendMessages([1, 2, 3].map((i) => ({ roomId: room.id, username: 'u', content: 'pending words ' + i })));
-         process.kill(process.pid, 'SIGKILL');`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(child.signal).toBe('SIGKILL');
-    const raw = new Database(path, { readonly: true });
-    expect(raw.prepare('SELECT count(*) FROM search_pending').pluck().get()).toBe(3);
-    raw.close();
-    const again = new SqliteStore({ path });
-    await again.init();
-    const reader = new Database(path, { readonly: true });
-    const hits = (q: string) =>
-      reader
-        .prepare<[string], number>('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?')
-        .pluck()
-        .get(q);
-    expect(hits('pending')).toBe(3);
-    expect(reader.prepare('SELECT count(*) FROM search_pending').pluck().get()).toBe(0);
-    // A new message waits for its batch; a search, an edit or a delete flush it first.
-    const room = (await again.listRooms())[0];
-    if (!room) throw new Error('no room');
-    const [stored] = await again.appendMessages([
-      { roomId: room.id, username: 'u', content: 'fresh words' },
-    ]);
-    if (!stored?.ok) throw new Error('not stored');
-    expect(hits('fresh')).toBe(0);
-    await again.applyChanges([
-      { roomId: room.id, messageId: stored.message.id, kind: 'delete', username: 'u' },
-    ]);
-    expect(hits('fresh')).toBe(0);
-    expect(hits('words')).toBe(3);
-    reader.close();
-    await again.close();
-    const check = new Database(path);
-    check.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
-    check
-      .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
-      .run();
-    check.close();
   });
 
   it('rebuilds its search index when started by a runtime with other Unicode tables', async () => {

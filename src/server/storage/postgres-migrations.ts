@@ -304,10 +304,4 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // goes with the row version, which VACUUM reclaims.
     sql: 'SELECT 1',
   },
-  {
-    version: 90,
-    // SQLite's search batcher keeps its pending messages in a table; PostgreSQL
-    // writes each batch's search vectors with the batch.
-    sql: 'SELECT 1',
-  },
 ];

@@ -328,14 +328,4 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
-  {
-    version: 90,
-    sql: `
-      -- New messages waiting to be indexed for search, by rowid (README
-      -- "Performance"; sqlite-search-batcher.ts): indexed in batches, not in
-      -- each message's commit. Written in the message's transaction, so a crash
-      -- loses none: the next start indexes what is left.
-      CREATE TABLE search_pending (message_rowid INTEGER PRIMARY KEY);
-    `,
-  },
 ];

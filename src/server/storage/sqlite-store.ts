@@ -51,7 +51,6 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
-import { SqliteSearchBatcher } from './sqlite-search-batcher.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 
 interface MessageRow {
@@ -232,9 +231,6 @@ export interface SqliteStoreOptions {
  */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 250;
-/** New messages indexed for search together: this many, or after this long. */
-const SEARCH_BATCH_SIZE = 500;
-const SEARCH_BATCH_DELAY_MS = 1000;
 /** How long a statement waits for another connection's lock (backups, the checkpointer). */
 const BUSY_TIMEOUT_MS = 5000;
 const CHECKPOINTER_AFTER_MESSAGES = 500;
@@ -248,7 +244,6 @@ export class SqliteStore implements ChatStore {
   /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
   private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
   private purgeTx!: (limit: number) => number;
-  private searchBatch!: SqliteSearchBatcher;
   private checkpointer: SqliteCheckpointer | null = null;
   /** Messages still to store before the checkpointer starts; -1 once started or never. */
   private untilCheckpointer = -1;
@@ -289,15 +284,14 @@ export class SqliteStore implements ChatStore {
     // Deleted rows and freed pages are overwritten with zeros, so a deleted
     // message's words do not stay readable in the file (README "Messages that live").
     this.db.pragma('secure_delete = ON');
-    // The search index's tokenizer (migration 80's edit and delete triggers call it,
-    // and the search batcher for new messages).
+    // The search index's tokenizer (migration 80's edit and delete triggers call it;
+    // a new message is indexed by appendOne, with indexText directly).
     this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
       typeof content === 'string' ? indexText(content) : '',
     );
     this.migrate();
     this.reindexOnNewTokens();
     this.stmts = this.prepare();
-    this.searchBatch = new SqliteSearchBatcher(this.db, SEARCH_BATCH_SIZE, SEARCH_BATCH_DELAY_MS);
     this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
       const seqs = this.batchSeq;
       try {
@@ -314,8 +308,6 @@ export class SqliteStore implements ChatStore {
     });
     this.changeTx = this.db.transaction((batch: readonly NewChange[]) => {
       const seqs = this.batchSeq;
-      // Edits and deletes remove index entries: every message is in the index first.
-      this.searchBatch.flushHere();
       try {
         const results = batch.map((item) => this.changeOne(item));
         for (const [roomId, seq] of seqs) {
@@ -326,10 +318,7 @@ export class SqliteStore implements ChatStore {
         seqs.clear();
       }
     });
-    this.purgeTx = this.db.transaction((limit: number) => {
-      this.searchBatch.flushHere();
-      return this.purgeRows(limit);
-    });
+    this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
         const inserted = this.stmts.insertRoom.run({ ...room, dm_key: dmKey }).changes > 0;
@@ -450,8 +439,7 @@ export class SqliteStore implements ChatStore {
       if (built !== undefined) {
         this.db.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
           INSERT INTO messages_fts (rowid, body)
-            SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL;
-          DELETE FROM search_pending`);
+            SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL`);
       }
       this.db
         .prepare(
@@ -559,6 +547,10 @@ export class SqliteStore implements ChatStore {
       ),
       insertMessage: db.prepare(
         `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      // A new message's search index entry (what migration 30's insert trigger wrote).
+      index: db.prepare<[number | bigint, string]>(
+        'INSERT INTO messages_fts (rowid, body) VALUES (?, ?)',
       ),
       insertMention: db.prepare<[string, number, string]>(
         'INSERT OR IGNORE INTO message_mentions (room_id, seq, name) VALUES (?, ?, ?)',
@@ -756,7 +748,7 @@ export class SqliteStore implements ChatStore {
     }
     // In this transaction, as the trigger did, but without one: an insert that fires
     // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
-    this.searchBatch.add(lastInsertRowid);
+    this.stmts.index.run(lastInsertRowid, indexText(message.content));
     seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     if (files) {
@@ -937,7 +929,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async purgeSlice(limit: number): Promise<number> {
-    const removed = this.withSearchFlush(() => this.purgeTx(Math.max(1, Math.floor(limit))));
+    const removed = this.purgeTx(Math.max(1, Math.floor(limit)));
     // Once per purge, when it is done: emptying the WAL after every slice would
     // put a checkpoint's copy and fsync on the event loop between slices.
     if (removed > 0) this.purged = true;
@@ -969,19 +961,8 @@ export class SqliteStore implements ChatStore {
     return removed;
   }
 
-  /** Runs a transaction that flushes the search batch; if it rolls back, so did the flush. */
-  private withSearchFlush<T>(tx: () => T): T {
-    try {
-      return tx();
-    } catch (error) {
-      this.searchBatch.recount();
-      throw error;
-    }
-  }
-
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     const results = this.appendTx(batch);
-    this.searchBatch.committed();
     if (this.untilCheckpointer >= 0) this.countStored(batch.length);
     return results;
   }
@@ -1002,7 +983,7 @@ export class SqliteStore implements ChatStore {
 
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
     if (batch.length === 0) return [];
-    const results = this.withSearchFlush(() => this.changeTx(batch));
+    const results = this.changeTx(batch);
     if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.scrubWal();
     return results;
   }
@@ -1022,7 +1003,6 @@ export class SqliteStore implements ChatStore {
   }
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
-    this.searchBatch.flush();
     const where: string[] = ['rm.deleted_at IS NULL', 'm.deleted_at IS NULL'];
     const args: unknown[] = [];
     let from = 'messages m';
@@ -1128,7 +1108,6 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
-    this.searchBatch?.close();
     // The checkpointer's connection goes first: the last one to close removes the WAL.
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
