@@ -143,7 +143,7 @@ describe('npm start', () => {
       'every client caught up',
     );
     for (const c of clients) {
-      expect(c.problems, `${c.username}: ${c.problems.join("; ")}`).toEqual([]);
+      expect(c.problems, `${c.username}: ${c.problems.join('; ')}`).toEqual([]);
       expect(c.timeline).toEqual(stored);
       expect(c.drops, c.username).toHaveLength(1);
       expect(c.stalls, `${c.username}: reconnect attempts left unanswered`).toBe(0);
