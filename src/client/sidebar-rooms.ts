@@ -33,6 +33,8 @@ export class SidebarRooms {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private loadedOnce = false;
   private stopped = false;
+  /** Joins and leaves so far (here or pushed): a list read across one is stale. */
+  private membershipEdits = 0;
 
   constructor(private readonly opts: SidebarRoomsOptions) {}
 
@@ -79,10 +81,19 @@ export class SidebarRooms {
     this.events.clear();
   }
 
-  /** Reads the whole sidebar from the server. */
+  /**
+   * Reads the whole sidebar from the server. A room joined or left while the list
+   * was on its way (opening a room by its link does both at once) would be undone
+   * by that older list, so it is read again (a few times at most).
+   */
   async load(): Promise<void> {
-    const list = await this.opts.api.call<SidebarRoom[]>('GET', this.path('/api/chat/me/rooms'));
-    if (this.stopped) return;
+    let list: SidebarRoom[];
+    for (let attempt = 1; ; attempt++) {
+      const seen = this.membershipEdits;
+      list = await this.opts.api.call<SidebarRoom[]>('GET', this.path('/api/chat/me/rooms'));
+      if (this.stopped) return;
+      if (this.membershipEdits === seen || attempt === 3) break;
+    }
     this.rooms.clear();
     for (const r of list) this.rooms.set(r.room.id, r);
     this.loadedOnce = true;
@@ -93,6 +104,7 @@ export class SidebarRooms {
   async join(roomId: string): Promise<void> {
     const r = await this.opts.api.call<SidebarRoom>('PUT', this.path(this.roomPath(roomId)));
     if (this.stopped) return;
+    this.membershipEdits++;
     this.rooms.set(r.room.id, r);
     this.changed();
   }
@@ -100,6 +112,7 @@ export class SidebarRooms {
   async leave(roomId: string): Promise<void> {
     await this.opts.api.call<void>('DELETE', this.path(this.roomPath(roomId)));
     if (this.stopped) return;
+    this.membershipEdits++;
     this.rooms.delete(roomId);
     this.changed();
   }
@@ -134,12 +147,14 @@ export class SidebarRooms {
     switch (f.type) {
       case 'sidebar_added': {
         const r = d as unknown as SidebarRoom;
+        this.membershipEdits++;
         this.rooms.set(r.room.id, r);
         this.changed();
         return;
       }
       case 'sidebar_removed':
       case 'room_removed': {
+        this.membershipEdits++;
         if (this.rooms.delete(String(d.room_id))) this.changed();
         return;
       }

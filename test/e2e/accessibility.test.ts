@@ -161,8 +161,12 @@ describeBrowser('web client: accessibility (axe-core)', () => {
         if (mode.mobile) found.push(...(await smallTargets(page, 'room')));
 
         if (mode.mobile) {
-          await page.getByTestId('open-sidebar').click();
-          await page.getByTestId('sidebar').getByTestId('sidebar-room').first().waitFor();
+          const toggle = page.getByTestId('open-sidebar');
+          await toggle.click();
+          await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('true');
+          const entry = page.getByTestId('sidebar').getByTestId('sidebar-room').first();
+          await entry.waitFor({ state: 'attached' });
+          await entry.waitFor();
           found.push(...(await axe(page, 'sidebar-drawer', mode)));
           found.push(...(await smallTargets(page, 'sidebar-drawer')));
           await page.keyboard.press('Escape');

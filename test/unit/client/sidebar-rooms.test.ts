@@ -136,4 +136,25 @@ describe('SidebarRooms', () => {
     sidebar.apply({ type: 'sidebar_removed', data: { room_id: 'q' } });
     expect(changes).toBe(4);
   });
+
+  it('keeps a room joined while the first list was on its way (opening a room by its link)', async () => {
+    // The GET is answered only after the PUT: its list, read before the join, lacks the room.
+    let answerGet: (list: SidebarRoom[]) => void = () => {};
+    const gets: string[] = [];
+    const api = {
+      call: (method: string) => {
+        if (method === 'PUT') return Promise.resolve(entry('new', 'new'));
+        gets.push(method);
+        if (gets.length === 1) return new Promise((r) => (answerGet = r));
+        return Promise.resolve([entry('a', 'alpha'), entry('new', 'new')]);
+      },
+    } as unknown as Api;
+    const sidebar = new SidebarRooms({ api, username: 'Ann', openMode: true });
+    const loading = sidebar.load();
+    await sidebar.join('new');
+    answerGet([entry('a', 'alpha')]);
+    await loading;
+    expect(sidebar.list.map((r) => r.room.id)).toEqual(['a', 'new']);
+    expect(gets).toHaveLength(2); // the stale list was read again
+  });
 });
