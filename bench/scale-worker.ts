@@ -120,6 +120,21 @@ export interface ExactCounts {
   beyondFinal: number;
 }
 
+/** Counts before any client: every field zero. */
+export function noCounts(): ExactCounts {
+  return {
+    clients: 0,
+    perfect: 0,
+    receivedAny: 0,
+    expected: 0,
+    received: 0,
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    beyondFinal: 0,
+  };
+}
+
 /** `~S~<wall ms>~` at the start of a message's content. */
 const STAMP = '"content":"~S~';
 
@@ -307,17 +322,7 @@ async function reconnect(
 function verify(finals: Record<string, number>): VerifyReply {
   let complete = 0;
   let tracked = 0;
-  const exact: ExactCounts = {
-    clients: 0,
-    perfect: 0,
-    receivedAny: 0,
-    expected: 0,
-    received: 0,
-    lost: 0,
-    duplicated: 0,
-    outOfOrder: 0,
-    beyondFinal: 0,
-  };
+  const exact = noCounts();
   for (const h of held) {
     const t = h.spec.track;
     if (!t) continue;

@@ -58,7 +58,7 @@ import type {
   VerifyReply,
   WorkerCommand,
 } from './scale-worker.js';
-import { wallMs } from './scale-worker.js';
+import { noCounts, wallMs } from './scale-worker.js';
 import { type Pinning, type RunningServer, type ServerKind, startServer } from './servers.js';
 
 const args = process.argv.slice(2);
@@ -974,23 +974,10 @@ async function cluster() {
     const verified = await Promise.all(
       workers.map((w) => w.call<VerifyReply>({ cmd: 'verify', finals })),
     );
-    const exact = verified.reduce<ExactCounts>(
-      (sum, v) => {
-        for (const key of Object.keys(sum) as (keyof ExactCounts)[]) sum[key] += v.exact[key];
-        return sum;
-      },
-      {
-        clients: 0,
-        perfect: 0,
-        receivedAny: 0,
-        expected: 0,
-        received: 0,
-        lost: 0,
-        duplicated: 0,
-        outOfOrder: 0,
-        beyondFinal: 0,
-      },
-    );
+    const exact = verified.reduce<ExactCounts>((sum, v) => {
+      for (const key of Object.keys(sum) as (keyof ExactCounts)[]) sum[key] += v.exact[key];
+      return sum;
+    }, noCounts());
     const st = await statusAll(workers);
     const errors = await Promise.all(servers.map(serverErrors));
     const rssAfter = await Promise.all(servers.map(settledRss));
