@@ -59,9 +59,16 @@ const everyKind = (roomId: string): BusEvent[] => [
     },
   },
   { type: 'typing', roomId, username: 'bob', isTyping: true },
-  { type: 'presence', roomId, change: 'join', username: 'carol', users: ['alice', 'carol'] },
-  { type: 'presence', roomId, change: 'leave', username: 'carol', users: ['alice'] },
-  { type: 'user_list', roomId, users: ['alice'] },
+  {
+    type: 'presence',
+    roomId,
+    change: 'join',
+    username: 'carol',
+    users: ['alice', 'carol'],
+    version: 7,
+  },
+  { type: 'presence', roomId, change: 'leave', username: 'carol', users: ['alice'], version: 8 },
+  { type: 'user_list', roomId, users: ['alice'], version: 1_764_998_400_000_123 },
   { type: 'room_deleted', roomId },
 ];
 

@@ -63,6 +63,18 @@ describe.runIf(run)('Redis bus: malformed payloads', () => {
       envelope({ type: 'typing', roomId: room.id, username: {}, isTyping: 'yes' }),
       envelope({ type: 'presence', roomId: room.id, change: 'join', username: 'm', users: 5 }),
       envelope({ type: 'user_list', roomId: room.id, users: [1, 2] }),
+      // A list without a version, or with one that is not a count, could never be ordered.
+      envelope({ type: 'user_list', roomId: room.id, users: ['m'] }),
+      envelope({ type: 'user_list', roomId: room.id, users: ['m'], version: -1 }),
+      envelope({ type: 'user_list', roomId: room.id, users: ['m'], version: 1e300 }),
+      envelope({
+        type: 'presence',
+        roomId: room.id,
+        change: 'leave',
+        username: 'm',
+        users: [],
+        version: '9',
+      }),
       envelope({ type: 'change', roomId: room.id }),
       envelope({ type: 'change', roomId: room.id, change: { ...message(room.id, 2), kind: 'x' } }),
       envelope({

@@ -42,7 +42,9 @@ describe('churn', () => {
     await eventually(() => server.app.gateway.openSockets() === 1, 5_000, 'sockets closed');
     await sleep(50);
     expect(server.app.presence.roomCount()).toBe(1);
-    expect(await server.app.presence.users((rooms[0] as { id: string }).id)).toEqual(['watcher']);
+    expect((await server.app.presence.list((rooms[0] as { id: string }).id)).users).toEqual([
+      'watcher',
+    ]);
     expect(server.app.hub.roomCount()).toBe(1);
     expect(bus.topicCount()).toBe(1);
     expect(server.app.gateway.trackedAddresses()).toBe(1);

@@ -75,7 +75,7 @@ describe.runIf(available)('web push on two processes', () => {
 
     await watching.close();
     await eventually(
-      async () => !(await a.app.presence.users(room.id)).includes('bob'),
+      async () => !(await a.app.presence.list(room.id)).users.includes('bob'),
       10_000,
       'bob to leave everywhere',
     );

@@ -5,6 +5,7 @@ import { LocalBus } from '../../src/server/bus/local-bus.js';
 import { RoomPresence } from '../../src/server/domain/room-presence.js';
 import { RedisPresence } from '../../src/server/presence/redis-presence.js';
 import { createLogger } from '../../src/server/util/logger.js';
+import { presenceContract } from '../contracts/presence-contract.js';
 import { clearRedisPrefix, randomName, requireRedis, TEST_REDIS_URL } from '../support/services.js';
 import { eventually } from '../support/ws-client.js';
 
@@ -51,34 +52,24 @@ afterEach(async () => {
 });
 afterAll(() => (run ? clearRedisPrefix(prefix) : undefined));
 
-describe.runIf(run)('RedisPresence', () => {
-  it('lists a user once across processes, in join order; leave only after the last tab', async () => {
-    const room = randomName('room-');
-    const [a, b] = [await node('a', room), await node('b', room)];
-    expect(await a.presence.join(room, 'alice')).toEqual({ changed: true, users: ['alice'] });
-    expect(await b.presence.join(room, 'bob')).toEqual({ changed: true, users: ['alice', 'bob'] });
-    expect(await b.presence.join(room, 'alice')).toEqual({
-      changed: false,
-      users: ['alice', 'bob'],
-    });
-    expect(await a.presence.leave(room, 'alice')).toEqual({
-      changed: false,
-      users: ['alice', 'bob'],
-    });
-    expect(await b.presence.leave(room, 'alice')).toEqual({ changed: true, users: ['bob'] });
-    expect(await a.presence.leave(room, 'ghost')).toMatchObject({ changed: false });
-    expect(await a.presence.users(room)).toEqual(['bob']);
-    expect(a.presence.roomCount()).toBe(0);
-    expect(b.presence.roomCount()).toBe(1);
+if (run) {
+  presenceContract('RedisPresence', () => {
+    const nodeId = randomName('contract-');
+    let n = 0;
+    return async () =>
+      new RedisPresence({ url: TEST_REDIS_URL, prefix, nodeId: `${nodeId}-${++n}` });
   });
+}
 
+describe.runIf(run)('RedisPresence', () => {
   it('sweeps a crashed process: its users leave, with notices, within TTL + heartbeat', async () => {
     const room = randomName('room-');
     const a = await node('a', room);
     const doomed = await node('doomed', room);
     await a.presence.join(room, 'alice');
     await doomed.presence.join(room, 'dave');
-    await doomed.presence.join(room, 'alice'); // alice has a tab there too
+    // alice has a tab there too
+    const { version } = await doomed.presence.join(room, 'alice');
     crash(doomed.presence);
     const crashedAt = Date.now();
     await eventually(
@@ -88,9 +79,16 @@ describe.runIf(run)('RedisPresence', () => {
     );
     expect(Date.now() - crashedAt).toBeLessThanOrEqual(TTL_MS + HEARTBEAT_MS + 1_000);
     expect(a.events).toEqual([
-      { type: 'presence', roomId: room, change: 'leave', username: 'dave', users: ['alice'] },
+      {
+        type: 'presence',
+        roomId: room,
+        change: 'leave',
+        username: 'dave',
+        users: ['alice'],
+        version: expect.toSatisfy((v: number) => v > version),
+      },
     ]);
-    expect(await a.presence.users(room)).toEqual(['alice']);
+    expect((await a.presence.list(room)).users).toEqual(['alice']);
   });
 
   it('rebuilds the lists when Redis loses everything, and announces them', async () => {
@@ -99,9 +97,9 @@ describe.runIf(run)('RedisPresence', () => {
     await a.presence.join(room, 'alice');
     await b.presence.join(room, 'bob');
     await clearRedisPrefix(prefix);
-    expect(await a.presence.users(room)).toEqual([]);
+    expect((await a.presence.list(room)).users).toEqual([]);
     await eventually(
-      async () => (await a.presence.users(room)).sort().join() === 'alice,bob',
+      async () => (await a.presence.list(room)).users.sort().join() === 'alice,bob',
       2_000,
       'lists rebuilt',
     );
@@ -112,14 +110,32 @@ describe.runIf(run)('RedisPresence', () => {
       'a complete list announced',
     );
     // counts were rebuilt too: alice's one tab still makes one leave
-    expect(await a.presence.leave(room, 'alice')).toEqual({ changed: true, users: ['bob'] });
+    expect(await a.presence.leave(room, 'alice')).toMatchObject({ changed: true, users: ['bob'] });
+  });
+
+  it('keeps versions growing when Redis loses everything', async () => {
+    const room = randomName('room-');
+    const a = await node('a', room);
+    const before = (await a.presence.join(room, 'alice')).version;
+    await clearRedisPrefix(prefix);
+    const after = await a.presence.join(room, 'bob');
+    expect(after.version).toBeGreaterThan(before);
+    // Every list announced by the rebuild is newer than anything before the loss.
+    await eventually(
+      () => a.events.some((e) => e.type === 'user_list' && e.users.length === 2),
+      2_000,
+      'the rebuilt list announced',
+    );
+    for (const e of a.events) {
+      if (e.type === 'user_list') expect(e.version).toBeGreaterThan(before);
+    }
   });
 
   it('withdraws its users, with notices, when closed', async () => {
     const room = randomName('room-');
     const [a, b] = [await node('a', room), await node('b', room)];
     await a.presence.join(room, 'alice');
-    await b.presence.join(room, 'bob');
+    const { version } = await b.presence.join(room, 'bob');
     await b.presence.close();
     expect(b.events.at(-1)).toEqual({
       type: 'presence',
@@ -127,7 +143,8 @@ describe.runIf(run)('RedisPresence', () => {
       change: 'leave',
       username: 'bob',
       users: ['alice'],
+      version: expect.toSatisfy((v: number) => v > version),
     });
-    expect(await a.presence.users(room)).toEqual(['alice']);
+    expect((await a.presence.list(room)).users).toEqual(['alice']);
   });
 });

@@ -131,7 +131,7 @@ describe('web push (open mode)', () => {
     // once she has left, she is told
     await watching.close();
     await eventually(
-      async () => !(await server.app.presence.users(room.id)).includes('eve'),
+      async () => !(await server.app.presence.list(room.id)).users.includes('eve'),
       5_000,
       'eve to leave',
     );

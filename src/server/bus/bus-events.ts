@@ -25,9 +25,11 @@ export type BusEvent =
       change: 'join' | 'leave';
       username: string;
       users: string[];
+      /** The list's version (presence/presence.ts): an older list never replaces a newer one. */
+      version: number;
     }
   /** The room's online list, re-announced after presence was repaired (no join or leave). */
-  | { type: 'user_list'; roomId: string; users: string[] }
+  | { type: 'user_list'; roomId: string; users: string[]; version: number }
   | { type: 'room_deleted'; roomId: string }
   /** Accounts mode: an account left a private room; its sockets there close with 4011. */
   | { type: 'member_removed'; roomId: string; userId: string }
@@ -68,6 +70,7 @@ export type ReaderFrame =
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 function isRoom(v: unknown): v is Room {
   if (typeof v !== 'object' || v === null) return false;
@@ -161,10 +164,11 @@ export function isBusEvent(value: unknown): value is BusEvent {
       return (
         (e.change === 'join' || e.change === 'leave') &&
         isString(e.username) &&
-        isStringList(e.users)
+        isStringList(e.users) &&
+        isVersion(e.version)
       );
     case 'user_list':
-      return isStringList(e.users);
+      return isStringList(e.users) && isVersion(e.version);
     case 'room_deleted':
       return true;
     case 'member_removed':

@@ -1,5 +1,10 @@
 import type { MessageBus } from '../bus/message-bus.js';
-import type { Presence, PresenceChange, PresenceRepair } from '../presence/presence.js';
+import type {
+  Presence,
+  PresenceChange,
+  PresenceList,
+  PresenceRepair,
+} from '../presence/presence.js';
 import type { Logger } from '../util/logger.js';
 
 /**
@@ -7,7 +12,8 @@ import type { Logger } from '../util/logger.js';
  * events that tell a room so (`presence`, `user_list`, `typing`). A user with
  * several connections is one user: joined with the first, gone with the last
  * (the counting is the Presence backend's); users of a dead process leave with
- * notices when their process is swept.
+ * notices when their process is swept. Every list goes out with its version, so
+ * a member never sees the list go back to an older one (see RoomHub).
  */
 export class RoomPresence {
   constructor(
@@ -18,9 +24,19 @@ export class RoomPresence {
     presence.onRepair((repairs) => this.announceRepairs(repairs));
   }
 
-  /** Counts a connection in; the room hears of a user's first one. */
-  async join(roomId: string, username: string): Promise<PresenceChange> {
+  /**
+   * Counts a connection in; the room hears of a user's first one. `counted` runs
+   * once the join is counted and before the room hears of it: the joining member
+   * takes the list's version there, so its own join's list reaches it and no
+   * older list does.
+   */
+  async join(
+    roomId: string,
+    username: string,
+    counted?: (change: PresenceChange) => void,
+  ): Promise<PresenceChange> {
     const change = await this.presence.join(roomId, username);
+    counted?.(change);
     if (change.changed) {
       await this.bus.publish({
         type: 'presence',
@@ -28,6 +44,7 @@ export class RoomPresence {
         change: 'join',
         username,
         users: change.users,
+        version: change.version,
       });
     }
     return change;
@@ -44,14 +61,19 @@ export class RoomPresence {
         change: 'leave',
         username,
         users: change.users,
+        version: change.version,
       });
     } catch (error) {
       this.log.error({ err: error, room: roomId }, 'leaving a room failed');
     }
   }
 
-  users(roomId: string): Promise<string[]> {
-    return this.presence.users(roomId);
+  async users(roomId: string): Promise<string[]> {
+    return (await this.presence.list(roomId)).users;
+  }
+
+  list(roomId: string): Promise<PresenceList> {
+    return this.presence.list(roomId);
   }
 
   /** Tells the room, except the typist's own connections, that `username` is typing. */
@@ -62,12 +84,12 @@ export class RoomPresence {
   /** Leave notices for swept users, or a fresh list after a rebuild; every room is tried. */
   private async announceRepairs(repairs: PresenceRepair[]): Promise<void> {
     let failure: unknown;
-    for (const { roomId, gone, users, relist } of repairs) {
+    for (const { roomId, gone, users, version, relist } of repairs) {
       const events = gone.map((username) =>
-        this.bus.publish({ type: 'presence', roomId, change: 'leave', username, users }),
+        this.bus.publish({ type: 'presence', roomId, change: 'leave', username, users, version }),
       );
       if (relist && gone.length === 0) {
-        events.push(this.bus.publish({ type: 'user_list', roomId, users }));
+        events.push(this.bus.publish({ type: 'user_list', roomId, users, version }));
       }
       await Promise.all(events).catch((error: unknown) => {
         failure ??= error;

@@ -1,9 +1,11 @@
-import type { Presence, PresenceChange } from './presence.js';
+import type { Presence, PresenceChange, PresenceList } from './presence.js';
 
 /** Presence for a single process. */
 export class LocalPresence implements Presence {
   /** room -> username -> open connections; insertion order is join order. */
   private readonly rooms = new Map<string, Map<string, number>>();
+  /** Bumped by every change of any room's list. */
+  private version = 0;
 
   async init(): Promise<void> {}
 
@@ -15,25 +17,29 @@ export class LocalPresence implements Presence {
     }
     const count = members.get(username) ?? 0;
     members.set(username, count + 1);
-    return { changed: count === 0, users: [...members.keys()] };
+    return this.answer(members, count === 0);
   }
 
   async leave(roomId: string, username: string): Promise<PresenceChange> {
     const members = this.rooms.get(roomId);
     const count = members?.get(username) ?? 0;
-    if (!members || count === 0)
-      return { changed: false, users: members ? [...members.keys()] : [] };
+    if (!members || count === 0) return this.answer(members, false);
     if (count > 1) {
       members.set(username, count - 1);
-      return { changed: false, users: [...members.keys()] };
+      return this.answer(members, false);
     }
     members.delete(username);
     if (members.size === 0) this.rooms.delete(roomId);
-    return { changed: true, users: [...members.keys()] };
+    return this.answer(members, true);
   }
 
-  async users(roomId: string): Promise<string[]> {
-    return [...(this.rooms.get(roomId)?.keys() ?? [])];
+  async list(roomId: string): Promise<PresenceList> {
+    return { users: [...(this.rooms.get(roomId)?.keys() ?? [])], version: this.version };
+  }
+
+  private answer(members: Map<string, number> | undefined, changed: boolean): PresenceChange {
+    if (changed) this.version++;
+    return { changed, users: members ? [...members.keys()] : [], version: this.version };
   }
 
   /** One process knows all its users: nothing ever needs repairing. */

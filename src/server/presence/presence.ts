@@ -1,7 +1,16 @@
-/** Result of a presence change: whether the room's set of users changed, and that set. */
-export interface PresenceChange {
-  changed: boolean;
+/**
+ * A room's online list and its version. Versions only grow, across every
+ * process, so a list that arrives late (published by a slower process) is known
+ * to be older than one already seen; lists with equal versions are equal.
+ */
+export interface PresenceList {
   users: string[];
+  version: number;
+}
+
+/** Result of a presence change: whether the room's set of users changed, and that set. */
+export interface PresenceChange extends PresenceList {
+  changed: boolean;
 }
 
 /**
@@ -9,11 +18,10 @@ export interface PresenceChange {
  * of a dead process were swept, or the list was rebuilt after a Redis outage.
  * `relist`: announce `users` even when nobody left.
  */
-export interface PresenceRepair {
+export interface PresenceRepair extends PresenceList {
   roomId: string;
   /** Users no longer online anywhere. */
   gone: string[];
-  users: string[];
   relist: boolean;
 }
 
@@ -29,7 +37,7 @@ export interface Presence {
   init(): Promise<void>;
   join(roomId: string, username: string): Promise<PresenceChange>;
   leave(roomId: string, username: string): Promise<PresenceChange>;
-  users(roomId: string): Promise<string[]>;
+  list(roomId: string): Promise<PresenceList>;
   /**
    * Tells `listener` about changes no local join or leave caused (see
    * PresenceRepair). One listener; the domain's RoomPresence announces them.

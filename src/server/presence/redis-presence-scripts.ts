@@ -7,7 +7,7 @@
  *   P presence:node:<id>         hash  "<room>\n<user>" -> that process's connections
  *   P presence:room:<room>:users zset  user -> join order (the online list, in join order)
  *   P presence:room:<room>:counts hash user -> connections over all processes
- *   P presence:clock             counter for join order
+ *   P presence:clock             the newest list version (also each user's join order)
  * Each change is one Lua script, so processes never see half an update. Room
  * keys are derived inside the scripts: standalone Redis (or Sentinel), not Cluster.
  */
@@ -20,6 +20,17 @@ local function split(field)
   local i = string.find(field, '\\n[^\\n]*$')
   return string.sub(field, 1, i - 1), string.sub(field, i + 1)
 end
+-- Versions the next change of any list: Redis's clock in microseconds, or one
+-- past the newest version if that is ahead. A clock rather than a counter, so
+-- versions keep growing when Redis restarts empty.
+local function bump(p)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local v = math.max(now, tonumber(redis.call('GET', p .. 'presence:clock') or '0') + 1)
+  redis.call('SET', p .. 'presence:clock', string.format('%.0f', v))
+  return v
+end
+local function version(p) return tonumber(redis.call('GET', p .. 'presence:clock') or '0') end
 local function users_key(p, room) return p .. 'presence:room:' .. room .. ':users' end
 local function counts_key(p, room) return p .. 'presence:room:' .. room .. ':counts' end
 -- Adds delta connections to a user's total: 1 if the user appeared, -1 if gone, else 0.
@@ -27,11 +38,11 @@ local function adjust(p, room, user, delta)
   local total = redis.call('HINCRBY', counts_key(p, room), user, delta)
   if total <= 0 then
     redis.call('HDEL', counts_key(p, room), user)
-    if redis.call('ZREM', users_key(p, room), user) == 1 then return -1 end
+    if redis.call('ZREM', users_key(p, room), user) == 1 then bump(p); return -1 end
     return 0
   end
   if total == delta then
-    redis.call('ZADD', users_key(p, room), redis.call('INCR', p .. 'presence:clock'), user)
+    redis.call('ZADD', users_key(p, room), bump(p), user)
     return 1
   end
   return 0
@@ -54,16 +65,16 @@ local function apply(p, order, delta)
 end
 `;
 
-/** ARGV: prefix, node, ttl, room, user -> {change, nodeWasMissing, users} */
+/** ARGV: prefix, node, ttl, room, user -> {change, nodeWasMissing, users, version} */
 export const JOIN = `${LUA_PRELUDE}
 local p, node, room, user = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local missing = redis.call('ZADD', p .. 'presence:nodes', now_ms() + tonumber(ARGV[3]), node)
 redis.call('HINCRBY', p .. 'presence:node:' .. node, room .. '\\n' .. user, 1)
 local change = adjust(p, room, user, 1)
-return {change, missing, redis.call('ZRANGE', users_key(p, room), 0, -1)}
+return {change, missing, redis.call('ZRANGE', users_key(p, room), 0, -1), version(p)}
 `;
 
-/** ARGV: prefix, node, room, user -> {change, users} */
+/** ARGV: prefix, node, room, user -> {change, users, version} */
 export const LEAVE = `${LUA_PRELUDE}
 local p, node, room, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local key, field = p .. 'presence:node:' .. node, room .. '\\n' .. user
@@ -73,12 +84,12 @@ if mine > 0 then
   if mine == 1 then redis.call('HDEL', key, field) else redis.call('HINCRBY', key, field, -1) end
   change = adjust(p, room, user, -1)
 end
-return {change, redis.call('ZRANGE', users_key(p, room), 0, -1)}
+return {change, redis.call('ZRANGE', users_key(p, room), 0, -1), version(p)}
 `;
 
 /**
  * Refreshes this process's heartbeat and removes processes whose heartbeat expired.
- * ARGV: prefix, node, ttl -> {nodeWasMissing, changes}
+ * ARGV: prefix, node, ttl -> {nodeWasMissing, changes, version}
  */
 export const HEARTBEAT = `${LUA_PRELUDE}
 local p, node = ARGV[1], ARGV[2]
@@ -96,13 +107,13 @@ for _, dead in ipairs(redis.call('ZRANGEBYSCORE', nodes, '-inf', now, 'LIMIT', 0
   redis.call('DEL', key)
   redis.call('ZREM', nodes, dead)
 end
-return {missing, apply(p, order, delta)}
+return {missing, apply(p, order, delta), version(p)}
 `;
 
 /**
  * Makes Redis agree with this process's own connections (after Redis lost data,
  * missed updates, or swept this process as dead). With no entries and a 0 ttl
- * it withdraws the process. ARGV: prefix, node, ttl, then room, user, count… -> changes
+ * it withdraws the process. ARGV: prefix, node, ttl, then room, user, count… -> {changes, version}
  */
 export const RESYNC = `${LUA_PRELUDE}
 local p, node, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -124,5 +135,11 @@ for i = 4, #ARGV, 3 do
   delta[f] = delta[f] + tonumber(ARGV[i + 2])
   redis.call('HSET', key, f, ARGV[i + 2])
 end
-return apply(p, order, delta)
+return {apply(p, order, delta), version(p)}
+`;
+
+/** ARGV: prefix, room -> {users, version}: a list read together with its version. */
+export const LIST = `${LUA_PRELUDE}
+local p = ARGV[1]
+return {redis.call('ZRANGE', users_key(p, ARGV[2]), 0, -1), version(p)}
 `;

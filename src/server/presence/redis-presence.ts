@@ -1,7 +1,13 @@
 import { createRedisClient, quitRedis, type Redis } from '../redis/redis-client.js';
 import type { Logger } from '../util/logger.js';
-import type { Presence, PresenceChange, PresenceRepair, RepairListener } from './presence.js';
-import { HEARTBEAT, JOIN, LEAVE, RESYNC } from './redis-presence-scripts.js';
+import type {
+  Presence,
+  PresenceChange,
+  PresenceList,
+  PresenceRepair,
+  RepairListener,
+} from './presence.js';
+import { HEARTBEAT, JOIN, LEAVE, LIST, RESYNC } from './redis-presence-scripts.js';
 
 export interface RedisPresenceOptions {
   url: string;
@@ -23,6 +29,8 @@ export interface RedisPresenceOptions {
 
 type RoomChange = [room: string, gone: string[], users: string[]];
 
+const NOBODY: PresenceList = { users: [], version: 0 };
+
 /**
  * Presence shared by every server process through Redis. Each process keeps
  * its own connections in memory (the truth about itself) and mirrors them into
@@ -39,7 +47,7 @@ export class RedisPresence implements Presence {
   /** room -> user -> this process's connections. */
   private readonly local = new Map<string, Map<string, number>>();
   /** room -> the online list as last seen in Redis (answers while Redis is down). */
-  private readonly known = new Map<string, string[]>();
+  private readonly known = new Map<string, PresenceList>();
   private timer: NodeJS.Timeout | undefined;
   /** Redis may disagree with `local`; repaired by the next resync. */
   private dirty = false;
@@ -111,8 +119,8 @@ export class RedisPresence implements Presence {
     return true;
   }
 
-  private remember(roomId: string, users: string[]): void {
-    if (this.local.has(roomId)) this.known.set(roomId, users);
+  private remember(roomId: string, list: PresenceList): void {
+    if (this.local.has(roomId)) this.known.set(roomId, list);
   }
 
   async join(roomId: string, username: string): Promise<PresenceChange> {
@@ -120,60 +128,60 @@ export class RedisPresence implements Presence {
     // around it then agrees with the order in which Redis applies the two.
     this.count(roomId, username, 1);
     try {
-      const [change, missing, users] = await this.run<[number, number, string[]]>(JOIN, [
-        this.prefix,
-        this.opts.nodeId,
-        this.ttlMs,
-        roomId,
-        username,
-      ]);
-      this.remember(roomId, users);
+      const [change, missing, users, version] = await this.run<[number, number, string[], number]>(
+        JOIN,
+        [this.prefix, this.opts.nodeId, this.ttlMs, roomId, username],
+      );
+      this.remember(roomId, { users, version });
       // Swept as dead (or Redis lost its data): put back every other connection too.
       if (missing === 1 && this.registered) this.resync();
-      return { changed: change === 1, users };
+      return { changed: change === 1, users, version };
     } catch (error) {
       this.report('join', error);
       this.dirty = true;
-      const before = this.known.get(roomId) ?? [];
-      const changed = !before.includes(username);
-      const users = changed ? [...before, username] : before;
-      this.remember(roomId, users);
-      return { changed, users };
+      // Answered from memory with the version last seen: nothing newer can be told apart.
+      const before = this.known.get(roomId) ?? NOBODY;
+      const changed = !before.users.includes(username);
+      const list = changed ? { ...before, users: [...before.users, username] } : before;
+      this.remember(roomId, list);
+      return { changed, ...list };
     }
   }
 
   async leave(roomId: string, username: string): Promise<PresenceChange> {
     if (!this.count(roomId, username, -1)) {
-      return { changed: false, users: this.known.get(roomId) ?? [] };
+      return { changed: false, ...(this.known.get(roomId) ?? NOBODY) };
     }
     try {
-      const [change, users] = await this.run<[number, string[]]>(LEAVE, [
+      const [change, users, version] = await this.run<[number, string[], number]>(LEAVE, [
         this.prefix,
         this.opts.nodeId,
         roomId,
         username,
       ]);
-      this.remember(roomId, users);
-      return { changed: change === -1, users };
+      this.remember(roomId, { users, version });
+      return { changed: change === -1, users, version };
     } catch (error) {
       this.report('leave', error);
       this.dirty = true;
-      const before = this.known.get(roomId) ?? [];
-      const gone = !this.local.get(roomId)?.has(username) && before.includes(username);
-      const users = gone ? before.filter((u) => u !== username) : before;
-      this.remember(roomId, users);
-      return { changed: gone, users };
+      const before = this.known.get(roomId) ?? NOBODY;
+      const gone = !this.local.get(roomId)?.has(username) && before.users.includes(username);
+      const list = gone ? { ...before, users: before.users.filter((u) => u !== username) } : before;
+      this.remember(roomId, list);
+      return { changed: gone, ...list };
     }
   }
 
-  async users(roomId: string): Promise<string[]> {
+  async list(roomId: string): Promise<PresenceList> {
     try {
-      const users = await this.redis.zrange(`${this.prefix}presence:room:${roomId}:users`, 0, -1);
-      this.remember(roomId, users);
-      return users;
+      const [users, version] = await this.run<[string[], number]>(LIST, [this.prefix, roomId]);
+      this.remember(roomId, { users, version });
+      return { users, version };
     } catch (error) {
-      this.report('users', error);
-      return this.known.get(roomId) ?? [...(this.local.get(roomId)?.keys() ?? [])];
+      this.report('list', error);
+      return (
+        this.known.get(roomId) ?? { users: [...(this.local.get(roomId)?.keys() ?? [])], version: 0 }
+      );
     }
   }
 
@@ -190,8 +198,9 @@ export class RedisPresence implements Presence {
     if (this.closed) return;
     let missing: number;
     let changes: RoomChange[];
+    let version: number;
     try {
-      [missing, changes] = await this.run<[number, RoomChange[]]>(HEARTBEAT, [
+      [missing, changes, version] = await this.run<[number, RoomChange[], number]>(HEARTBEAT, [
         this.prefix,
         this.opts.nodeId,
         this.ttlMs,
@@ -207,7 +216,7 @@ export class RedisPresence implements Presence {
       const gone = changes.reduce((n, [, users]) => n + users.length, 0);
       this.opts.log?.info({ rooms: changes.length, users: gone }, 'swept users of dead processes');
     }
-    await this.announce(changes, false);
+    await this.announce(changes, version, false);
     if (this.relistNext && !this.resyncing && !this.dirty) {
       this.relistNext = false;
       await this.relistAll();
@@ -216,27 +225,35 @@ export class RedisPresence implements Presence {
 
   /** Announces the current list of every room with local users. */
   private async relistAll(): Promise<void> {
-    const changes: RoomChange[] = [];
+    const repairs: PresenceRepair[] = [];
     for (const roomId of this.local.keys()) {
       try {
-        const users = await this.redis.zrange(`${this.prefix}presence:room:${roomId}:users`, 0, -1);
-        changes.push([roomId, [], users]);
+        const [users, version] = await this.run<[string[], number]>(LIST, [this.prefix, roomId]);
+        this.remember(roomId, { users, version });
+        repairs.push({ roomId, gone: [], users, version, relist: true });
       } catch (error) {
         this.report('relist', error);
         this.relistNext = true;
         return;
       }
     }
-    await this.announce(changes, true);
+    await this.repair(repairs);
   }
 
-  /** Hands users who are gone (and after a resync, every list) to the repair listener. */
-  private async announce(changes: RoomChange[], relist: boolean): Promise<void> {
+  /**
+   * Hands users who are gone (and after a resync, every list) to the repair
+   * listener; `version` is that of every list in `changes` (one script's answer).
+   */
+  private async announce(changes: RoomChange[], version: number, relist: boolean): Promise<void> {
     const repairs: PresenceRepair[] = [];
     for (const [roomId, gone, users] of changes) {
-      this.remember(roomId, users);
-      if (gone.length > 0 || relist) repairs.push({ roomId, gone, users, relist });
+      this.remember(roomId, { users, version });
+      if (gone.length > 0 || relist) repairs.push({ roomId, gone, users, version, relist });
     }
+    await this.repair(repairs);
+  }
+
+  private async repair(repairs: PresenceRepair[]): Promise<void> {
     if (repairs.length === 0 || !this.repairListener) return;
     await this.repairListener(repairs).catch((error: unknown) => this.report('announce', error));
   }
@@ -259,8 +276,11 @@ export class RedisPresence implements Presence {
           await this.opts.announceReady?.();
           // Every room of this process is in the answer and is relisted, changed or
           // not: another process may have announced a partial list while Redis refilled.
-          const changes = await this.run<RoomChange[]>(RESYNC, this.resyncArgs(this.ttlMs));
-          await this.announce(changes, true);
+          const [changes, version] = await this.run<[RoomChange[], number]>(
+            RESYNC,
+            this.resyncArgs(this.ttlMs),
+          );
+          await this.announce(changes, version, true);
           this.relistNext = true;
         } catch (error) {
           this.report('resync', error);
@@ -288,8 +308,8 @@ export class RedisPresence implements Presence {
     await this.resyncing;
     this.local.clear();
     try {
-      const changes = await this.run<RoomChange[]>(RESYNC, this.resyncArgs(0));
-      await this.announce(changes, false);
+      const [changes, version] = await this.run<[RoomChange[], number]>(RESYNC, this.resyncArgs(0));
+      await this.announce(changes, version, false);
     } catch (error) {
       this.report('close', error);
     }

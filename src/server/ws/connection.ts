@@ -76,6 +76,8 @@ export class ChatConnection implements RoomMember, RoomPeer {
   readonly flavour = 'chat';
   /** A `/ws/chat` connection is always present in its room. */
   readonly present = true;
+  /** Set by the gateway once its join is counted (RoomMember.presenceFrom). */
+  presenceFrom = Number.POSITIVE_INFINITY;
   /** Newest seq delivered; live messages at or below it are duplicates and skipped. */
   private lastSeq = 0;
   /** Answered the last ping (heartbeat). */

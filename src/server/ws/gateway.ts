@@ -320,7 +320,9 @@ export class WsGateway {
     }
     if (!c.isOpen) return;
 
-    const change = await presence.join(roomId, username);
+    const change = await presence.join(roomId, username, (counted) => {
+      c.presenceFrom = counted.version;
+    });
     joined = true;
     if (ws.readyState !== ws.OPEN) {
       // Closed while joining: the close handler ran before `joined` was set.

@@ -6,6 +6,7 @@ import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { RoomSequencer } from '../domain/room-sequencer.js';
 import type { Metrics } from '../metrics.js';
+import type { PresenceList } from '../presence/presence.js';
 import type { ChatStore, LogEntry } from '../storage/chat-store.js';
 import type { Logger } from '../util/logger.js';
 import { ChatConnection } from './connection.js';
@@ -22,22 +23,28 @@ interface LocalRoom {
   /** Puts the room's log entries (messages and changes) in seq order before they fan out. */
   sequencer: RoomSequencer<LogEntry>;
   /** The online list waiting to be sent (see `sendListSoon`), and when the last one went. */
-  nextList?: string[] | undefined;
+  nextList?: PresenceList | undefined;
   listSentAt?: number;
-  /** `join`/`leave` notices waiting to go out together (see `noticeSoon`), oldest first. */
-  notices: RoomFrame[];
   /**
-   * Members added while notices were waiting, and how many of them were waiting
-   * then: a member gets only the notices of joins and leaves after its own arrival.
+   * The newest list version seen. Lists published by other processes can arrive
+   * after newer ones; an older list never goes out after a newer one.
    */
-  addedAfter: Map<RoomMember, number>;
+  listVersion: number;
+  /** `join`/`leave` notices waiting to go out together (see `noticeSoon`), oldest first. */
+  notices: Notice[];
+}
+
+/** A join or leave notice and the version of the list it made. */
+interface Notice {
+  frame: RoomFrame;
+  version: number;
 }
 
 export interface RoomHubOptions {
   /** Fills gaps in seq order and catches up after bus outages. Without it, messages go out as they come. */
   store?: ChatStore;
   /** Re-sends online lists after bus outages. */
-  presence?: Pick<RoomPresence, 'users'>;
+  presence?: Pick<RoomPresence, 'list'>;
   log?: Logger;
   metrics?: Metrics;
   /** Most messages read from the store at once. @default 500 */
@@ -106,8 +113,8 @@ export class RoomHub {
         connections: new Set(),
         unsubscribe: () => {},
         ready: Promise.resolve(),
+        listVersion: 0,
         notices: [],
-        addedAfter: new Map(),
         sequencer: new RoomSequencer(
           roomId,
           this.opts.store ?? null,
@@ -126,14 +133,12 @@ export class RoomHub {
       this.rooms.set(roomId, room);
     }
     room.connections.add(conn);
-    if (room.notices.length > 0) room.addedAfter.set(conn, room.notices.length);
     return room.ready;
   }
 
   remove(conn: RoomMember): void {
     const room = this.rooms.get(conn.roomId);
     if (!room?.connections.delete(conn)) return;
-    room.addedAfter.delete(conn);
     if (room.connections.size === 0) {
       room.unsubscribe();
       room.sequencer.stop();
@@ -172,7 +177,7 @@ export class RoomHub {
         return;
       case 'user_list':
         // Through the same coalescing as joins and leaves, so the latest list wins.
-        this.sendListSoon(room, event.users);
+        this.sendListSoon(room, event);
         return;
       case 'typing': {
         const frame = new RoomFrame(event.roomId, {
@@ -187,11 +192,11 @@ export class RoomHub {
         return;
       }
       case 'presence': {
-        this.noticeSoon(
-          room,
-          new RoomFrame(event.roomId, presenceNotice(event.change, event.username)),
-        );
-        this.sendListSoon(room, event.users);
+        this.noticeSoon(room, {
+          frame: new RoomFrame(event.roomId, presenceNotice(event.change, event.username)),
+          version: event.version,
+        });
+        this.sendListSoon(room, event);
         return;
       }
       case 'room_deleted': {
@@ -212,7 +217,7 @@ export class RoomHub {
   }
 
   /** Queues a join or leave notice; the first one queued schedules the batch. */
-  private noticeSoon(room: LocalRoom, notice: RoomFrame): void {
+  private noticeSoon(room: LocalRoom, notice: Notice): void {
     if (room.notices.push(notice) > 1) return;
     const delay = noticeDelayMs(room.connections.size);
     const send = () => this.sendNotices(room);
@@ -220,27 +225,29 @@ export class RoomHub {
     else setTimeout(send, delay).unref();
   }
 
-  /** Sends the waiting notices, each member the ones since it came, corked into one write. */
+  /**
+   * Sends the waiting notices, each member those of joins and leaves from its own
+   * join on, corked into one write.
+   */
   private sendNotices(room: LocalRoom): void {
     const notices = room.notices;
     if (notices.length === 0) return;
     room.notices = [];
-    const addedAfter = room.addedAfter;
-    room.addedAfter = new Map();
+    let oldest = Infinity;
+    for (const n of notices) oldest = Math.min(oldest, n.version);
     let chat: { framed: Buffer; frames: Buffer[] } | undefined;
     for (const conn of room.connections) {
       if (!conn.present) continue;
-      const from = addedAfter.get(conn) ?? 0;
-      if (from === 0 && conn instanceof ChatConnection) {
+      if (conn.presenceFrom <= oldest && conn instanceof ChatConnection) {
         if (!chat) {
-          const frames = notices.map((n) => n.for('chat'));
+          const frames = notices.map((n) => n.frame.for('chat'));
           chat = { framed: websocketTextFrames(frames), frames };
         }
         conn.sendFramed(chat.framed, chat.frames);
         continue;
       }
-      for (let i = from; i < notices.length; i++) {
-        conn.sendRaw((notices[i] as RoomFrame).for(conn.flavour));
+      for (const { frame, version } of notices) {
+        if (version >= conn.presenceFrom) conn.sendRaw(frame.for(conn.flavour));
       }
     }
   }
@@ -250,10 +257,14 @@ export class RoomHub {
    * than `listIntervalMs(members)` ago, when that interval is up: always the latest
    * list. 1,000 clients joining at once then get a few lists each, not 1,000 growing
    * ones (2.3 GB for one room). Each join or leave notice still goes out at once.
+   * A list older than one already seen is dropped; a member gets the lists from
+   * its own join's on.
    */
-  private sendListSoon(room: LocalRoom, users: string[]): void {
+  private sendListSoon(room: LocalRoom, list: PresenceList): void {
+    if (list.version < room.listVersion) return;
+    room.listVersion = list.version;
     const scheduled = room.nextList !== undefined;
-    room.nextList = users;
+    room.nextList = { users: list.users, version: list.version };
     if (scheduled) return;
     const send = () => {
       const latest = room.nextList;
@@ -261,9 +272,14 @@ export class RoomHub {
       if (!latest) return;
       this.sendNotices(room);
       room.listSentAt = performance.now();
-      const frame = new RoomFrame(room.roomId, { type: 'user_list', data: { users: latest } });
+      const frame = new RoomFrame(room.roomId, {
+        type: 'user_list',
+        data: { users: latest.users },
+      });
       for (const conn of room.connections) {
-        if (conn.present) conn.sendRaw(frame.for(conn.flavour));
+        if (conn.present && conn.presenceFrom <= latest.version) {
+          conn.sendRaw(frame.for(conn.flavour));
+        }
       }
     };
     const wait =
@@ -306,9 +322,9 @@ export class RoomHub {
         })
         .catch((error: unknown) => this.opts.log?.warn({ err: error }, 'reading a room failed'));
       this.opts.presence
-        ?.users(roomId)
-        .then((users) => {
-          if (this.rooms.get(roomId) === room) this.sendListSoon(room, users);
+        ?.list(roomId)
+        .then((list) => {
+          if (this.rooms.get(roomId) === room) this.sendListSoon(room, list);
         })
         .catch((error: unknown) => this.opts.log?.warn({ err: error }, 'reading users failed'));
     }

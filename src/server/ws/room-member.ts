@@ -40,6 +40,11 @@ export interface RoomMember {
   readonly flavour: FrameFlavour;
   /** Gets who is here: `join`/`leave`, online lists and typing. */
   readonly present: boolean;
+  /**
+   * The version of the online list its own join made (Infinity until then): it
+   * gets the lists and notices from that one on, never one from before it came.
+   */
+  readonly presenceFrom: number;
   /** Gets `change` frames (`features=changes` on /ws/chat; always on a workspace). */
   readonly changes: boolean;
   /** Delivers a live message in seq order, exactly once; false when it was skipped. */

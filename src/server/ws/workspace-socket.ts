@@ -261,10 +261,13 @@ export class WorkspaceSocket implements SubscriptionOwner {
         if (want === sub.joined) return;
         sub.joined = want;
         if (!want) {
+          sub.presenceFrom = Number.POSITIVE_INFINITY;
           await presence.leave(sub.roomId, this.username);
           return;
         }
-        const change = await presence.join(sub.roomId, this.username);
+        const change = await presence.join(sub.roomId, this.username, (counted) => {
+          sub.presenceFrom = counted.version;
+        });
         // Another tab of this user is here already: the room saw no change, this one gets the list.
         if (!change.changed) sub.send({ type: 'user_list', data: { users: change.users } });
       })

@@ -41,6 +41,8 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
   present: boolean;
   /** Joined in RoomPresence (follows `present` through `presenceWork`). */
   joined = false;
+  /** Set when its join is counted, reset when it leaves (RoomMember.presenceFrom). */
+  presenceFrom = Number.POSITIVE_INFINITY;
   /** Presence joins and leaves, one after another, so each join is paired with one leave. */
   presenceWork: Promise<void> = Promise.resolve();
 
