@@ -306,6 +306,34 @@ describe('dead and slow peers', () => {
     await alive.close();
   });
 
+  it('pings every connection, however many, a slice per turn', async () => {
+    server = await startServer({ ws: { heartbeatMs: 300, maxConnectionsPerIp: 0 } });
+    const url = server.wsUrl;
+    const rooms = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createRoom(server?.url ?? '', `slice ${i}`)),
+    );
+    // 1,200 connections: more than two slices of pings. The ghost joins last, so
+    // it is in the last slice; the first member is in the first one.
+    const clients: TestClient[] = [];
+    for (const room of rooms) {
+      const members = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => TestClient.connect(url, room.id, `m${i}`)),
+      );
+      clients.push(...members);
+    }
+    const last = rooms.at(-1)?.id ?? '';
+    const watcher = await TestClient.join(url, last, 'watcher');
+    const ghost = await TestClient.join(url, last, 'ghost');
+    ghost.ws.pause();
+    await watcher.next('leave', (d) => d.username === 'ghost', 10_000);
+    // Everyone who answers is still connected after several rounds.
+    await sleep(1_000);
+    expect(clients.filter((c) => c.ws.readyState !== WebSocket.OPEN)).toEqual([]);
+    expect((await (clients[0] as TestClient).say('first slice')).content).toBe('first slice');
+    ghost.ws.terminate();
+    await Promise.all([...clients, watcher].map((c) => c.close()));
+  });
+
   it('disconnects a client that stops reading, while the room keeps its pace', async () => {
     // 1 MiB: well under the 16 MB the stalled client leaves unread, and enough headroom
     // that the two clients that do read (in this same busy process) are never judged slow.

@@ -12,6 +12,11 @@ export function capIdleConnections(server: Server, max: number): void {
   if (max <= 0) return;
   // Insertion order is idle order: the first entry has been idle longest.
   const idle = new Set<Socket>();
+  // One listener for every socket, not a closure each: a WebSocket keeps its
+  // socket for hours, and 20,000 of them would keep 20,000 closures (and wrappers).
+  function forget(this: Socket): void {
+    idle.delete(this);
+  }
   const markIdle = (socket: Socket): void => {
     if (socket.destroyed) return;
     idle.add(socket);
@@ -21,7 +26,7 @@ export function capIdleConnections(server: Server, max: number): void {
     oldest.destroy();
   };
   server.on('connection', (socket: Socket) => {
-    socket.once('close', () => idle.delete(socket));
+    socket.on('close', forget);
     markIdle(socket);
   });
   // Requests in flight per socket (more than one only with pipelining).
@@ -37,5 +42,8 @@ export function capIdleConnections(server: Server, max: number): void {
       if (left === 0) markIdle(socket);
     });
   });
-  server.on('upgrade', (request) => idle.delete(request.socket));
+  server.on('upgrade', (request) => {
+    idle.delete(request.socket);
+    request.socket.off('close', forget);
+  });
 }

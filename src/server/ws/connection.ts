@@ -111,7 +111,7 @@ export class ChatConnection implements RoomMember, RoomPeer {
    * checked (asynchronously) before it joins the store's queue, and a later frame
    * must not overtake an earlier one (a react, then an unreact).
    */
-  private changeTail: Promise<void> = Promise.resolve();
+  private changeTail: Promise<void> | null = null;
   /** Tasks queued on `changeTail` and not yet settled. */
   private ordered = 0;
   /** A close waiting for `sendsInFlight` to settle and `storedSeq` to be echoed. */
@@ -321,7 +321,8 @@ export class ChatConnection implements RoomMember, RoomPeer {
   /** Runs `task` (which must not reject) after this connection's earlier changes. */
   inOrder(task: () => Promise<void>): void {
     this.ordered++;
-    this.changeTail = this.changeTail.then(task).finally(() => {
+    // Made on the first change: most connections never send one (memory per connection).
+    this.changeTail = (this.changeTail ?? Promise.resolve()).then(task).finally(() => {
       this.ordered--;
     });
   }
