@@ -2,6 +2,7 @@
 // any DOM: loaded around its seq, then paged older and newer on demand. Separate
 // from RoomSession's live timeline, which always ends at the room's newest message;
 // the room view shows this window until the reader jumps back to the present.
+import type { MessageChange } from '../protocol/changes.js';
 import type { Message } from '../protocol/rest.js';
 import type { Api } from './api.js';
 import { Emitter, type Unsubscribe } from './emitter.js';
@@ -59,6 +60,16 @@ export class ContextWindow {
   stop(): void {
     this.stopped = true;
     this.events.clear();
+  }
+
+  /**
+   * A live change of the room (an edit, a delete, a reaction): applied to the
+   * messages the window holds, so a search result opened in context does not
+   * show what was since edited or deleted.
+   */
+  apply(change: MessageChange): void {
+    if (this.stopped || change.room_id !== this.roomId) return;
+    if (this.timeline.apply(change)) this.events.emit('change', 'state');
   }
 
   async load(): Promise<void> {

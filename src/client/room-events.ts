@@ -2,6 +2,7 @@
 // outgoing messages, notices) each emit their own events through one emitter, so
 // the order views see them in is the order things happened. Events say what
 // happened; wording for screen readers is the UI's (ui/room-announcements.ts).
+import type { MessageChange } from '../protocol/changes.js';
 import type { ConnectionState } from './chat-client.js';
 
 export type NoticeKind = 'join' | 'leave' | 'info';
@@ -52,6 +53,8 @@ export interface SendFailure {
 
 export interface RoomSessionEvents {
   timeline: TimelineChange;
+  /** Every change of the room's log as it arrives, whether or not the live timeline holds its message. */
+  change: MessageChange;
   users: readonly string[];
   typing: readonly string[];
   state: ConnectionState;

@@ -375,6 +375,7 @@ export class RoomSession {
     const applied = this.timeline.apply(c);
     const settled = this.outgoingChanges.settle(c);
     if (applied || settled) this.events.emit('timeline', { reason: 'change' });
+    this.events.emit('change', c);
   }
 
   private onRoomDeleted(d: ServerEvents['room_deleted']): void {

@@ -105,6 +105,25 @@ describeBrowser('web client: search', () => {
         const view = page.viewportSize();
         expect(box && view && box.y > 0 && box.y + box.height < view.height).toBe(true);
       });
+      // Edits and deletes made meanwhile show in the context, as in the live room.
+      const around = (await (
+        await fetch(`${url}/api/chat/rooms/${launch.id}/messages?after=79&limit=2`)
+      ).json()) as { id: string; seq: number }[];
+      const before = around[0] as { id: string };
+      const ada = around[1] as { id: string };
+      const edited = await fetch(`${url}/api/chat/rooms/${launch.id}/messages/${ada.id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'Ada', content: 'The rocket launch moved to Friday' }),
+      });
+      expect(edited.status).toBe(200);
+      const gone = await fetch(
+        `${url}/api/chat/rooms/${launch.id}/messages/${before.id}?username=mission-control`,
+        { method: 'DELETE' },
+      );
+      expect(gone.status).toBe(204);
+      await expect.poll(() => target.textContent()).toContain('moved to Friday');
+      await expect.poll(async () => (await shownSeqs(page)).includes(80)).toBe(false);
       await page.screenshot({ path: shot('context-desktop-light') });
       await page.emulateMedia({ colorScheme: 'dark' });
       // colours change with a short transition; the picture should show where they end
@@ -135,7 +154,10 @@ describeBrowser('web client: search', () => {
         const s = await shownSeqs(page);
         expect(s[s.length - 1]).toBe(161);
       }, 15_000);
-      expect(await shownSeqs(page)).toEqual(Array.from({ length: 161 }, (_, i) => i + 1));
+      // every message but the one deleted above
+      expect(await shownSeqs(page)).toEqual(
+        Array.from({ length: 161 }, (_, i) => i + 1).filter((seq) => seq !== 80),
+      );
 
       // back to the present: the live timeline, and sending works
       await page.getByTestId('back-to-present').click();

@@ -129,7 +129,8 @@ export class ContextView {
       prevAuthor = isTarget ? null : m.username;
       prevAt = at.getTime();
       items.push({
-        key: `m:${m.seq}:${cont ? 'c' : 'f'}:${isTarget ? 't' : ''}`,
+        // The revision in the key: an edit or a reaction redraws the message.
+        key: `m:${m.seq}:${w.timeline.rev(m.id)}:${cont ? 'c' : 'f'}:${isTarget ? 't' : ''}`,
         render: () => {
           const el = messageEl(m, at, m.username === this.username, cont, { me: this.username });
           if (isTarget) {

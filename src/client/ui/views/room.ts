@@ -312,6 +312,8 @@ export class RoomView {
       s.on('timeline', (change) => {
         this.timeline.update(change);
       }),
+      // A search result's context shows the room's edits and deletes as they happen.
+      s.on('change', (change) => this.context?.win.apply(change)),
       s.on('users', (users) => {
         this.members.update(users);
         this.updateCount(users.length);
