@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
+import { type Attachment, composeContent } from '../../protocol/attachments.js';
 import { REPLY_EXCERPT_LENGTH } from '../../protocol/changes.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
@@ -37,11 +37,9 @@ import {
   mentionsColumn,
   mergeLog,
   REPLY_JOIN,
-  type ReplyColumns,
   replyPreview,
   STATE_SELECT,
   toChange,
-  withState,
 } from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import type { PushStore } from './push-store.js';
@@ -51,38 +49,22 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
+import {
+  type MessageRow,
+  type MessageTuple,
+  type ReplyLookup,
+  type RoomRow,
+  toMessage,
+  toRoom,
+  toUpload,
+  tupleToMessage,
+  type UploadRow,
+  uploadAttachment,
+} from './sqlite-rows.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  username: string;
-  content: string;
-  timestamp: string;
-  client_id: string | null;
-  attachments: string | null;
-  edited_at: string | null;
-  reactions: string | null;
-  mentions: string | null;
-  reply_to: string | null;
-  r_seq: number | null;
-  r_username: string | null;
-  r_excerpt: string | null;
-  r_deleted: string | null;
-}
-
-interface UploadRow {
-  id: string;
-  room_id: string;
-  name: string;
-  type: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-  created_at: string;
-  message_id: string | null;
-}
+// Other modules import the row mapping from here, as before it moved.
+export { uploadAttachment } from './sqlite-rows.js';
 
 const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
 
@@ -101,117 +83,9 @@ const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
 // room when @viewer is NULL (open mode).
 const VISIBLE_TO = `(@viewer IS NULL OR visibility = 'public' OR EXISTS
   (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = @viewer))`;
-type RoomRow = Room & { pos: number };
-const toRoom = ({ id, name, created_at, visibility, owner_id, kind }: Room): Room => ({
-  id,
-  name,
-  created_at,
-  visibility,
-  owner_id,
-  kind,
-});
 // Hides the messages of a room marked deleted but not purged yet. Not correlated,
 // so SQLite evaluates it once per query, not per row; its `?` is the room id again.
 const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND deleted_at IS NOT NULL)';
-
-function toMessage(row: MessageRow): Message {
-  const message: Message = {
-    id: row.id,
-    room_id: row.room_id,
-    username: row.username,
-    content: row.content,
-    timestamp: row.timestamp,
-    seq: row.seq,
-  };
-  if (row.client_id !== null) message.client_id = row.client_id;
-  if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
-  return withState(message, {
-    editedAt: row.edited_at,
-    reactions: row.reactions,
-    mentions: row.mentions,
-    reply: {
-      id: row.reply_to,
-      seq: row.r_seq,
-      username: row.r_username,
-      excerpt: row.r_excerpt,
-      deleted: row.r_deleted !== null,
-    },
-  });
-}
-
-/** An upload as a message carries it. */
-export function uploadAttachment(row: UploadRow): Attachment {
-  const a: Attachment = {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    url: attachmentUrl(row.id, row.name),
-  };
-  if (row.width !== null && row.height !== null) {
-    a.width = row.width;
-    a.height = row.height;
-  }
-  return a;
-}
-
-function toUpload(row: UploadRow): StoredUpload {
-  const u: StoredUpload = {
-    id: row.id,
-    roomId: row.room_id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    createdAt: row.created_at,
-    messageId: row.message_id,
-  };
-  if (row.width !== null && row.height !== null) {
-    u.width = row.width;
-    u.height = row.height;
-  }
-  return u;
-}
-
-/** A row of SELECT_PAGE in raw mode. */
-type MessageTuple = [
-  id: string,
-  room_id: string,
-  seq: number,
-  username: string,
-  content: string,
-  timestamp: string,
-  client_id: string | null,
-  attachments: string | null,
-  edited_at: string | null,
-  reactions: string | null,
-  mentions: string | null,
-  reply_to: string | null,
-];
-
-/** The preview of a message being answered, looked up by id (undefined when gone). */
-type ReplyLookup = (id: string) => ReplyColumns | undefined;
-
-function tupleToMessage(row: MessageTuple, replyOf: ReplyLookup): Message {
-  const message: Message = {
-    id: row[0],
-    room_id: row[1],
-    username: row[3],
-    content: row[4],
-    timestamp: row[5],
-    seq: row[2],
-  };
-  if (row[6] !== null) message.client_id = row[6];
-  if (row[7] !== null) message.attachments = JSON.parse(row[7]) as Attachment[];
-  // Most messages have no state of issue 11: skip the rest for them.
-  if (row[8] === null && row[9] === null && row[10] === null && row[11] === null) return message;
-  const none: ReplyColumns = { id: null, seq: null, username: null, excerpt: null, deleted: false };
-  return withState(message, {
-    editedAt: row[8],
-    reactions: row[9],
-    mentions: row[10],
-    reply: row[11] === null ? none : (replyOf(row[11]) ?? none),
-  });
-}
 
 export interface SqliteStoreOptions {
   path: string;
