@@ -104,7 +104,7 @@ export function toUpload(row: UploadRow): StoredUpload {
   return u;
 }
 
-/** A row of SELECT_PAGE in raw mode. */
+/** A row of SELECT_PAGE (sqlite-statements.ts) in raw mode. */
 export type MessageTuple = [
   id: string,
   room_id: string,
