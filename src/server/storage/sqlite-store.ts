@@ -44,7 +44,6 @@ import type { PushStore } from './push-store.js';
 import { ftsMatch } from './search-sql.js';
 import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
 import {
@@ -58,6 +57,7 @@ import {
 } from './sqlite-rows.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
+import { BUSY_TIMEOUT_MS, SqliteWal, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-wal.js';
 
 // Other modules import the row mapping from here, as before it moved.
 export { uploadAttachment } from './sqlite-rows.js';
@@ -71,19 +71,6 @@ export interface SqliteStoreOptions {
   checkpointerAfterMessages?: number;
 }
 
-/**
- * WAL size, in pages, at which a commit checkpoints on its own. SQLite's default
- * (1,000) made every third or so commit of a busy server copy pages and fsync
- * on the event loop; a checkpoint copies each page once however often it changed,
- * so a larger WAL is much less work per message. With the checkpointer thread
- * this is only the bound for when that thread falls behind.
- */
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-const CHECKPOINT_INTERVAL_MS = 250;
-/** How long a statement waits for another connection's lock (backups, the checkpointer). */
-const BUSY_TIMEOUT_MS = 5000;
-const CHECKPOINTER_AFTER_MESSAGES = 500;
-
 /** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
 export class SqliteStore implements ChatStore {
   private db!: Database.Database;
@@ -93,9 +80,7 @@ export class SqliteStore implements ChatStore {
   /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
   private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
   private purgeTx!: (limit: number) => number;
-  private checkpointer: SqliteCheckpointer | null = null;
-  /** Messages still to store before the checkpointer starts; -1 once started or never. */
-  private untilCheckpointer = -1;
+  private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
   private purged = false;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
@@ -183,73 +168,12 @@ export class SqliteStore implements ChatStore {
     this.forgetTx = this.db.transaction((ids: readonly string[]) =>
       ids.reduce((n, id) => n + this.stmts.forgetUpload.run(id).changes, 0),
     );
-    if (this.opts.path !== ':memory:' && this.checkpointInterval() > 0) {
-      this.untilCheckpointer = this.opts.checkpointerAfterMessages ?? CHECKPOINTER_AFTER_MESSAGES;
-    }
-  }
-
-  private checkpointInterval(): number {
-    return this.opts.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
-  }
-
-  /** Starts the checkpointer thread once the database is busy (a thread costs a start-up). */
-  private countStored(n: number): void {
-    if (this.untilCheckpointer < 0) return;
-    this.untilCheckpointer -= n;
-    if (this.untilCheckpointer > 0) return;
-    this.startCheckpointer();
-  }
-
-  private startCheckpointer(): SqliteCheckpointer {
-    this.untilCheckpointer = -1;
-    const synchronous = this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
-    this.checkpointer = new SqliteCheckpointer(
-      this.opts.path,
-      synchronous,
-      this.checkpointInterval(),
-      () => this.truncateWal(),
-    );
-    return this.checkpointer;
-  }
-
-  /**
-   * After messages were erased (deleted, or purged with their room): secure_delete
-   * zeroed them in the pages the next checkpoint copies into the file, but their
-   * old page images are still in the WAL, so it is emptied: the checkpointer
-   * thread copies every frame, then `truncateWal` (started now if the database
-   * was quiet).
-   */
-  private scrubWal(): void {
-    if (this.opts.path === ':memory:') return;
-    if (this.checkpointInterval() > 0) {
-      (this.checkpointer ?? this.startCheckpointer()).scrub();
-      return;
-    }
-    // No thread configured: on the event loop, as every checkpoint then is.
-    this.truncateWal();
-  }
-
-  /**
-   * Empties the WAL, from the writer's connection between transactions. Never
-   * waits: with a reader on an old snapshot (a backup) it is busy, and the
-   * checkpointer is asked again.
-   */
-  private truncateWal(): void {
-    if (!this.db.open) return;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      if (result?.busy !== 0) this.checkpointer?.scrub();
-    } catch {
-      // An I/O error here fails no request; the next delete tries again.
-    } finally {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
+    this.wal = new SqliteWal(this.db, this.opts);
   }
 
   /** Whether the checkpointer thread runs (tests). */
   get checkpointing(): boolean {
-    return this.checkpointer !== null;
+    return this.wal?.checkpointing ?? false;
   }
 
   /** Accounts, sessions and memberships, in this store's database (after init). */
@@ -592,7 +516,7 @@ export class SqliteStore implements ChatStore {
     if (removed > 0) this.purged = true;
     else if (this.purged) {
       this.purged = false;
-      this.scrubWal();
+      this.wal.scrub();
     }
     return removed;
   }
@@ -620,7 +544,7 @@ export class SqliteStore implements ChatStore {
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     const results = this.appendTx(batch);
-    if (this.untilCheckpointer >= 0) this.countStored(batch.length);
+    this.wal.countStored(batch.length);
     return results;
   }
 
@@ -641,7 +565,7 @@ export class SqliteStore implements ChatStore {
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
     if (batch.length === 0) return [];
     const results = this.changeTx(batch);
-    if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.scrubWal();
+    if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.wal.scrub();
     return results;
   }
 
@@ -766,10 +690,7 @@ export class SqliteStore implements ChatStore {
 
   async close(): Promise<void> {
     // The checkpointer's connection goes first: the last one to close removes the WAL.
-    const checkpointer = this.checkpointer;
-    this.checkpointer = null;
-    this.untilCheckpointer = -1;
-    await checkpointer?.stop();
+    await this.wal?.close();
     if (this.db?.open) this.db.close();
   }
 }
