@@ -34,20 +34,16 @@ import {
   mentionKeys,
   mentionsColumn,
   mergeLog,
-  REPLY_JOIN,
   replyPreview,
-  STATE_SELECT,
   toChange,
 } from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import type { PushStore } from './push-store.js';
-import { ftsMatch } from './search-sql.js';
 import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
 import {
-  type MessageRow,
   type ReplyLookup,
   toMessage,
   toRoom,
@@ -55,6 +51,7 @@ import {
   tupleToMessage,
   uploadAttachment,
 } from './sqlite-rows.js';
+import { searchMessages } from './sqlite-search.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { BUSY_TIMEOUT_MS, SqliteWal, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-wal.js';
@@ -584,56 +581,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
-    const where: string[] = ['rm.deleted_at IS NULL', 'm.deleted_at IS NULL'];
-    const args: unknown[] = [];
-    let from = 'messages m';
-    let order = 'm.rowid';
-    const include = ftsMatch(p.include);
-    const exclude = ftsMatch(p.exclude, 'OR');
-    if (include) {
-      // The index drives: its rowids come newest first without a sort.
-      from = 'messages_fts f JOIN messages m ON m.rowid = f.rowid';
-      order = 'f.rowid';
-      where.push('messages_fts MATCH ?');
-      args.push(exclude ? `(${include}) NOT (${exclude})` : include);
-    } else if (exclude) {
-      where.push('m.rowid NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
-      args.push(exclude);
-    }
-    const list = (column: string, values: readonly string[] | undefined) => {
-      if (values === undefined) return;
-      where.push(`${column} IN (SELECT value FROM json_each(?))`);
-      args.push(JSON.stringify(values));
-    };
-    list('m.room_id', p.roomIds);
-    if (p.from.length > 0) list('m.username', p.from);
-    if (p.roomNames.length > 0) list('rm.name', p.roomNames);
-    if (p.after !== undefined) {
-      where.push('m.timestamp >= ?');
-      args.push(p.after);
-    }
-    if (p.before !== undefined) {
-      where.push('m.timestamp < ?');
-      args.push(p.before);
-    }
-    if (p.beforePos !== undefined) {
-      where.push(`${order} < ?`);
-      args.push(p.beforePos);
-    }
-    args.push(p.limit);
-    const rows = this.db
-      .prepare<unknown[], MessageRow & { pos: number; room_name: string }>(
-        `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
-                ${STATE_SELECT}, m.rowid AS pos, rm.name AS room_name
-         FROM ${from} JOIN rooms rm ON rm.id = m.room_id ${REPLY_JOIN}
-         WHERE ${where.join(' AND ')} ORDER BY ${order} DESC LIMIT ?`,
-      )
-      .all(...args);
-    return rows.map((row) => ({
-      message: toMessage(row),
-      room: { id: row.room_id, name: row.room_name },
-      pos: row.pos,
-    }));
+    return searchMessages(this.db, p);
   }
 
   async latestSeq(roomId: string): Promise<number | null> {
