@@ -6,10 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Attachment, composeContent } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
-import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -27,30 +25,15 @@ import type {
   StoredMessage,
   StoredUpload,
 } from './chat-store.js';
-import {
-  type ChangeColumns,
-  changeReactions,
-  editedContent,
-  mentionKeys,
-  mentionsColumn,
-  mergeLog,
-  replyPreview,
-  toChange,
-} from './message-state.js';
+import { mergeLog, toChange } from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import type { PushStore } from './push-store.js';
 import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
+import { SqliteMessageLog } from './sqlite-message-log.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
-import {
-  type ReplyLookup,
-  toMessage,
-  toRoom,
-  toUpload,
-  tupleToMessage,
-  uploadAttachment,
-} from './sqlite-rows.js';
+import { type ReplyLookup, toMessage, toRoom, toUpload, tupleToMessage } from './sqlite-rows.js';
 import { searchMessages } from './sqlite-search.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
@@ -72,10 +55,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: SqliteStatements;
-  private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
-  private changeTx!: (batch: readonly NewChange[]) => ChangeResult[];
-  /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
-  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
+  private log!: SqliteMessageLog;
   private purgeTx!: (limit: number) => number;
   private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
@@ -123,32 +103,7 @@ export class SqliteStore implements ChatStore {
     this.migrate();
     this.reindexOnNewTokens();
     this.stmts = prepareStatements(this.db);
-    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = new Array<AppendResult>(batch.length);
-        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
-        // One write per room per batch, not one per message.
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
-      }
-    });
-    this.changeTx = this.db.transaction((batch: readonly NewChange[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = batch.map((item) => this.changeOne(item));
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
-      }
-    });
+    this.log = new SqliteMessageLog(this.db, this.stmts);
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -251,196 +206,6 @@ export class SqliteStore implements ChatStore {
     }
   }
 
-  /** Inside appendTx: stores one message, its seq taken from the batch's running count. */
-  private appendOne(item: NewMessage): AppendResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      // First message of this room in the batch: one read; later ones count on.
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
-    if (seq === null) return { ok: false, reason: 'room_not_found' };
-    const clientId = item.clientId ?? null;
-    let reply: Message['reply_to'];
-    if (item.replyTo !== undefined) {
-      // A retried reply is answered even when its target was deleted since.
-      if (clientId !== null) {
-        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
-        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
-      }
-      const target = this.stmts.target.get(item.replyTo, item.roomId);
-      if (!target || target.deleted_at !== null) return { ok: false, reason: 'reply_not_found' };
-      reply = replyPreview({
-        id: item.replyTo,
-        seq: target.seq,
-        username: target.username,
-        excerpt: [...target.content].slice(0, 140).join(''),
-        deleted: false,
-      });
-    }
-    let files: Attachment[] | null = null;
-    if (item.attachments && item.attachments.length > 0) {
-      // A retried send's files are attached already: answer the retry before checking them.
-      if (clientId !== null) {
-        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
-        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
-      }
-      if (new Set(item.attachments).size !== item.attachments.length) {
-        return { ok: false, reason: 'attachment_invalid' };
-      }
-      files = [];
-      for (const id of item.attachments) {
-        const upload = this.stmts.attachable.get(id, item.roomId);
-        if (!upload) return { ok: false, reason: 'attachment_invalid' };
-        files.push(uploadAttachment(upload));
-      }
-    }
-    const message: Message = {
-      id: uuidv7(),
-      room_id: item.roomId,
-      username: item.username,
-      content: files ? composeContent(item.content, files) : item.content,
-      timestamp: new Date().toISOString(),
-      seq: seq.last + 1,
-    };
-    const mentions = mentionsColumn(item.content);
-    const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
-    const { changes, lastInsertRowid } = insert.run(
-      message.id,
-      message.room_id,
-      message.seq,
-      message.username,
-      message.content,
-      message.timestamp,
-      clientId,
-      files ? JSON.stringify(files) : null,
-      item.replyTo ?? null,
-      mentions.json,
-    );
-    if (changes === 0) {
-      // A retried send (same sender, same client_id): the first message, and no seq used.
-      const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId as string);
-      if (!existing) throw new Error('insert ignored without a conflicting message');
-      return { ok: true, message: toMessage(existing), duplicate: true };
-    }
-    // In this transaction, as the trigger did, but without one: an insert that fires
-    // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
-    this.stmts.index.run(lastInsertRowid, indexText(message.content));
-    seq.last = message.seq;
-    if (clientId !== null) message.client_id = clientId;
-    if (files) {
-      for (const file of files) this.stmts.attach.run(message.id, file.id);
-      message.attachments = files;
-    }
-    if (reply) message.reply_to = reply;
-    if (mentions.json !== null) {
-      message.mentions = mentions.names;
-      for (const name of mentionKeys(mentions.names)) {
-        this.stmts.insertMention.run(message.room_id, message.seq, name);
-      }
-    }
-    return { ok: true, message, duplicate: false };
-  }
-
-  /** Inside changeTx: applies one change, taking the room's next seq. */
-  private changeOne(item: NewChange): ChangeResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
-    if (seq === null) return { ok: false, reason: 'room_not_found' };
-    const clientId = item.clientId ?? null;
-    if (clientId !== null) {
-      const first = this.stmts.sameChangeKey.get(item.roomId, item.username, clientId);
-      if (first) {
-        const current = this.stmts.getMessage.get(item.messageId, item.roomId);
-        return {
-          ok: true,
-          change: toChange(first),
-          message: current && current.deleted_at === null ? toMessage(current) : null,
-          duplicate: true,
-          releasedUploads: [],
-        };
-      }
-      if (this.stmts.sameClientId.get(item.roomId, item.username, clientId)) {
-        return { ok: false, reason: 'client_id_taken' };
-      }
-    }
-    const target = this.stmts.target.get(item.messageId, item.roomId);
-    if (!target || target.deleted_at !== null) return { ok: false, reason: 'message_not_found' };
-    const now = new Date().toISOString();
-    const change: NewChangeRow = {
-      id: uuidv7(),
-      room_id: item.roomId,
-      seq: seq.last + 1,
-      message_id: item.messageId,
-      kind: item.kind,
-      username: item.username,
-      timestamp: now,
-      content: null,
-      emoji: item.emoji ?? null,
-      client_id: clientId,
-    };
-    let releasedUploads: string[] = [];
-    switch (item.kind) {
-      case 'edit': {
-        const content = editedContent(item.content ?? '', target.attachments);
-        const mentions = mentionsColumn(item.content ?? '');
-        this.stmts.editMessage.run(content, now, mentions.json, item.messageId);
-        this.stmts.dropMentions.run(item.roomId, target.seq);
-        for (const name of mentionKeys(mentions.names)) {
-          this.stmts.insertMention.run(item.roomId, target.seq, name);
-        }
-        change.content = content;
-        break;
-      }
-      case 'delete':
-        this.stmts.deleteMessage.run(now, item.messageId);
-        this.stmts.dropMentions.run(item.roomId, target.seq);
-        this.stmts.dropChanges.run(item.messageId);
-        releasedUploads = this.stmts.messageUploads.all(item.messageId);
-        if (releasedUploads.length > 0) this.stmts.releaseUploads.run(item.messageId);
-        break;
-      case 'react':
-      case 'unreact': {
-        const next = changeReactions(
-          target.reactions,
-          item.emoji ?? '',
-          item.username,
-          item.kind === 'react',
-        );
-        if (next === 'too_many') return { ok: false, reason: 'too_many_reactions' };
-        this.stmts.setReactions.run(next.json, item.messageId);
-        break;
-      }
-    }
-    this.stmts.insertChange.run(
-      change.id,
-      change.room_id,
-      change.seq,
-      change.message_id,
-      change.kind,
-      change.username,
-      change.timestamp,
-      change.content,
-      change.emoji,
-      change.client_id,
-    );
-    seq.last = change.seq;
-    const current =
-      item.kind === 'delete' ? undefined : this.stmts.getMessage.get(item.messageId, item.roomId);
-    return {
-      ok: true,
-      change: toChange(change),
-      message: current ? toMessage(current) : null,
-      duplicate: false,
-      releasedUploads,
-    };
-  }
-
   async createRoom(name: string, options: NewRoomOptions = {}): Promise<Room> {
     const room: Room = {
       id: randomUUID(),
@@ -540,7 +305,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const results = this.appendTx(batch);
+    const results = this.log.append(batch);
     this.wal.countStored(batch.length);
     return results;
   }
@@ -561,7 +326,7 @@ export class SqliteStore implements ChatStore {
 
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
     if (batch.length === 0) return [];
-    const results = this.changeTx(batch);
+    const results = this.log.change(batch);
     if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.wal.scrub();
     return results;
   }
@@ -642,6 +407,3 @@ export class SqliteStore implements ChatStore {
     if (this.db?.open) this.db.close();
   }
 }
-
-/** A change row before it is read back. */
-type NewChangeRow = ChangeColumns;
