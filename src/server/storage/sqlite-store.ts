@@ -1,7 +1,7 @@
-// ChatStore on SQLite. Long because it is one class per backend (as PostgresStore):
-// every operation's SQL beside its row mapping, rooms, messages, uploads and search
-// in one transaction scope; the shared contract suites hold the two backends together.
-// Next step: split by concern (rooms, messages, uploads, search) behind the interface.
+// ChatStore on SQLite: opens the database (pragmas, migrations), and keeps rooms, the
+// purge of deleted ones, reads of history and uploads, which are thin over their
+// statements. By concern beside it: the SQL (sqlite-statements.ts), row mapping (sqlite-rows.ts),
+// message writes (sqlite-message-log.ts), search (sqlite-search.ts), WAL upkeep (sqlite-wal.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -96,7 +96,7 @@ export class SqliteStore implements ChatStore {
     // message's words do not stay readable in the file (README "Messages that live").
     this.db.pragma('secure_delete = ON');
     // The search index's tokenizer (migration 80's edit and delete triggers call it;
-    // a new message is indexed by appendOne, with indexText directly).
+    // a new message is indexed by SqliteMessageLog, with indexText directly).
     this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
       typeof content === 'string' ? indexText(content) : '',
     );
