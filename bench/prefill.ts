@@ -11,7 +11,7 @@ export interface Prefilled {
   roomId: string;
   count: number;
   fillMs: number;
-  /** SQLite's plan for the history query (mirrors `recent` in sqlite-store.ts). */
+  /** SQLite's plan for the history query (mirrors `recent` in sqlite-statements.ts). */
   queryPlan: string[];
 }
 
@@ -33,7 +33,7 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   const insert = db.prepare(
     'INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id) VALUES (?, ?, ?, ?, ?, ?, NULL)',
   );
-  // Each message's search index entry, as SqliteStore.appendOne writes it (migration 80).
+  // Each message's search index entry, as SqliteMessageLog.appendOne writes it (migration 80).
   const index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
   const filler = 'The quick brown fox jumps over the lazy dog while the history grows. ';
   db.transaction(() => {

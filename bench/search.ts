@@ -83,7 +83,7 @@ async function build(path: string): Promise<void> {
   const insert = db.prepare(
     'INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id) VALUES (?, ?, ?, ?, ?, ?, NULL)',
   );
-  // Each message's search index entry, as SqliteStore.appendOne writes it (migration 80).
+  // Each message's search index entry, as SqliteMessageLog.appendOne writes it (migration 80).
   const index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
   db.transaction(() => {
     for (const r of rooms) insertRoom.run(r.id, r.name, new Date(start).toISOString());

@@ -1,16 +1,13 @@
-// ChatStore on SQLite. Long because it is one class per backend (as PostgresStore):
-// every operation's SQL beside its row mapping, rooms, messages, uploads and search
-// in one transaction scope; the shared contract suites hold the two backends together.
-// Next step: split by concern (rooms, messages, uploads, search) behind the interface.
+// ChatStore on SQLite: opens the database (pragmas, migrations), and keeps rooms, the
+// purge of deleted ones, reads of history and uploads, which are thin over their
+// statements. By concern beside it: the SQL (sqlite-statements.ts), row mapping (sqlite-rows.ts),
+// message writes (sqlite-message-log.ts), search (sqlite-search.ts), WAL upkeep (sqlite-wal.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
-import { REPLY_EXCERPT_LENGTH } from '../../protocol/changes.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
-import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,
@@ -28,190 +25,22 @@ import type {
   StoredMessage,
   StoredUpload,
 } from './chat-store.js';
-import {
-  CHANGE_COLUMNS,
-  type ChangeColumns,
-  changeReactions,
-  editedContent,
-  mentionKeys,
-  mentionsColumn,
-  mergeLog,
-  REPLY_JOIN,
-  type ReplyColumns,
-  replyPreview,
-  STATE_SELECT,
-  toChange,
-  withState,
-} from './message-state.js';
+import { mergeLog, toChange } from './message-state.js';
 import { orderedMigrations } from './migrations.js';
 import type { PushStore } from './push-store.js';
-import { ftsMatch } from './search-sql.js';
 import type { SidebarStore } from './sidebar-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteMessageLog } from './sqlite-message-log.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
+import { type ReplyLookup, toMessage, toRoom, toUpload, tupleToMessage } from './sqlite-rows.js';
+import { searchMessages } from './sqlite-search.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
+import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
+import { BUSY_TIMEOUT_MS, SqliteWal, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-wal.js';
 
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  username: string;
-  content: string;
-  timestamp: string;
-  client_id: string | null;
-  attachments: string | null;
-  edited_at: string | null;
-  reactions: string | null;
-  mentions: string | null;
-  reply_to: string | null;
-  r_seq: number | null;
-  r_username: string | null;
-  r_excerpt: string | null;
-  r_deleted: string | null;
-}
-
-interface UploadRow {
-  id: string;
-  room_id: string;
-  name: string;
-  type: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-  created_at: string;
-  message_id: string | null;
-}
-
-const UPLOAD_COLUMNS = 'id, room_id, name, type, size, width, height, created_at, message_id';
-
-const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
-/** A message in its current state, with its reply target (message-state.ts); `m` is the message. */
-const SELECT_MESSAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
-  m.client_id, m.attachments, ${STATE_SELECT} FROM messages m ${REPLY_JOIN}`;
-/**
- * Pages of history, as arrays: the state columns without the reply join, which
- * cost every row a lookup; the few replies get their previews afterwards.
- */
-const SELECT_PAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
-  m.client_id, m.attachments, m.edited_at, m.reactions, m.mentions, m.reply_to FROM messages m`;
-const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
-// Accounts mode: public rooms, and private ones the viewer is a member of; every
-// room when @viewer is NULL (open mode).
-const VISIBLE_TO = `(@viewer IS NULL OR visibility = 'public' OR EXISTS
-  (SELECT 1 FROM room_members m WHERE m.room_id = rooms.id AND m.user_id = @viewer))`;
-type RoomRow = Room & { pos: number };
-const toRoom = ({ id, name, created_at, visibility, owner_id, kind }: Room): Room => ({
-  id,
-  name,
-  created_at,
-  visibility,
-  owner_id,
-  kind,
-});
-// Hides the messages of a room marked deleted but not purged yet. Not correlated,
-// so SQLite evaluates it once per query, not per row; its `?` is the room id again.
-const ROOM_LIVE = 'NOT EXISTS (SELECT 1 FROM rooms WHERE id = ? AND deleted_at IS NOT NULL)';
-
-function toMessage(row: MessageRow): Message {
-  const message: Message = {
-    id: row.id,
-    room_id: row.room_id,
-    username: row.username,
-    content: row.content,
-    timestamp: row.timestamp,
-    seq: row.seq,
-  };
-  if (row.client_id !== null) message.client_id = row.client_id;
-  if (row.attachments !== null) message.attachments = JSON.parse(row.attachments) as Attachment[];
-  return withState(message, {
-    editedAt: row.edited_at,
-    reactions: row.reactions,
-    mentions: row.mentions,
-    reply: {
-      id: row.reply_to,
-      seq: row.r_seq,
-      username: row.r_username,
-      excerpt: row.r_excerpt,
-      deleted: row.r_deleted !== null,
-    },
-  });
-}
-
-/** An upload as a message carries it. */
-export function uploadAttachment(row: UploadRow): Attachment {
-  const a: Attachment = {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    url: attachmentUrl(row.id, row.name),
-  };
-  if (row.width !== null && row.height !== null) {
-    a.width = row.width;
-    a.height = row.height;
-  }
-  return a;
-}
-
-function toUpload(row: UploadRow): StoredUpload {
-  const u: StoredUpload = {
-    id: row.id,
-    roomId: row.room_id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    createdAt: row.created_at,
-    messageId: row.message_id,
-  };
-  if (row.width !== null && row.height !== null) {
-    u.width = row.width;
-    u.height = row.height;
-  }
-  return u;
-}
-
-/** A row of SELECT_PAGE in raw mode. */
-type MessageTuple = [
-  id: string,
-  room_id: string,
-  seq: number,
-  username: string,
-  content: string,
-  timestamp: string,
-  client_id: string | null,
-  attachments: string | null,
-  edited_at: string | null,
-  reactions: string | null,
-  mentions: string | null,
-  reply_to: string | null,
-];
-
-/** The preview of a message being answered, looked up by id (undefined when gone). */
-type ReplyLookup = (id: string) => ReplyColumns | undefined;
-
-function tupleToMessage(row: MessageTuple, replyOf: ReplyLookup): Message {
-  const message: Message = {
-    id: row[0],
-    room_id: row[1],
-    username: row[3],
-    content: row[4],
-    timestamp: row[5],
-    seq: row[2],
-  };
-  if (row[6] !== null) message.client_id = row[6];
-  if (row[7] !== null) message.attachments = JSON.parse(row[7]) as Attachment[];
-  // Most messages have no state of issue 11: skip the rest for them.
-  if (row[8] === null && row[9] === null && row[10] === null && row[11] === null) return message;
-  const none: ReplyColumns = { id: null, seq: null, username: null, excerpt: null, deleted: false };
-  return withState(message, {
-    editedAt: row[8],
-    reactions: row[9],
-    mentions: row[10],
-    reply: row[11] === null ? none : (replyOf(row[11]) ?? none),
-  });
-}
+// Other modules import the row mapping from here, as before it moved.
+export { uploadAttachment } from './sqlite-rows.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -222,31 +51,13 @@ export interface SqliteStoreOptions {
   checkpointerAfterMessages?: number;
 }
 
-/**
- * WAL size, in pages, at which a commit checkpoints on its own. SQLite's default
- * (1,000) made every third or so commit of a busy server copy pages and fsync
- * on the event loop; a checkpoint copies each page once however often it changed,
- * so a larger WAL is much less work per message. With the checkpointer thread
- * this is only the bound for when that thread falls behind.
- */
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-const CHECKPOINT_INTERVAL_MS = 250;
-/** How long a statement waits for another connection's lock (backups, the checkpointer). */
-const BUSY_TIMEOUT_MS = 5000;
-const CHECKPOINTER_AFTER_MESSAGES = 500;
-
 /** The embedded default store: one SQLite file in WAL mode, foreign keys on. */
 export class SqliteStore implements ChatStore {
   private db!: Database.Database;
-  private stmts!: ReturnType<SqliteStore['prepare']>;
-  private appendTx!: (batch: readonly NewMessage[]) => AppendResult[];
-  private changeTx!: (batch: readonly NewChange[]) => ChangeResult[];
-  /** Inside appendTx: per room, its stored seq and the newest one this batch took (null: no live room). */
-  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
+  private stmts!: SqliteStatements;
+  private log!: SqliteMessageLog;
   private purgeTx!: (limit: number) => number;
-  private checkpointer: SqliteCheckpointer | null = null;
-  /** Messages still to store before the checkpointer starts; -1 once started or never. */
-  private untilCheckpointer = -1;
+  private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
   private purged = false;
   private createRoomTx!: (room: Room, members: readonly string[], dmKey: string | null) => boolean;
@@ -285,39 +96,14 @@ export class SqliteStore implements ChatStore {
     // message's words do not stay readable in the file (README "Messages that live").
     this.db.pragma('secure_delete = ON');
     // The search index's tokenizer (migration 80's edit and delete triggers call it;
-    // a new message is indexed by appendOne, with indexText directly).
+    // a new message is indexed by SqliteMessageLog, with indexText directly).
     this.db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
       typeof content === 'string' ? indexText(content) : '',
     );
     this.migrate();
     this.reindexOnNewTokens();
-    this.stmts = this.prepare();
-    this.appendTx = this.db.transaction((batch: readonly NewMessage[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = new Array<AppendResult>(batch.length);
-        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
-        // One write per room per batch, not one per message.
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
-      }
-    });
-    this.changeTx = this.db.transaction((batch: readonly NewChange[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = batch.map((item) => this.changeOne(item));
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
-      }
-    });
+    this.stmts = prepareStatements(this.db);
+    this.log = new SqliteMessageLog(this.db, this.stmts);
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -334,73 +120,12 @@ export class SqliteStore implements ChatStore {
     this.forgetTx = this.db.transaction((ids: readonly string[]) =>
       ids.reduce((n, id) => n + this.stmts.forgetUpload.run(id).changes, 0),
     );
-    if (this.opts.path !== ':memory:' && this.checkpointInterval() > 0) {
-      this.untilCheckpointer = this.opts.checkpointerAfterMessages ?? CHECKPOINTER_AFTER_MESSAGES;
-    }
-  }
-
-  private checkpointInterval(): number {
-    return this.opts.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
-  }
-
-  /** Starts the checkpointer thread once the database is busy (a thread costs a start-up). */
-  private countStored(n: number): void {
-    if (this.untilCheckpointer < 0) return;
-    this.untilCheckpointer -= n;
-    if (this.untilCheckpointer > 0) return;
-    this.startCheckpointer();
-  }
-
-  private startCheckpointer(): SqliteCheckpointer {
-    this.untilCheckpointer = -1;
-    const synchronous = this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL';
-    this.checkpointer = new SqliteCheckpointer(
-      this.opts.path,
-      synchronous,
-      this.checkpointInterval(),
-      () => this.truncateWal(),
-    );
-    return this.checkpointer;
-  }
-
-  /**
-   * After messages were erased (deleted, or purged with their room): secure_delete
-   * zeroed them in the pages the next checkpoint copies into the file, but their
-   * old page images are still in the WAL, so it is emptied: the checkpointer
-   * thread copies every frame, then `truncateWal` (started now if the database
-   * was quiet).
-   */
-  private scrubWal(): void {
-    if (this.opts.path === ':memory:') return;
-    if (this.checkpointInterval() > 0) {
-      (this.checkpointer ?? this.startCheckpointer()).scrub();
-      return;
-    }
-    // No thread configured: on the event loop, as every checkpoint then is.
-    this.truncateWal();
-  }
-
-  /**
-   * Empties the WAL, from the writer's connection between transactions. Never
-   * waits: with a reader on an old snapshot (a backup) it is busy, and the
-   * checkpointer is asked again.
-   */
-  private truncateWal(): void {
-    if (!this.db.open) return;
-    this.db.pragma('busy_timeout = 0');
-    try {
-      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      if (result?.busy !== 0) this.checkpointer?.scrub();
-    } catch {
-      // An I/O error here fails no request; the next delete tries again.
-    } finally {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
+    this.wal = new SqliteWal(this.db, this.opts);
   }
 
   /** Whether the checkpointer thread runs (tests). */
   get checkpointing(): boolean {
-    return this.checkpointer !== null;
+    return this.wal?.checkpointing ?? false;
   }
 
   /** Accounts, sessions and memberships, in this store's database (after init). */
@@ -481,388 +206,6 @@ export class SqliteStore implements ChatStore {
     }
   }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      // A second DM of the same pair is not inserted (rooms_dm_key).
-      insertRoom: db.prepare(
-        `INSERT INTO rooms (${ROOM_COLUMNS}, dm_key)
-         VALUES (@id, @name, @created_at, @visibility, @owner_id, @kind, @dm_key)
-         ON CONFLICT (dm_key) WHERE dm_key IS NOT NULL AND deleted_at IS NULL DO NOTHING`,
-      ),
-      insertMember: db.prepare<[string, string, string]>(
-        'INSERT OR IGNORE INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?)',
-      ),
-      dmByKey: db.prepare<[string], Room>(
-        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE dm_key = ? AND deleted_at IS NULL`,
-      ),
-      rename: db.prepare<[string, string]>(
-        'UPDATE rooms SET name = ? WHERE id = ? AND deleted_at IS NULL',
-      ),
-      listRooms: db.prepare<{ viewer: string | null }, Room>(
-        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE deleted_at IS NULL AND ${VISIBLE_TO}
-         ORDER BY created_at, rowid`,
-      ),
-      getRoom: db.prepare<[string], Room>(
-        `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = ? AND deleted_at IS NULL`,
-      ),
-      markDeleted: db.prepare<[string, string]>(
-        'UPDATE rooms SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
-      ),
-      // (created_at, rowid) row values: a range scan of rooms_created_at (rowid is in every index).
-      roomsAfter: db.prepare<
-        { createdAt: string; pos: number; limit: number; viewer: string | null },
-        RoomRow
-      >(
-        `SELECT ${ROOM_COLUMNS}, rowid AS pos FROM rooms
-         WHERE (created_at, rowid) > (@createdAt, @pos) AND deleted_at IS NULL AND ${VISIBLE_TO}
-         ORDER BY created_at, rowid LIMIT @limit`,
-      ),
-      setSeq: db.prepare<[number, string]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
-      latestSeq: db.prepare<[string], { last_seq: number }>(
-        'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
-      ),
-      epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
-      setEpoch: db.prepare<[string]>(
-        "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      ),
-      // Purging a deleted room: the oldest deletion first, a slice of its messages
-      // at a time (through messages_room_seq), then its row.
-      nextDeleted: db.prepare<[], { id: string }>(
-        'SELECT id FROM rooms WHERE deleted_at IS NOT NULL ORDER BY deleted_at LIMIT 1',
-      ),
-      purgeMessages: db.prepare<[string, number]>(
-        'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE room_id = ? LIMIT ?)',
-      ),
-      purgeChanges: db.prepare<[string, number]>(
-        'DELETE FROM message_changes WHERE rowid IN (SELECT rowid FROM message_changes WHERE room_id = ? LIMIT ?)',
-      ),
-      purgeMentions: db.prepare<[string, number]>(
-        'DELETE FROM message_mentions WHERE rowid IN (SELECT rowid FROM message_mentions WHERE room_id = ? LIMIT ?)',
-      ),
-      // Not while uploads remain: their blobs are deleted first (RoomPurger).
-      dropRoom: db.prepare<[string, string]>(
-        `DELETE FROM rooms WHERE id = ? AND deleted_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM uploads WHERE room_id = ?)`,
-      ),
-      insertMessage: db.prepare(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      // A new message's search index entry (what migration 30's insert trigger wrote).
-      index: db.prepare<[number | bigint, string]>(
-        'INSERT INTO messages_fts (rowid, body) VALUES (?, ?)',
-      ),
-      insertMention: db.prepare<[string, number, string]>(
-        'INSERT OR IGNORE INTO message_mentions (room_id, seq, name) VALUES (?, ?, ?)',
-      ),
-      dropMentions: db.prepare<[string, number]>(
-        'DELETE FROM message_mentions WHERE room_id = ? AND seq = ?',
-      ),
-      replyPreview: db.prepare<
-        [string],
-        { seq: number; username: string; excerpt: string; deleted_at: string | null }
-      >(
-        `SELECT seq, username, substr(content, 1, ${REPLY_EXCERPT_LENGTH}) AS excerpt, deleted_at
-         FROM messages WHERE id = ?`,
-      ),
-      // The row itself (tombstones too), with what a change needs.
-      target: db.prepare<
-        [string, string],
-        {
-          rowid: number;
-          seq: number;
-          username: string;
-          content: string;
-          attachments: string | null;
-          reactions: string | null;
-          deleted_at: string | null;
-        }
-      >(
-        `SELECT rowid, seq, username, content, attachments, reactions, deleted_at
-         FROM messages WHERE id = ? AND room_id = ?`,
-      ),
-      getMessage: db.prepare<[string, string], MessageRow & { deleted_at: string | null }>(
-        `${SELECT_MESSAGE.replace(' FROM messages m', ', m.deleted_at FROM messages m')}
-         WHERE m.id = ? AND m.room_id = ?`,
-      ),
-      sameChangeKey: db.prepare<[string, string, string], ChangeColumns>(
-        `SELECT ${CHANGE_COLUMNS} FROM message_changes
-         WHERE room_id = ? AND username = ? AND client_id = ?`,
-      ),
-      insertChange: db.prepare(
-        `INSERT INTO message_changes (${CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      editMessage: db.prepare<[string, string, string | null, string]>(
-        'UPDATE messages SET content = ?, edited_at = ?, mentions = ? WHERE id = ?',
-      ),
-      // The tombstone: no text, files, reactions or mentions are left.
-      deleteMessage: db.prepare<[string, string]>(
-        `UPDATE messages SET content = '', attachments = NULL, reactions = NULL, mentions = NULL,
-           deleted_at = ? WHERE id = ?`,
-      ),
-      // The message's earlier changes (their edit texts among them) go with it.
-      dropChanges: db.prepare<[string]>('DELETE FROM message_changes WHERE message_id = ?'),
-      messageUploads: db
-        .prepare<[string], string>('SELECT id FROM uploads WHERE message_id = ?')
-        .pluck(),
-      // Released like abandoned uploads, so the sweep deletes them should the caller not.
-      releaseUploads: db.prepare<[string]>(
-        'UPDATE uploads SET message_id = NULL, deleting = 1 WHERE message_id = ?',
-      ),
-      setReactions: db.prepare<[string | null, string]>(
-        'UPDATE messages SET reactions = ? WHERE id = ?',
-      ),
-      changesAfter: db.prepare<[string, number, string, number], ChangeColumns>(
-        `SELECT ${CHANGE_COLUMNS} FROM message_changes
-         WHERE room_id = ? AND seq > ? AND ${ROOM_LIVE} ORDER BY seq LIMIT ?`,
-      ),
-      insertUpload: db.prepare(
-        `INSERT INTO uploads (id, room_id, name, type, size, width, height, created_at)
-         SELECT ?, id, ?, ?, ?, ?, ?, ? FROM rooms WHERE id = ? AND deleted_at IS NULL`,
-      ),
-      getUpload: db.prepare<[string], UploadRow>(
-        `SELECT ${UPLOAD_COLUMNS} FROM uploads u
-         WHERE id = ? AND deleting = 0
-         AND EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.room_id AND r.deleted_at IS NULL)`,
-      ),
-      attachable: db.prepare<[string, string], UploadRow>(
-        `SELECT ${UPLOAD_COLUMNS} FROM uploads
-         WHERE id = ? AND room_id = ? AND message_id IS NULL AND deleting = 0`,
-      ),
-      attach: db.prepare<[string, string]>('UPDATE uploads SET message_id = ? WHERE id = ?'),
-      deletedRoomUploads: db
-        .prepare<[number], string>(
-          `SELECT u.id FROM rooms r JOIN uploads u ON u.room_id = r.id
-           WHERE r.deleted_at IS NOT NULL LIMIT ?`,
-        )
-        .pluck(),
-      markAbandoned: db.prepare<[string, number]>(
-        `UPDATE uploads SET deleting = 1 WHERE id IN (SELECT id FROM uploads
-           WHERE message_id IS NULL AND deleting = 0 AND created_at < ? LIMIT ?)`,
-      ),
-      claimedUploads: db
-        .prepare<[number], string>(
-          'SELECT id FROM uploads WHERE message_id IS NULL AND deleting = 1 LIMIT ?',
-        )
-        .pluck(),
-      forgetUpload: db.prepare<[string]>('DELETE FROM uploads WHERE id = ?'),
-      // The unique index the insert checks anyway also finds a retried send: no
-      // lookup before every insert. Only that conflict is ignored; any other still throws.
-      insertKeyed: db.prepare(
-        `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (room_id, username, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
-      ),
-      sameClientId: db.prepare<[string, string, string], MessageRow>(
-        `${SELECT_MESSAGE} WHERE m.room_id = ? AND m.username = ? AND m.client_id = ?`,
-      ),
-      // Pages of history come back as arrays (raw), a third cheaper than row objects.
-      recent: db
-        .prepare<[string, number, string, number], MessageTuple>(
-          `${SELECT_PAGE}
-         WHERE m.room_id = ? AND m.seq < ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
-         ORDER BY m.seq DESC LIMIT ?`,
-        )
-        .raw(true),
-      after: db
-        .prepare<[string, number, string, number], MessageTuple>(
-          `${SELECT_PAGE}
-         WHERE m.room_id = ? AND m.seq > ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
-         ORDER BY m.seq LIMIT ?`,
-        )
-        .raw(true),
-    };
-  }
-
-  /** Inside appendTx: stores one message, its seq taken from the batch's running count. */
-  private appendOne(item: NewMessage): AppendResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      // First message of this room in the batch: one read; later ones count on.
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
-    if (seq === null) return { ok: false, reason: 'room_not_found' };
-    const clientId = item.clientId ?? null;
-    let reply: Message['reply_to'];
-    if (item.replyTo !== undefined) {
-      // A retried reply is answered even when its target was deleted since.
-      if (clientId !== null) {
-        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
-        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
-      }
-      const target = this.stmts.target.get(item.replyTo, item.roomId);
-      if (!target || target.deleted_at !== null) return { ok: false, reason: 'reply_not_found' };
-      reply = replyPreview({
-        id: item.replyTo,
-        seq: target.seq,
-        username: target.username,
-        excerpt: [...target.content].slice(0, 140).join(''),
-        deleted: false,
-      });
-    }
-    let files: Attachment[] | null = null;
-    if (item.attachments && item.attachments.length > 0) {
-      // A retried send's files are attached already: answer the retry before checking them.
-      if (clientId !== null) {
-        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
-        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
-      }
-      if (new Set(item.attachments).size !== item.attachments.length) {
-        return { ok: false, reason: 'attachment_invalid' };
-      }
-      files = [];
-      for (const id of item.attachments) {
-        const upload = this.stmts.attachable.get(id, item.roomId);
-        if (!upload) return { ok: false, reason: 'attachment_invalid' };
-        files.push(uploadAttachment(upload));
-      }
-    }
-    const message: Message = {
-      id: uuidv7(),
-      room_id: item.roomId,
-      username: item.username,
-      content: files ? composeContent(item.content, files) : item.content,
-      timestamp: new Date().toISOString(),
-      seq: seq.last + 1,
-    };
-    const mentions = mentionsColumn(item.content);
-    const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
-    const { changes, lastInsertRowid } = insert.run(
-      message.id,
-      message.room_id,
-      message.seq,
-      message.username,
-      message.content,
-      message.timestamp,
-      clientId,
-      files ? JSON.stringify(files) : null,
-      item.replyTo ?? null,
-      mentions.json,
-    );
-    if (changes === 0) {
-      // A retried send (same sender, same client_id): the first message, and no seq used.
-      const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId as string);
-      if (!existing) throw new Error('insert ignored without a conflicting message');
-      return { ok: true, message: toMessage(existing), duplicate: true };
-    }
-    // In this transaction, as the trigger did, but without one: an insert that fires
-    // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
-    this.stmts.index.run(lastInsertRowid, indexText(message.content));
-    seq.last = message.seq;
-    if (clientId !== null) message.client_id = clientId;
-    if (files) {
-      for (const file of files) this.stmts.attach.run(message.id, file.id);
-      message.attachments = files;
-    }
-    if (reply) message.reply_to = reply;
-    if (mentions.json !== null) {
-      message.mentions = mentions.names;
-      for (const name of mentionKeys(mentions.names)) {
-        this.stmts.insertMention.run(message.room_id, message.seq, name);
-      }
-    }
-    return { ok: true, message, duplicate: false };
-  }
-
-  /** Inside changeTx: applies one change, taking the room's next seq. */
-  private changeOne(item: NewChange): ChangeResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
-    if (seq === null) return { ok: false, reason: 'room_not_found' };
-    const clientId = item.clientId ?? null;
-    if (clientId !== null) {
-      const first = this.stmts.sameChangeKey.get(item.roomId, item.username, clientId);
-      if (first) {
-        const current = this.stmts.getMessage.get(item.messageId, item.roomId);
-        return {
-          ok: true,
-          change: toChange(first),
-          message: current && current.deleted_at === null ? toMessage(current) : null,
-          duplicate: true,
-          releasedUploads: [],
-        };
-      }
-      if (this.stmts.sameClientId.get(item.roomId, item.username, clientId)) {
-        return { ok: false, reason: 'client_id_taken' };
-      }
-    }
-    const target = this.stmts.target.get(item.messageId, item.roomId);
-    if (!target || target.deleted_at !== null) return { ok: false, reason: 'message_not_found' };
-    const now = new Date().toISOString();
-    const change: NewChangeRow = {
-      id: uuidv7(),
-      room_id: item.roomId,
-      seq: seq.last + 1,
-      message_id: item.messageId,
-      kind: item.kind,
-      username: item.username,
-      timestamp: now,
-      content: null,
-      emoji: item.emoji ?? null,
-      client_id: clientId,
-    };
-    let releasedUploads: string[] = [];
-    switch (item.kind) {
-      case 'edit': {
-        const content = editedContent(item.content ?? '', target.attachments);
-        const mentions = mentionsColumn(item.content ?? '');
-        this.stmts.editMessage.run(content, now, mentions.json, item.messageId);
-        this.stmts.dropMentions.run(item.roomId, target.seq);
-        for (const name of mentionKeys(mentions.names)) {
-          this.stmts.insertMention.run(item.roomId, target.seq, name);
-        }
-        change.content = content;
-        break;
-      }
-      case 'delete':
-        this.stmts.deleteMessage.run(now, item.messageId);
-        this.stmts.dropMentions.run(item.roomId, target.seq);
-        this.stmts.dropChanges.run(item.messageId);
-        releasedUploads = this.stmts.messageUploads.all(item.messageId);
-        if (releasedUploads.length > 0) this.stmts.releaseUploads.run(item.messageId);
-        break;
-      case 'react':
-      case 'unreact': {
-        const next = changeReactions(
-          target.reactions,
-          item.emoji ?? '',
-          item.username,
-          item.kind === 'react',
-        );
-        if (next === 'too_many') return { ok: false, reason: 'too_many_reactions' };
-        this.stmts.setReactions.run(next.json, item.messageId);
-        break;
-      }
-    }
-    this.stmts.insertChange.run(
-      change.id,
-      change.room_id,
-      change.seq,
-      change.message_id,
-      change.kind,
-      change.username,
-      change.timestamp,
-      change.content,
-      change.emoji,
-      change.client_id,
-    );
-    seq.last = change.seq;
-    const current =
-      item.kind === 'delete' ? undefined : this.stmts.getMessage.get(item.messageId, item.roomId);
-    return {
-      ok: true,
-      change: toChange(change),
-      message: current ? toMessage(current) : null,
-      duplicate: false,
-      releasedUploads,
-    };
-  }
-
   async createRoom(name: string, options: NewRoomOptions = {}): Promise<Room> {
     const room: Room = {
       id: randomUUID(),
@@ -935,7 +278,7 @@ export class SqliteStore implements ChatStore {
     if (removed > 0) this.purged = true;
     else if (this.purged) {
       this.purged = false;
-      this.scrubWal();
+      this.wal.scrub();
     }
     return removed;
   }
@@ -962,8 +305,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const results = this.appendTx(batch);
-    if (this.untilCheckpointer >= 0) this.countStored(batch.length);
+    const results = this.log.append(batch);
+    this.wal.countStored(batch.length);
     return results;
   }
 
@@ -983,8 +326,8 @@ export class SqliteStore implements ChatStore {
 
   async applyChanges(batch: readonly NewChange[]): Promise<ChangeResult[]> {
     if (batch.length === 0) return [];
-    const results = this.changeTx(batch);
-    if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.scrubWal();
+    const results = this.log.change(batch);
+    if (batch.some((change, i) => change.kind === 'delete' && results[i]?.ok)) this.wal.scrub();
     return results;
   }
 
@@ -1003,56 +346,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
-    const where: string[] = ['rm.deleted_at IS NULL', 'm.deleted_at IS NULL'];
-    const args: unknown[] = [];
-    let from = 'messages m';
-    let order = 'm.rowid';
-    const include = ftsMatch(p.include);
-    const exclude = ftsMatch(p.exclude, 'OR');
-    if (include) {
-      // The index drives: its rowids come newest first without a sort.
-      from = 'messages_fts f JOIN messages m ON m.rowid = f.rowid';
-      order = 'f.rowid';
-      where.push('messages_fts MATCH ?');
-      args.push(exclude ? `(${include}) NOT (${exclude})` : include);
-    } else if (exclude) {
-      where.push('m.rowid NOT IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
-      args.push(exclude);
-    }
-    const list = (column: string, values: readonly string[] | undefined) => {
-      if (values === undefined) return;
-      where.push(`${column} IN (SELECT value FROM json_each(?))`);
-      args.push(JSON.stringify(values));
-    };
-    list('m.room_id', p.roomIds);
-    if (p.from.length > 0) list('m.username', p.from);
-    if (p.roomNames.length > 0) list('rm.name', p.roomNames);
-    if (p.after !== undefined) {
-      where.push('m.timestamp >= ?');
-      args.push(p.after);
-    }
-    if (p.before !== undefined) {
-      where.push('m.timestamp < ?');
-      args.push(p.before);
-    }
-    if (p.beforePos !== undefined) {
-      where.push(`${order} < ?`);
-      args.push(p.beforePos);
-    }
-    args.push(p.limit);
-    const rows = this.db
-      .prepare<unknown[], MessageRow & { pos: number; room_name: string }>(
-        `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp, m.client_id, m.attachments,
-                ${STATE_SELECT}, m.rowid AS pos, rm.name AS room_name
-         FROM ${from} JOIN rooms rm ON rm.id = m.room_id ${REPLY_JOIN}
-         WHERE ${where.join(' AND ')} ORDER BY ${order} DESC LIMIT ?`,
-      )
-      .all(...args);
-    return rows.map((row) => ({
-      message: toMessage(row),
-      room: { id: row.room_id, name: row.room_name },
-      pos: row.pos,
-    }));
+    return searchMessages(this.db, p);
   }
 
   async latestSeq(roomId: string): Promise<number | null> {
@@ -1109,13 +403,7 @@ export class SqliteStore implements ChatStore {
 
   async close(): Promise<void> {
     // The checkpointer's connection goes first: the last one to close removes the WAL.
-    const checkpointer = this.checkpointer;
-    this.checkpointer = null;
-    this.untilCheckpointer = -1;
-    await checkpointer?.stop();
+    await this.wal?.close();
     if (this.db?.open) this.db.close();
   }
 }
-
-/** A change row before it is read back. */
-type NewChangeRow = ChangeColumns;

@@ -1,0 +1,253 @@
+// The message log's writes on SQLite: new messages and changes (edits, deletes,
+// reactions), each batch in one transaction taking the rooms' next seqs in order.
+import type Database from 'better-sqlite3';
+import { type Attachment, composeContent } from '../../protocol/attachments.js';
+import type { Message } from '../../protocol/rest.js';
+import { indexText } from '../../protocol/search-text.js';
+import { uuidv7 } from '../util/uuid7.js';
+import type { AppendResult, ChangeResult, NewChange, NewMessage } from './chat-store.js';
+import {
+  type ChangeColumns,
+  changeReactions,
+  editedContent,
+  mentionKeys,
+  mentionsColumn,
+  replyPreview,
+  toChange,
+} from './message-state.js';
+import { toMessage, uploadAttachment } from './sqlite-rows.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+/** A change row before it is read back. */
+type NewChangeRow = ChangeColumns;
+
+export class SqliteMessageLog {
+  /** Stores a batch of new messages in one transaction. */
+  readonly append: (batch: readonly NewMessage[]) => AppendResult[];
+  /** Applies a batch of changes in one transaction. */
+  readonly change: (batch: readonly NewChange[]) => ChangeResult[];
+  /** Inside a batch: per room, its stored seq and the newest one this batch took (null: no live room). */
+  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
+
+  constructor(
+    db: Database.Database,
+    private readonly stmts: SqliteStatements,
+  ) {
+    this.append = db.transaction((batch: readonly NewMessage[]) => {
+      const seqs = this.batchSeq;
+      try {
+        const results = new Array<AppendResult>(batch.length);
+        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
+        // One write per room per batch, not one per message.
+        for (const [roomId, seq] of seqs) {
+          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+        }
+        return results;
+      } finally {
+        seqs.clear();
+      }
+    });
+    this.change = db.transaction((batch: readonly NewChange[]) => {
+      const seqs = this.batchSeq;
+      try {
+        const results = batch.map((item) => this.changeOne(item));
+        for (const [roomId, seq] of seqs) {
+          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+        }
+        return results;
+      } finally {
+        seqs.clear();
+      }
+    });
+  }
+
+  /** Inside append: stores one message, its seq taken from the batch's running count. */
+  private appendOne(item: NewMessage): AppendResult {
+    let seq = this.batchSeq.get(item.roomId);
+    if (seq === undefined) {
+      // First message of this room in the batch: one read; later ones count on.
+      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(item.roomId, seq);
+    }
+    if (seq === null) return { ok: false, reason: 'room_not_found' };
+    const clientId = item.clientId ?? null;
+    let reply: Message['reply_to'];
+    if (item.replyTo !== undefined) {
+      // A retried reply is answered even when its target was deleted since.
+      if (clientId !== null) {
+        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
+        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+      }
+      const target = this.stmts.target.get(item.replyTo, item.roomId);
+      if (!target || target.deleted_at !== null) return { ok: false, reason: 'reply_not_found' };
+      reply = replyPreview({
+        id: item.replyTo,
+        seq: target.seq,
+        username: target.username,
+        excerpt: [...target.content].slice(0, 140).join(''),
+        deleted: false,
+      });
+    }
+    let files: Attachment[] | null = null;
+    if (item.attachments && item.attachments.length > 0) {
+      // A retried send's files are attached already: answer the retry before checking them.
+      if (clientId !== null) {
+        const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId);
+        if (existing) return { ok: true, message: toMessage(existing), duplicate: true };
+      }
+      if (new Set(item.attachments).size !== item.attachments.length) {
+        return { ok: false, reason: 'attachment_invalid' };
+      }
+      files = [];
+      for (const id of item.attachments) {
+        const upload = this.stmts.attachable.get(id, item.roomId);
+        if (!upload) return { ok: false, reason: 'attachment_invalid' };
+        files.push(uploadAttachment(upload));
+      }
+    }
+    const message: Message = {
+      id: uuidv7(),
+      room_id: item.roomId,
+      username: item.username,
+      content: files ? composeContent(item.content, files) : item.content,
+      timestamp: new Date().toISOString(),
+      seq: seq.last + 1,
+    };
+    const mentions = mentionsColumn(item.content);
+    const insert = clientId === null ? this.stmts.insertMessage : this.stmts.insertKeyed;
+    const { changes, lastInsertRowid } = insert.run(
+      message.id,
+      message.room_id,
+      message.seq,
+      message.username,
+      message.content,
+      message.timestamp,
+      clientId,
+      files ? JSON.stringify(files) : null,
+      item.replyTo ?? null,
+      mentions.json,
+    );
+    if (changes === 0) {
+      // A retried send (same sender, same client_id): the first message, and no seq used.
+      const existing = this.stmts.sameClientId.get(item.roomId, item.username, clientId as string);
+      if (!existing) throw new Error('insert ignored without a conflicting message');
+      return { ok: true, message: toMessage(existing), duplicate: true };
+    }
+    // In this transaction, as the trigger did, but without one: an insert that fires
+    // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
+    this.stmts.index.run(lastInsertRowid, indexText(message.content));
+    seq.last = message.seq;
+    if (clientId !== null) message.client_id = clientId;
+    if (files) {
+      for (const file of files) this.stmts.attach.run(message.id, file.id);
+      message.attachments = files;
+    }
+    if (reply) message.reply_to = reply;
+    if (mentions.json !== null) {
+      message.mentions = mentions.names;
+      for (const name of mentionKeys(mentions.names)) {
+        this.stmts.insertMention.run(message.room_id, message.seq, name);
+      }
+    }
+    return { ok: true, message, duplicate: false };
+  }
+
+  /** Inside change: applies one change, taking the room's next seq. */
+  private changeOne(item: NewChange): ChangeResult {
+    let seq = this.batchSeq.get(item.roomId);
+    if (seq === undefined) {
+      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(item.roomId, seq);
+    }
+    if (seq === null) return { ok: false, reason: 'room_not_found' };
+    const clientId = item.clientId ?? null;
+    if (clientId !== null) {
+      const first = this.stmts.sameChangeKey.get(item.roomId, item.username, clientId);
+      if (first) {
+        const current = this.stmts.getMessage.get(item.messageId, item.roomId);
+        return {
+          ok: true,
+          change: toChange(first),
+          message: current && current.deleted_at === null ? toMessage(current) : null,
+          duplicate: true,
+          releasedUploads: [],
+        };
+      }
+      if (this.stmts.sameClientId.get(item.roomId, item.username, clientId)) {
+        return { ok: false, reason: 'client_id_taken' };
+      }
+    }
+    const target = this.stmts.target.get(item.messageId, item.roomId);
+    if (!target || target.deleted_at !== null) return { ok: false, reason: 'message_not_found' };
+    const now = new Date().toISOString();
+    const change: NewChangeRow = {
+      id: uuidv7(),
+      room_id: item.roomId,
+      seq: seq.last + 1,
+      message_id: item.messageId,
+      kind: item.kind,
+      username: item.username,
+      timestamp: now,
+      content: null,
+      emoji: item.emoji ?? null,
+      client_id: clientId,
+    };
+    let releasedUploads: string[] = [];
+    switch (item.kind) {
+      case 'edit': {
+        const content = editedContent(item.content ?? '', target.attachments);
+        const mentions = mentionsColumn(item.content ?? '');
+        this.stmts.editMessage.run(content, now, mentions.json, item.messageId);
+        this.stmts.dropMentions.run(item.roomId, target.seq);
+        for (const name of mentionKeys(mentions.names)) {
+          this.stmts.insertMention.run(item.roomId, target.seq, name);
+        }
+        change.content = content;
+        break;
+      }
+      case 'delete':
+        this.stmts.deleteMessage.run(now, item.messageId);
+        this.stmts.dropMentions.run(item.roomId, target.seq);
+        this.stmts.dropChanges.run(item.messageId);
+        releasedUploads = this.stmts.messageUploads.all(item.messageId);
+        if (releasedUploads.length > 0) this.stmts.releaseUploads.run(item.messageId);
+        break;
+      case 'react':
+      case 'unreact': {
+        const next = changeReactions(
+          target.reactions,
+          item.emoji ?? '',
+          item.username,
+          item.kind === 'react',
+        );
+        if (next === 'too_many') return { ok: false, reason: 'too_many_reactions' };
+        this.stmts.setReactions.run(next.json, item.messageId);
+        break;
+      }
+    }
+    this.stmts.insertChange.run(
+      change.id,
+      change.room_id,
+      change.seq,
+      change.message_id,
+      change.kind,
+      change.username,
+      change.timestamp,
+      change.content,
+      change.emoji,
+      change.client_id,
+    );
+    seq.last = change.seq;
+    const current =
+      item.kind === 'delete' ? undefined : this.stmts.getMessage.get(item.messageId, item.roomId);
+    return {
+      ok: true,
+      change: toChange(change),
+      message: current ? toMessage(current) : null,
+      duplicate: false,
+      releasedUploads,
+    };
+  }
+}
