@@ -39,9 +39,6 @@ import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { BUSY_TIMEOUT_MS, SqliteWal, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-wal.js';
 
-// Other modules import the row mapping from here, as before it moved.
-export { uploadAttachment } from './sqlite-rows.js';
-
 export interface SqliteStoreOptions {
   path: string;
   synchronous?: 'normal' | 'full';
