@@ -33,43 +33,39 @@ export class SqliteMessageLog {
     db: Database.Database,
     private readonly stmts: SqliteStatements,
   ) {
-    this.append = db.transaction((batch: readonly NewMessage[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = new Array<AppendResult>(batch.length);
-        for (let i = 0; i < batch.length; i++) results[i] = this.appendOne(batch[i]!);
-        // One write per room per batch, not one per message.
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
+    const appendOne = (item: NewMessage) => this.appendOne(item);
+    const changeOne = (item: NewChange) => this.changeOne(item);
+    this.append = db.transaction((batch: readonly NewMessage[]) => this.inBatch(batch, appendOne));
+    this.change = db.transaction((batch: readonly NewChange[]) => this.inBatch(batch, changeOne));
+  }
+
+  /** Runs `one` on each item, then writes each room's newest seq once: one write per room per batch. */
+  private inBatch<T, R>(batch: readonly T[], one: (item: T) => R): R[] {
+    try {
+      const results = batch.map(one);
+      for (const [roomId, seq] of this.batchSeq) {
+        if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
       }
-    });
-    this.change = db.transaction((batch: readonly NewChange[]) => {
-      const seqs = this.batchSeq;
-      try {
-        const results = batch.map((item) => this.changeOne(item));
-        for (const [roomId, seq] of seqs) {
-          if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
-        }
-        return results;
-      } finally {
-        seqs.clear();
-      }
-    });
+      return results;
+    } finally {
+      this.batchSeq.clear();
+    }
+  }
+
+  /** The room's seqs in this batch: read once, at its first entry; null when the room is gone. */
+  private roomSeq(roomId: string): { stored: number; last: number } | null {
+    let seq = this.batchSeq.get(roomId);
+    if (seq === undefined) {
+      const stored = this.stmts.latestSeq.get(roomId)?.last_seq;
+      seq = stored === undefined ? null : { stored, last: stored };
+      this.batchSeq.set(roomId, seq);
+    }
+    return seq;
   }
 
   /** Inside append: stores one message, its seq taken from the batch's running count. */
   private appendOne(item: NewMessage): AppendResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      // First message of this room in the batch: one read; later ones count on.
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
+    const seq = this.roomSeq(item.roomId);
     if (seq === null) return { ok: false, reason: 'room_not_found' };
     const clientId = item.clientId ?? null;
     let reply: Message['reply_to'];
@@ -155,12 +151,7 @@ export class SqliteMessageLog {
 
   /** Inside change: applies one change, taking the room's next seq. */
   private changeOne(item: NewChange): ChangeResult {
-    let seq = this.batchSeq.get(item.roomId);
-    if (seq === undefined) {
-      const stored = this.stmts.latestSeq.get(item.roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
-      this.batchSeq.set(item.roomId, seq);
-    }
+    const seq = this.roomSeq(item.roomId);
     if (seq === null) return { ok: false, reason: 'room_not_found' };
     const clientId = item.clientId ?? null;
     if (clientId !== null) {
