@@ -2,6 +2,7 @@
 // documents). The pure helpers live in attachment-text.ts, which the web client
 // imports without the schema library (README "Attachments").
 import { type Static, Type } from '@sinclair/typebox';
+import { attachmentUrl } from './attachment-text.js';
 
 export const Attachment = Type.Object(
   {
@@ -34,6 +35,29 @@ export const Attachment = Type.Object(
   },
 );
 export type Attachment = Static<typeof Attachment>;
+
+/** A stored file as a message carries it (both stores and the upload answer build it here). */
+export function toAttachment(file: {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number | null | undefined;
+  height?: number | null | undefined;
+}): Attachment {
+  const a: Attachment = {
+    id: file.id,
+    name: file.name,
+    type: file.type,
+    size: file.size,
+    url: attachmentUrl(file.id, file.name),
+  };
+  if (typeof file.width === 'number' && typeof file.height === 'number') {
+    a.width = file.width;
+    a.height = file.height;
+  }
+  return a;
+}
 
 export {
   type AttachmentInfo,

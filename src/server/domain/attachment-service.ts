@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type Attachment, attachmentUrl, formatBytes } from '../../protocol/attachments.js';
+import { type Attachment, formatBytes, toAttachment } from '../../protocol/attachments.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type BlobStore, BlobTooLargeError } from '../blobs/blob-store.js';
 import { MAX_FILENAME_LENGTH, sanitizeFilename } from '../blobs/filename.js';
@@ -96,18 +96,7 @@ export class AttachmentService {
       if (!recorded) await this.blobs.delete(blob.id).catch(() => {});
     }
     if (!recorded) throw roomNotFound(roomId);
-    const attachment: Attachment = {
-      id: upload.id,
-      name: upload.name,
-      type: upload.type,
-      size: upload.size,
-      url: attachmentUrl(upload.id, upload.name),
-    };
-    if (kind.width !== undefined && kind.height !== undefined) {
-      attachment.width = kind.width;
-      attachment.height = kind.height;
-    }
-    return attachment;
+    return toAttachment(upload);
   }
 
   /** A file and its bytes, if `actor` may read its room; else FILE_NOT_FOUND, whatever the reason. */

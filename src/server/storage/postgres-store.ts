@@ -3,7 +3,7 @@
 // shared contract suite (test/contracts/store-contract.ts) holds the two together.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { type Attachment, attachmentUrl, composeContent } from '../../protocol/attachments.js';
+import { type Attachment, composeContent, toAttachment } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
 import { inTransaction } from '../util/pg-transaction.js';
@@ -128,18 +128,7 @@ function toUpload(row: UploadRow): StoredUpload {
 
 /** An upload as a message carries it. */
 function uploadAttachment(row: UploadRow): Attachment {
-  const a: Attachment = {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: Number(row.size),
-    url: attachmentUrl(row.id, row.name),
-  };
-  if (row.width !== null && row.height !== null) {
-    a.width = row.width;
-    a.height = row.height;
-  }
-  return a;
+  return toAttachment({ ...row, size: Number(row.size) });
 }
 // Hides the messages of a room marked deleted but not purged yet (a one-time
 // filter in the plan, not per row).

@@ -1,6 +1,6 @@
 // Row shapes of the SQLite store's queries and their mapping to protocol objects:
 // pure functions, shared by the store's reads, the message log and search.
-import { type Attachment, attachmentUrl } from '../../protocol/attachments.js';
+import { type Attachment, toAttachment } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import type { StoredUpload } from './chat-store.js';
 import { type ReplyColumns, withState } from './message-state.js';
@@ -73,18 +73,7 @@ export function toMessage(row: MessageRow): Message {
 
 /** An upload as a message carries it. */
 export function uploadAttachment(row: UploadRow): Attachment {
-  const a: Attachment = {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: row.size,
-    url: attachmentUrl(row.id, row.name),
-  };
-  if (row.width !== null && row.height !== null) {
-    a.width = row.width;
-    a.height = row.height;
-  }
-  return a;
+  return toAttachment(row);
 }
 
 export function toUpload(row: UploadRow): StoredUpload {
