@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
+import { uuidv7 } from '../src/protocol/uuid7.js';
 import { SESSION_COOKIE } from '../src/server/domain/credentials.js';
 import { machineBusyMs, selfCpuMs } from './proc.js';
 import type { RunningServer, ServerKind } from './servers.js';
@@ -449,7 +450,7 @@ export interface PhaseSpec {
   /** Longest wait, after sending stops, for everything in flight to arrive. */
   drainMs: number;
   contentLength: number;
-  /** Send a `client_id` with each message, as Parley's web client does. */
+  /** Send a `client_id` with each message, time-ordered (UUIDv7) as Parley's web client does. */
   clientIds: boolean;
 }
 
@@ -567,14 +568,13 @@ export async function runPhase(
   let windowAcks = 0;
   let uniqueDeliveries = 0;
   const window = spec.window ?? 0;
-  const tag = Math.random().toString(36).slice(2, 8);
 
   const send = (s: Sender) => {
     const n = s.n++;
     s.inFlight++;
     s.client.sendMessage(
       stampContent(s.room, s.local, n, spec.contentLength),
-      spec.clientIds ? `${tag}-${s.room}-${s.local}-${n}` : null,
+      spec.clientIds ? uuidv7() : null,
     );
   };
 

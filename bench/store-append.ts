@@ -1,14 +1,16 @@
 // `npx tsx bench/store-append.ts [--rooms=500] [--batch=100] [--messages=100000] [--random-ids]`
 // CPU time per stored message of SqliteStore.appendMessages alone: no sockets, no
 // fan-out. Batches rotate over the rooms like the ingest cell (every message has a
-// client_id, numbered per sender like the load generator's, or random UUIDs
-// with --random-ids as a worst case for the client_id index); between batches the event loop turns, as between group commits.
+// client_id, time-ordered like the web client's and the load generator's, or random
+// UUIDs with --random-ids, as a client of its own may send: the worst case for the
+// client_id index); between batches the event loop turns, as between group commits.
 // CPU is the whole process (every thread, the checkpointer included), user + system.
 // BENCH_STORE_MODULE=path/to/other/sqlite-store.ts compares another version.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { uuidv7 } from '../src/protocol/uuid7.js';
 import type { NewMessage } from '../src/server/storage/chat-store.js';
 import type { SqliteStore as Store } from '../src/server/storage/sqlite-store.js';
 
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
           roomId: rooms[k % ROOMS] as string,
           username: `user ${k & 1}`,
           content,
-          clientId: RANDOM_IDS ? randomUUID() : `lg-${k % ROOMS}-${k & 1}-${k}`,
+          clientId: RANDOM_IDS ? randomUUID() : uuidv7(),
         });
       }
       await store.appendMessages(batch);

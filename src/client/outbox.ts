@@ -4,6 +4,7 @@
 // (after a reconnect, or from two tabs) stores it once.
 import type { AttachmentInfo } from '../protocol/attachment-text.js';
 import type { ReplyPreview } from '../protocol/changes.js';
+import { uuidv7 } from '../protocol/uuid7.js';
 import { type KeyValueStore, readArray, removeKey, StorageKeys, writeArray } from './storage.js';
 
 export type OutboxStatus = 'pending' | 'failed';
@@ -24,17 +25,12 @@ export interface OutboxItem {
   error?: string;
 }
 
+/**
+ * A new idempotency key: time-ordered (UUIDv7), so the server's unique index on
+ * client ids grows at its end instead of taking a random page per send.
+ */
 export function newClientId(): string {
-  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') {
-    return crypto.randomUUID();
-  }
-  // randomUUID needs a secure context; plain http on a LAN address is not one.
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidv7();
 }
 
 function isItem(v: unknown): v is OutboxItem {

@@ -266,13 +266,33 @@ describe('SQLite store file', () => {
     const db = new Database(path);
     db.exec(v1?.sql ?? '');
     db.pragma('user_version = 1');
-    db.prepare("INSERT INTO rooms (id, name, created_at) VALUES ('r1', 'old', '2024-01-01')").run();
+    db.prepare(
+      "INSERT INTO rooms (id, name, created_at, last_seq) VALUES ('r1', 'old', '2024-01-01', 1)",
+    ).run();
+    db.prepare(
+      `INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id)
+       VALUES ('m1', 'r1', 1, 'alice', 'before the upgrade', '2024-01-01T00:00:00.000Z', 'cid')`,
+    ).run();
     db.close();
     const store = new SqliteStore({ path });
     await store.init();
     expect((await store.listRooms()).map((r) => r.name)).toEqual(['old']);
     expect(await store.epoch()).toMatch(/^[0-9a-f]{16}$/);
+    // the idempotency keys from before every re-indexing still hold, per sender
+    const [retry, other] = await store.appendMessages([
+      { roomId: 'r1', username: 'alice', content: 'retry', clientId: 'cid' },
+      { roomId: 'r1', username: 'bob', content: 'bob reuses the id', clientId: 'cid' },
+    ]);
+    expect(retry).toMatchObject({ ok: true, duplicate: true, message: { id: 'm1', seq: 1 } });
+    expect(other).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
     await store.close();
+    const reader = new Database(path, { readonly: true });
+    const indexes = reader
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%client_id%'")
+      .pluck()
+      .all();
+    reader.close();
+    expect(indexes.sort()).toEqual(['message_changes_client_id', 'messages_client_id']);
   });
 });
 

@@ -304,4 +304,23 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // goes with the row version, which VACUUM reclaims.
     sql: 'SELECT 1',
   },
+  {
+    version: 90,
+    sql: `
+      -- Idempotency keys lead their unique indexes (issue 14). Keyed (room_id,
+      -- username, client_id), a new key lands inside its sender's range of the room:
+      -- a random page for random keys, and one page per room and sender in a batch
+      -- even for ordered ones, so a commit dirtied (and wrote to the WAL, and
+      -- checkpointed) about one page of this index per message. The web client's
+      -- keys are time-ordered (UUIDv7, protocol/uuid7.ts); with the key first they
+      -- append at the index's end, a page or two per commit whatever the rooms.
+      -- Same three columns, same uniqueness; lookups name all three.
+      DROP INDEX messages_room_sender_client_id;
+      CREATE UNIQUE INDEX messages_client_id
+        ON messages (client_id, room_id, username) WHERE client_id IS NOT NULL;
+      DROP INDEX message_changes_sender_client_id;
+      CREATE UNIQUE INDEX message_changes_client_id
+        ON message_changes (client_id, room_id, username) WHERE client_id IS NOT NULL;
+    `,
+  },
 ];

@@ -6,8 +6,8 @@ import pg from 'pg';
 import { type Attachment, composeContent, toAttachment } from '../../protocol/attachments.js';
 import type { Message, Room } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
+import { uuidv7 } from '../../protocol/uuid7.js';
 import { inTransaction } from '../util/pg-transaction.js';
-import { uuidv7 } from '../util/uuid7.js';
 import type { AccountStore } from './account-store.js';
 import type {
   AppendResult,

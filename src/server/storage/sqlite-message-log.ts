@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { type Attachment, composeContent } from '../../protocol/attachments.js';
 import type { Message } from '../../protocol/rest.js';
 import { indexText } from '../../protocol/search-text.js';
-import { uuidv7 } from '../util/uuid7.js';
+import { uuidv7 } from '../../protocol/uuid7.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage } from './chat-store.js';
 import {
   type ChangeColumns,

@@ -195,7 +195,7 @@ export function prepareStatements(db: Database.Database) {
     // lookup before every insert. Only that conflict is ignored; any other still throws.
     insertKeyed: db.prepare(
       `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (room_id, username, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
+         ON CONFLICT (client_id, room_id, username) WHERE client_id IS NOT NULL DO NOTHING`,
     ),
     sameClientId: db.prepare<[string, string, string], MessageRow>(
       `${SELECT_MESSAGE} WHERE m.room_id = ? AND m.username = ? AND m.client_id = ?`,

@@ -15,6 +15,16 @@ describe('Outbox', () => {
     expect(new Outbox(store, 'room-2', 'alice').items()).toEqual([]);
   });
 
+  it("makes time-ordered keys (UUIDv7), so the server's index on them grows at its end", () => {
+    const o = new Outbox(memoryStorage(), 'r', 'alice');
+    const ids = Array.from({ length: 50 }, (_, i) => o.add(`m${i}`).client_id);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('only shows the current user their own items', () => {
     const store = memoryStorage();
     new Outbox(store, 'r', 'alice').add('from alice');

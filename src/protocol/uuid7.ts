@@ -1,19 +1,19 @@
-import { randomFillSync } from 'node:crypto';
-
 /**
- * Time-ordered UUIDs (RFC 9562 version 7) for message ids: 48 bits of Unix time
- * in milliseconds, then a 12-bit counter within the millisecond, then 62 random
+ * Time-ordered UUIDs (RFC 9562 version 7): 48 bits of Unix time in
+ * milliseconds, then a 12-bit counter within the millisecond, then 62 random
  * bits. Ids made one after another sort one after another, so each insert into
- * the unique index on `messages.id` lands on the index's last page instead of a
- * random one: a commit dirties (and writes to the WAL, and later checkpoints)
- * one page of that index for a whole batch, not one per message.
+ * a unique index on them lands on the index's last page instead of a random one:
+ * a commit dirties (and writes to the WAL, and later checkpoints) one page of
+ * that index for a whole batch, not one per message.
  *
- * Still a UUID string in the API; clients never relied on ids being random.
+ * The server makes message and change ids with it; the web client makes its
+ * `client_id`s (idempotency keys) with it, which lead their unique index for the
+ * same reason. Still UUID strings; nothing relies on them being random.
  */
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** Random bytes drawn in bulk, like crypto.randomUUID's own cache: 8 per id. */
-const POOL = Buffer.allocUnsafe(8 * 256);
+const POOL = new Uint8Array(8 * 256);
 let poolAt = POOL.length;
 
 let lastMs = 0;
@@ -29,7 +29,8 @@ export function uuidv7(now = Date.now()): string {
     counter = 0;
   }
   if (poolAt === POOL.length) {
-    randomFillSync(POOL);
+    // Web Crypto, in browsers (secure context or not) and in Node.js alike.
+    crypto.getRandomValues(POOL);
     poolAt = 0;
   }
   const r = poolAt;
