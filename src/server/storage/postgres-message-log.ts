@@ -33,20 +33,30 @@ import {
 
 const MESSAGE_COLUMNS = 'id, room_id, seq, username, content, timestamp, client_id, attachments';
 
+/**
+ * Locks the live rooms of a batch (sends or changes) and reads their seqs. In id
+ * order, so two batches never deadlock; writers to a room in any process wait
+ * here until this batch commits. A room missing from the map is gone.
+ */
+async function lockRooms(
+  client: pg.PoolClient,
+  batch: readonly { roomId: string }[],
+): Promise<Map<string, number>> {
+  const roomIds = [...new Set(batch.map((item) => item.roomId).filter(storable))].sort();
+  const locked = await client.query<{ id: string; last_seq: string }>(
+    `SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) AND deleted_at IS NULL
+     ORDER BY id FOR UPDATE`,
+    [roomIds],
+  );
+  return new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+}
+
 /** Inside appendMessages' transaction: stores a batch of new messages, taking each room's next seqs. */
 export async function appendBatch(
   client: pg.PoolClient,
   batch: readonly NewMessage[],
 ): Promise<AppendResult[]> {
-  const roomIds = [...new Set(batch.map((m) => m.roomId).filter(storable))].sort();
-  // Lock every room of the batch, in id order so two batches never deadlock.
-  // Writers to a room in any process wait here until this batch commits.
-  const locked = await client.query<{ id: string; last_seq: string }>(
-    `SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) AND deleted_at IS NULL
-   ORDER BY id FOR UPDATE`,
-    [roomIds],
-  );
-  const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+  const lastSeq = await lockRooms(client, batch);
 
   // Messages already stored under the batch's client ids (retried sends), per sender.
   const key = (roomId: string, username: string, clientId: string) =>
@@ -228,14 +238,7 @@ export async function changeBatch(
   client: pg.PoolClient,
   batch: readonly NewChange[],
 ): Promise<ChangeResult[]> {
-  const roomIds = [...new Set(batch.map((c) => c.roomId).filter(storable))].sort();
-  // The rooms' rows locked, as appendMessages does: one order for every writer.
-  const locked = await client.query<{ id: string; last_seq: string }>(
-    `SELECT id, last_seq FROM rooms WHERE id = ANY($1::text[]) AND deleted_at IS NULL
-     ORDER BY id FOR UPDATE`,
-    [roomIds],
-  );
-  const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
+  const lastSeq = await lockRooms(client, batch);
   const results: ChangeResult[] = [];
   for (const item of batch) results.push(await changeOne(client, item, lastSeq));
   const touched = [...lastSeq.entries()];
