@@ -52,6 +52,9 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage();
   const start = performance.now();
   await run(MESSAGES);
+  // A search indexes what still waits for the search index (SqliteSearchBacklog):
+  // that work belongs to these messages too.
+  await store.searchMessages({ include: [['x']], exclude: [], from: [], roomNames: [], limit: 1 });
   const used = process.cpuUsage(cpu);
   const wallUs = (performance.now() - start) * 1000;
   await store.close();

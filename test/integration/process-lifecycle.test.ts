@@ -75,6 +75,45 @@ describe('durability', () => {
   });
 });
 
+describe('search across kill -9', () => {
+  it('finds every message stored before the kill, the ones still waiting for the index included', async () => {
+    server = await spawnServer({ env: { CHAT_WS_RATE: '0' } });
+    const room = await createRoom(server.url);
+    const words: string[] = [];
+    // Messages reach the search index within 250 ms of their commit; kill until
+    // one kill lands before that for some of them (the first, nearly always).
+    for (let attempt = 0; ; attempt++) {
+      const c = await TestClient.join(wsUrl(server), room.id, 'writer');
+      const batch = Array.from({ length: 20 }, () => `w${randomUUID().replaceAll('-', '')}`);
+      for (const word of batch) c.send({ type: 'message', content: `note ${word}` });
+      await c.next('message', (m) => m.content === `note ${batch.at(-1)}`, 5_000);
+      await server.stop('SIGKILL');
+      await c.closed;
+      words.push(...batch);
+      const db = new Database(server.dbPath);
+      const unindexed = db
+        .prepare<[], number>(
+          `SELECT count(*) FROM messages m
+            WHERE NOT EXISTS (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.rowid)`,
+        )
+        .pluck()
+        .get();
+      db.close();
+      await server.start();
+      if ((unindexed ?? 0) > 0) break;
+      if (attempt === 4) throw new Error('five kills, each after every message was indexed');
+    }
+    for (const word of words) {
+      const res = await fetch(`${server.url}/api/chat/search?q=${word}`);
+      const body = (await res.json()) as { results: { message: Message }[] };
+      expect(
+        body.results.map((r) => r.message.content),
+        word,
+      ).toEqual([`note ${word}`]);
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'on %s closes sockets with 1001, exits 0 and leaves a clean database',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -205,8 +205,11 @@ describe('SQLite store file', () => {
     await change(0, 'edit', 'word0 changed');
     await change(1, 'delete');
     await change(0, 'delete');
+    // Stored just before the purge, so still waiting for the index when it runs.
+    await store.appendMessages([{ roomId: gone.id, username: 'u', content: 'late shared' }]);
     await store.deleteRoom(gone.id);
     while ((await store.purgeSlice(100)) > 0);
+    await store.close();
     const raw = new Database(path);
     raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
     expect(() =>
@@ -218,6 +221,64 @@ describe('SQLite store file', () => {
       raw.prepare('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get(q);
     expect(hits('shared')).toEqual({ n: 1 }); // word2's message only
     expect(hits('changed')).toEqual({ n: 0 });
+    expect(hits('late')).toEqual({ n: 0 }); // purged with its room
+    raw.close();
+  });
+
+  it('indexes at start the messages a crash left out of the search index', async () => {
+    // New messages reach the index after their commit (SqliteSearchBacklog); a
+    // copy of the files taken between the two is what a crash leaves behind.
+    const path = tempDb();
+    const store = new SqliteStore({ path, checkpointIntervalMs: 0 });
+    await store.init();
+    const room = await store.createRoom('r');
+    await store.appendMessages([{ roomId: room.id, username: 'u', content: 'early bird' }]);
+    // A search right after a send finds it: the search indexes what waits first.
+    const search = (word: string) =>
+      store.searchMessages({ include: [[word]], exclude: [], from: [], roomNames: [], limit: 10 });
+    expect((await search('bird')).map((hit) => hit.message.content)).toEqual(['early bird']);
+    const [, victim] = await store.appendMessages(
+      ['alpha one', 'beta two', 'gamma three'].map((content) => ({
+        roomId: room.id,
+        username: 'u',
+        content,
+      })),
+    );
+    if (!victim?.ok) throw new Error('not stored');
+    const crashed = tempDb();
+    copyFileSync(path, crashed);
+    copyFileSync(`${path}-wal`, `${crashed}-wal`);
+    const count = (file: string, q: string) => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        return raw
+          .prepare<[string], number>('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?')
+          .pluck()
+          .get(q);
+      } finally {
+        raw.close();
+      }
+    };
+    expect(count(crashed, 'bird')).toBe(1);
+    expect(count(crashed, 'one OR two OR three')).toBe(0); // what the crash lost
+
+    const restarted = new SqliteStore({ path: crashed });
+    await restarted.init();
+    expect(count(crashed, 'one OR two OR three')).toBe(3);
+    expect(count(crashed, 'bird')).toBe(1); // not indexed twice
+    // Consistent: its entries come out again with the tokens they went in with.
+    await restarted.applyChanges([
+      { roomId: room.id, messageId: victim.message.id, kind: 'delete', username: 'u' },
+    ]);
+    await restarted.close();
+    expect(count(crashed, 'one OR two OR three')).toBe(2);
+    const raw = new Database(crashed);
+    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
+    expect(() =>
+      raw
+        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
+        .run(),
+    ).not.toThrow();
     raw.close();
     await store.close();
   });

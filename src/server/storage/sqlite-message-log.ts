@@ -3,7 +3,6 @@
 import type Database from 'better-sqlite3';
 import { type Attachment, composeContent } from '../../protocol/attachments.js';
 import type { Message } from '../../protocol/rest.js';
-import { indexText } from '../../protocol/search-text.js';
 import { uuidv7 } from '../../protocol/uuid7.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage } from './chat-store.js';
 import {
@@ -16,6 +15,7 @@ import {
   toChange,
 } from './message-state.js';
 import { toMessage, uploadAttachment } from './sqlite-rows.js';
+import type { SqliteSearchBacklog, Unindexed } from './sqlite-search-backlog.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** A change row before it is read back. */
@@ -35,14 +35,37 @@ export class SqliteMessageLog {
   private batchTime = '';
   private batchMs = 0;
 
+  /** This batch's new messages, for the search index once they are committed. */
+  private unindexed: Unindexed[] = [];
+
   constructor(
     db: Database.Database,
     private readonly stmts: SqliteStatements,
+    private readonly search: SqliteSearchBacklog,
   ) {
     const appendOne = (item: NewMessage) => this.appendOne(item);
     const changeOne = (item: NewChange) => this.changeOne(item);
-    this.append = db.transaction((batch: readonly NewMessage[]) => this.inBatch(batch, appendOne));
-    this.change = db.transaction((batch: readonly NewChange[]) => this.inBatch(batch, changeOne));
+    const appendTx = db.transaction((batch: readonly NewMessage[]) =>
+      this.inBatch(batch, appendOne),
+    );
+    const changeTx = db.transaction((batch: readonly NewChange[]) =>
+      this.inBatch(batch, changeOne),
+    );
+    this.append = (batch) => {
+      try {
+        const results = appendTx(batch);
+        this.search.add(this.unindexed);
+        return results;
+      } finally {
+        this.unindexed = [];
+      }
+    };
+    // An edit's or delete's triggers take the message's tokens out of the index:
+    // it must be there first.
+    this.change = (batch) => {
+      this.search.flush();
+      return changeTx(batch);
+    };
   }
 
   /** Runs `one` on each item, then writes each room's newest seq once: one write per room per batch. */
@@ -138,9 +161,8 @@ export class SqliteMessageLog {
       if (!existing) throw new Error('insert ignored without a conflicting message');
       return { ok: true, message: toMessage(existing), duplicate: true };
     }
-    // In this transaction, as the trigger did, but without one: an insert that fires
-    // a trigger runs in a savepoint, and FTS5 flushes a segment at every savepoint.
-    this.stmts.index.run(lastInsertRowid, indexText(message.content));
+    // Indexed for search after the commit, with others (SqliteSearchBacklog).
+    this.unindexed.push({ rowid: lastInsertRowid, content: message.content });
     seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     if (files) {

@@ -308,8 +308,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
       INSERT INTO messages_fts (rowid, body)
         SELECT rowid, parley_index_text(content) FROM messages WHERE deleted_at IS NULL;
-      -- No insert trigger (issue 14): the store indexes a new message itself
-      -- (sqlite-store.ts, appendOne), in the same transaction, with the same text.
+      -- No insert trigger (issue 14): the store indexes a new message itself,
+      -- with the same text (since round 6 after its commit: sqlite-search-backlog.ts).
       -- An INSERT that fires a trigger runs in a statement savepoint, and FTS5
       -- writes its pending terms out as a new segment at every savepoint: a
       -- segment (and its merges) per message instead of one per commit, about

@@ -35,6 +35,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
 import { type ReplyLookup, toMessage, toRoom, toUpload, tupleToMessage } from './sqlite-rows.js';
 import { searchMessages } from './sqlite-search.js';
+import { SqliteSearchBacklog } from './sqlite-search-backlog.js';
 import { SqliteSidebarStore } from './sqlite-sidebar-store.js';
 import { prepareStatements, type SqliteStatements } from './sqlite-statements.js';
 import { BUSY_TIMEOUT_MS, SqliteWal, WAL_AUTOCHECKPOINT_PAGES } from './sqlite-wal.js';
@@ -53,6 +54,7 @@ export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: SqliteStatements;
   private log!: SqliteMessageLog;
+  private search!: SqliteSearchBacklog;
   private purgeTx!: (limit: number) => number;
   private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
@@ -100,7 +102,10 @@ export class SqliteStore implements ChatStore {
     this.migrate();
     this.reindexOnNewTokens();
     this.stmts = prepareStatements(this.db);
-    this.log = new SqliteMessageLog(this.db, this.stmts);
+    this.search = new SqliteSearchBacklog(this.db, this.stmts);
+    // A crash may have come between a commit and its messages' indexing.
+    this.search.recover();
+    this.log = new SqliteMessageLog(this.db, this.stmts, this.search);
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -269,6 +274,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async purgeSlice(limit: number): Promise<number> {
+    // Deleting a message row takes its tokens out of the index: they must be in it.
+    this.search.flush();
     const removed = this.purgeTx(Math.max(1, Math.floor(limit)));
     // Once per purge, when it is done: emptying the WAL after every slice would
     // put a checkpoint's copy and fsync on the event loop between slices.
@@ -343,6 +350,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
+    // Everything stored before the search is found by it.
+    this.search.flush();
     return searchMessages(this.db, p);
   }
 
@@ -399,6 +408,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
+    if (this.db?.open) this.search?.close();
     // The checkpointer's connection goes first: the last one to close removes the WAL.
     await this.wal?.close();
     if (this.db?.open) this.db.close();

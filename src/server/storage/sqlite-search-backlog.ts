@@ -1,0 +1,97 @@
+// New messages on their way into the SQLite search index (FTS5), indexed in
+// batches after their commit instead of inside it.
+import type Database from 'better-sqlite3';
+import { indexText } from '../../protocol/search-text.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+/** How long a new message may wait for the index. */
+const DELAY_MS = 250;
+/** Messages waiting at most; one more indexes them at once (about 4 ms of work). */
+const MAX_PENDING = 1000;
+
+/** A committed message the index does not have yet. */
+export interface Unindexed {
+  rowid: number | bigint;
+  content: string;
+}
+
+/**
+ * FTS5 writes its pending terms as a new segment at every commit and merges
+ * segments as they pile up: in a commit of one message, 7 of its 12 pages and
+ * half its CPU were the index's. So a message is indexed after its commit, with
+ * the others of the next quarter second, in one transaction of their own.
+ *
+ * Nothing reads or changes the index past this backlog:
+ * - a search, an edit or delete (whose triggers take a message's old tokens out
+ *   of the index) and a purge index what waits first (`flush`);
+ * - after a crash, what the index misses is indexed at start (`recover`).
+ *
+ * Messages are indexed in rowid order, so the index holds every message up to
+ * its newest entry; `recover` checks the tail after it, row by row.
+ */
+export class SqliteSearchBacklog {
+  private pending: Unindexed[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly indexTx: (entries: readonly Unindexed[]) => void;
+  private readonly unindexedTail: Database.Statement<[], Unindexed>;
+  /** Indexes now, never throwing: the messages were committed, whatever happens to this. */
+  private readonly onTimer = (): void => {
+    try {
+      this.flush();
+    } catch {
+      // Busy or I/O: the messages keep waiting; the timer, a search or a change retries.
+      this.timer = null;
+      this.schedule();
+    }
+  };
+
+  constructor(db: Database.Database, stmts: SqliteStatements) {
+    this.indexTx = db.transaction((entries: readonly Unindexed[]) => {
+      for (const e of entries) stmts.index.run(e.rowid, indexText(e.content));
+    });
+    this.unindexedTail = db.prepare(
+      `SELECT rowid, content FROM messages m
+        WHERE rowid > coalesce((SELECT max(id) FROM messages_fts_docsize), 0)
+          AND deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM messages_fts_docsize d WHERE d.id = m.rowid)
+        ORDER BY rowid`,
+    );
+  }
+
+  /** Messages just committed; they reach the index within DELAY_MS. */
+  add(entries: readonly Unindexed[]): void {
+    for (const e of entries) this.pending.push(e);
+    if (this.pending.length >= MAX_PENDING) this.onTimer();
+    else this.schedule();
+  }
+
+  /** Indexes every waiting message now, in one transaction (outside any other). */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length === 0) return;
+    // Kept until the commit: a failed transaction leaves them waiting.
+    this.indexTx(this.pending);
+    this.pending = [];
+  }
+
+  /** At start: indexes the messages a crash left out of the index; how many. */
+  recover(): number {
+    const missing = this.unindexedTail.all();
+    if (missing.length > 0) this.indexTx(missing);
+    return missing.length;
+  }
+
+  /** Indexes what waits and stops the timer (the store is closing). */
+  close(): void {
+    this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pending.length === 0) return;
+    this.timer = setTimeout(this.onTimer, DELAY_MS);
+    this.timer.unref();
+  }
+}
