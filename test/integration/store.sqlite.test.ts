@@ -283,6 +283,43 @@ describe('SQLite store file', () => {
     await store.close();
   });
 
+  it('indexes nothing twice when a second store opens the file while the first holds messages back', async () => {
+    // `npm run bump-epoch` beside a running server: its start indexes what the
+    // server has not yet; the server's own indexing must then skip those.
+    const path = tempDb();
+    const server = new SqliteStore({ path, checkpointIntervalMs: 0 });
+    await server.init();
+    const room = await server.createRoom('r');
+    const [first] = await server.appendMessages([
+      { roomId: room.id, username: 'u', content: 'twice maybe' },
+    ]);
+    if (!first?.ok) throw new Error('not stored');
+    const admin = new SqliteStore({ path, checkpointIntervalMs: 0 });
+    await admin.init();
+    await admin.close();
+    await server.appendMessages([{ roomId: room.id, username: 'u', content: 'once surely' }]);
+    const search = (word: string) =>
+      server.searchMessages({ include: [[word]], exclude: [], from: [], roomNames: [], limit: 10 });
+    expect((await search('twice')).length).toBe(1);
+    expect((await search('once')).length).toBe(1);
+    await server.applyChanges([
+      { roomId: room.id, messageId: first.message.id, kind: 'delete', username: 'u' },
+    ]);
+    expect(await search('twice')).toEqual([]);
+    await server.close();
+    const raw = new Database(path);
+    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
+    expect(() =>
+      raw
+        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
+        .run(),
+    ).not.toThrow();
+    expect(
+      raw.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'twice'").get(),
+    ).toEqual({ n: 0 });
+    raw.close();
+  });
+
   it('rebuilds its search index when started by a runtime with other Unicode tables', async () => {
     const path = tempDb();
     const first = new SqliteStore({ path });

@@ -47,7 +47,7 @@ export class SqliteSearchBacklog {
 
   constructor(db: Database.Database, stmts: SqliteStatements) {
     this.indexTx = db.transaction((entries: readonly Unindexed[]) => {
-      for (const e of entries) stmts.index.run(e.rowid, indexText(e.content));
+      for (const e of entries) stmts.index.run(e.rowid, indexText(e.content), e.rowid);
     });
     this.unindexedTail = db.prepare(
       `SELECT rowid, content FROM messages m
@@ -86,7 +86,11 @@ export class SqliteSearchBacklog {
 
   /** Indexes what waits and stops the timer (the store is closing). */
   close(): void {
-    this.flush();
+    try {
+      this.flush();
+    } catch {
+      // The next start indexes them (`recover`); closing goes on.
+    }
   }
 
   private schedule(): void {
