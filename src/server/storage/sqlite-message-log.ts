@@ -41,7 +41,7 @@ export class SqliteMessageLog {
   constructor(
     db: Database.Database,
     private readonly stmts: SqliteStatements,
-    private readonly search: SqliteSearchBacklog,
+    private readonly indexBacklog: SqliteSearchBacklog,
   ) {
     const appendOne = (item: NewMessage) => this.appendOne(item);
     const changeOne = (item: NewChange) => this.changeOne(item);
@@ -54,7 +54,7 @@ export class SqliteMessageLog {
     this.append = (batch) => {
       try {
         const results = appendTx(batch);
-        this.search.add(this.unindexed);
+        this.indexBacklog.add(this.unindexed);
         return results;
       } finally {
         this.unindexed = [];
@@ -63,7 +63,7 @@ export class SqliteMessageLog {
     // An edit's or delete's triggers take the message's tokens out of the index:
     // it must be there first.
     this.change = (batch) => {
-      this.search.flush();
+      this.indexBacklog.flush();
       return changeTx(batch);
     };
   }

@@ -54,7 +54,7 @@ export class SqliteStore implements ChatStore {
   private db!: Database.Database;
   private stmts!: SqliteStatements;
   private log!: SqliteMessageLog;
-  private search!: SqliteSearchBacklog;
+  private indexBacklog!: SqliteSearchBacklog;
   private purgeTx!: (limit: number) => number;
   private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
@@ -102,10 +102,10 @@ export class SqliteStore implements ChatStore {
     this.migrate();
     this.reindexOnNewTokens();
     this.stmts = prepareStatements(this.db);
-    this.search = new SqliteSearchBacklog(this.db, this.stmts);
+    this.indexBacklog = new SqliteSearchBacklog(this.db, this.stmts);
     // A crash may have come between a commit and its messages' indexing.
-    this.search.recover();
-    this.log = new SqliteMessageLog(this.db, this.stmts, this.search);
+    this.indexBacklog.recover();
+    this.log = new SqliteMessageLog(this.db, this.stmts, this.indexBacklog);
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -275,7 +275,7 @@ export class SqliteStore implements ChatStore {
 
   async purgeSlice(limit: number): Promise<number> {
     // Deleting a message row takes its tokens out of the index: they must be in it.
-    this.search.flush();
+    this.indexBacklog.flush();
     const removed = this.purgeTx(Math.max(1, Math.floor(limit)));
     // Once per purge, when it is done: emptying the WAL after every slice would
     // put a checkpoint's copy and fsync on the event loop between slices.
@@ -351,7 +351,7 @@ export class SqliteStore implements ChatStore {
 
   async searchMessages(p: SearchParams): Promise<SearchHit[]> {
     // Everything stored before the search is found by it.
-    this.search.flush();
+    this.indexBacklog.flush();
     return searchMessages(this.db, p);
   }
 
@@ -408,7 +408,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
-    if (this.db?.open) this.search?.close();
+    if (this.db?.open) this.indexBacklog?.close();
     // The checkpointer's connection goes first: the last one to close removes the WAL.
     await this.wal?.close();
     if (this.db?.open) this.db.close();
