@@ -21,6 +21,16 @@ const paths = new Map<ChatStore, string>();
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** FTS5's own check of the search index (a raw connection on the store's file). */
+function expectIndexIntact(raw: Database.Database): void {
+  raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
+  expect(() =>
+    raw
+      .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
+      .run(),
+  ).not.toThrow();
+}
+
 async function open(path: string): Promise<SqliteStore> {
   const store = new SqliteStore({ path });
   await store.init();
@@ -211,12 +221,7 @@ describe('SQLite store file', () => {
     while ((await store.purgeSlice(100)) > 0);
     await store.close();
     const raw = new Database(path);
-    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
-    expect(() =>
-      raw
-        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
-        .run(),
-    ).not.toThrow();
+    expectIndexIntact(raw);
     const hits = (q: string) =>
       raw.prepare('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get(q);
     expect(hits('shared')).toEqual({ n: 1 }); // word2's message only
@@ -273,12 +278,7 @@ describe('SQLite store file', () => {
     await restarted.close();
     expect(count(crashed, 'one OR two OR three')).toBe(2);
     const raw = new Database(crashed);
-    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
-    expect(() =>
-      raw
-        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
-        .run(),
-    ).not.toThrow();
+    expectIndexIntact(raw);
     raw.close();
     await store.close();
   });
@@ -308,12 +308,7 @@ describe('SQLite store file', () => {
     expect(await search('twice')).toEqual([]);
     await server.close();
     const raw = new Database(path);
-    raw.function('parley_index_text', { deterministic: true }, (t: unknown) => String(t));
-    expect(() =>
-      raw
-        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
-        .run(),
-    ).not.toThrow();
+    expectIndexIntact(raw);
     expect(
       raw.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'twice'").get(),
     ).toEqual({ n: 0 });
