@@ -93,14 +93,17 @@ export function prepareStatements(db: Database.Database) {
     insertMessage: db.prepare(
       `INSERT INTO messages (${MESSAGE_COLUMNS}, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    // A new message's search index entry (what migration 30's insert trigger wrote),
-    // unless it is there: another store on this file (`npm run bump-epoch` beside a
-    // running server) may have indexed it at its start (SqliteSearchBacklog.recover),
-    // and FTS5 takes a second entry for a rowid without a word.
-    index: db.prepare<[number | bigint, string, number | bigint]>(
-      `INSERT INTO messages_fts (rowid, body)
-         SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM messages_fts_docsize WHERE id = ?)`,
+    // A new message's search index entry (what migration 30's insert trigger wrote).
+    // FTS5 takes a second entry for a rowid without a word: SqliteSearchBacklog
+    // skips the rowids `indexedIn` finds first.
+    index: db.prepare<[number | bigint, string]>(
+      'INSERT INTO messages_fts (rowid, body) VALUES (?, ?)',
     ),
+    indexedIn: db
+      .prepare<[number | bigint, number | bigint], number>(
+        'SELECT id FROM messages_fts_docsize WHERE id BETWEEN ? AND ?',
+      )
+      .pluck(),
     insertMention: db.prepare<[string, number, string]>(
       'INSERT OR IGNORE INTO message_mentions (room_id, seq, name) VALUES (?, ?, ?)',
     ),
