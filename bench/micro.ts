@@ -157,9 +157,12 @@ async function indexGuard(): Promise<void> {
   );
   const insert = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
   const indexedIn = db
-    .prepare<[number, number], number>('SELECT id FROM messages_fts_docsize WHERE id BETWEEN ? AND ?')
+    .prepare<[number, number], number>(
+      'SELECT id FROM messages_fts_docsize WHERE id BETWEEN ? AND ?',
+    )
     .pluck();
-  const text = (k: number) => indexText(`~B~${k % 500}.${k & 1}.${k}.${Date.now()}~`.padEnd(64, 'x'));
+  const text = (k: number) =>
+    indexText(`~B~${k % 500}.${k & 1}.${k}.${Date.now()}~`.padEnd(64, 'x'));
   const former = db.transaction((from: number) => {
     for (let k = from; k < from + 450; k++) perRow.run(k, text(k), k);
   });
