@@ -7,7 +7,7 @@ import type { SqliteStatements } from './sqlite-statements.js';
 /** How long a new message may wait for the index. */
 const DELAY_MS = 250;
 /**
- * Messages waiting at most; one more indexes them at once. 450 take about 2 ms
+ * Messages waiting at most; one more indexes them at once. 450 take about 1.5 ms
  * here (`npx tsx bench/micro.ts`), less than a busy commit of 450 spent on the
  * index before, so a high rate stalls the event loop no longer than it did.
  */
@@ -56,7 +56,8 @@ export class SqliteSearchBacklog {
       // Entries come in rowid order. Another store on this file (`npm run
       // bump-epoch` beside a running server) may have indexed some at its start
       // (`recover`), as may this one's after a deleted newest entry. One range
-      // query for the batch: a per-row NOT EXISTS made the insert three times dearer.
+      // query for the batch: a NOT EXISTS per row made indexing about four times
+      // dearer (`npx tsx bench/micro.ts`).
       const first = (entries[0] as Unindexed).rowid;
       const last = (entries[entries.length - 1] as Unindexed).rowid;
       const indexed = new Set(stmts.indexedIn.all(first, last));
