@@ -16,6 +16,12 @@ export class MessageTimeline {
   private readonly deleted = new Set<string>();
   /** Bumped per message whenever a change alters it, so views know to redraw it. */
   private readonly revs = new Map<string, number>();
+  /**
+   * Per message, the seq of the newest change applied. A retried change is
+   * answered with the change it made the first time, which may come after newer
+   * ones (another tab's edit, an unreact): applying it again would undo them.
+   */
+  private readonly changedSeq = new Map<string, number>();
   private logSeqValue = 0;
 
   get messages(): readonly LiveMessage[] {
@@ -84,6 +90,8 @@ export class MessageTimeline {
    */
   apply(c: MessageChange): boolean {
     if (c.seq > this.logSeqValue) this.logSeqValue = c.seq;
+    if (c.seq <= (this.changedSeq.get(c.message_id) ?? 0)) return false;
+    this.changedSeq.set(c.message_id, c.seq);
     const m = this.byId.get(c.message_id);
     if (c.kind === 'delete') this.deleted.add(c.message_id);
     if (!m) return this.updatePreviews(c) > 0;
@@ -100,6 +108,7 @@ export class MessageTimeline {
     this.bySeq.clear();
     this.byId.clear();
     this.revs.clear();
+    this.changedSeq.clear();
     this.logSeqValue = 0;
     // `deleted` stays: a rebuilt history omits them anyway, and it keeps late pages honest.
   }

@@ -2,8 +2,9 @@
 // sent, with the changes it was sent applied to them, exactly as a client with
 // `features=changes` is meant to apply them (CONTRACT.md, issue 11): idempotently,
 // in any repetition, so that a message replayed in its current state followed by
-// its own older changes still converges. Tests compare `state()` with the
-// server's REST history (`stateOfHistory`).
+// its own older changes still converges, and a change older than one already
+// applied to its message (a retried change's late answer) is skipped. Tests
+// compare `state()` with the server's REST history (`stateOfHistory`).
 import type { MessageChange, Reaction, ReplyPreview } from '../../src/protocol/changes.js';
 import { extractMentions } from '../../src/protocol/mentions.js';
 import type { Message } from '../../src/protocol/rest.js';
@@ -51,6 +52,8 @@ interface Held {
   mentions: string[];
   /** emoji → users, in the order they reacted as this client saw it. */
   reactions: Map<string, string[]>;
+  /** Seq of the newest change applied: an older one (a retry's late answer) is stale. */
+  changedSeq: number;
 }
 
 export class TimelineModel {
@@ -83,6 +86,7 @@ export class TimelineModel {
       replyTo: m.reply_to?.id ?? null,
       mentions: m.mentions ?? [],
       reactions: new Map((m.reactions ?? []).map((r) => [r.emoji, [...r.users]])),
+      changedSeq: 0,
     });
   }
 
@@ -95,7 +99,8 @@ export class TimelineModel {
       return;
     }
     const m = this.held.get(c.message_id);
-    if (!m) return;
+    if (!m || c.seq <= m.changedSeq) return;
+    m.changedSeq = c.seq;
     switch (c.kind) {
       case 'edit': {
         m.content = c.content ?? '';

@@ -123,6 +123,21 @@ describe('MessageTimeline: changes', () => {
     expect(m.reactions).toEqual([{ emoji: '👍', count: 1, users: ['b'] }]);
   });
 
+  it('ignores a change older than one it applied to that message (a retried change answered late)', () => {
+    const t = new MessageTimeline();
+    t.add(msg(1));
+    t.apply(change(2, 1, 'edit', { content: 'fixed' }));
+    t.apply(change(3, 1, 'react', { emoji: '👍', username: 'b' }));
+    t.apply(change(4, 1, 'edit', { content: 'ok' }));
+    t.apply(change(5, 1, 'unreact', { emoji: '👍', username: 'b' }));
+    // The retries' answers repeat changes 2 and 3 after 4 and 5.
+    expect(t.apply(change(2, 1, 'edit', { content: 'fixed' }))).toBe(false);
+    expect(t.apply(change(3, 1, 'react', { emoji: '👍', username: 'b' }))).toBe(false);
+    const m = t.get('id-1') as LiveMessage;
+    expect(m.content).toBe('ok');
+    expect(m.reactions).toBeUndefined();
+  });
+
   it('updates reply previews when the original is edited or deleted', () => {
     const t = new MessageTimeline();
     t.add(msg(1));
