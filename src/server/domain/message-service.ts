@@ -53,8 +53,8 @@ type Pending = PendingMessage | PendingChange;
 const MAX_BATCH = 4096;
 /**
  * Most characters of content in one transaction: bounds its memory, and the
- * burst one commit sends every reader of a room (the slow-consumer limit is
- * 4 MiB by default; PostgreSQL's commits let sockets drain between them).
+ * burst one turn sends every reader of a room (the slow-consumer limit is 4 MiB
+ * by default): after a full batch the flush lets the sockets drain (`flush`).
  */
 const MAX_BATCH_CHARS = 1 << 20;
 
@@ -201,6 +201,11 @@ export class MessageService {
           this.stored?.(result.message);
         }
         (batch[i] as PendingMessage).resolve(result);
+      }
+      // A full batch with more behind it (a flood): let the sockets take this one
+      // before the next, so no reader gets more than a batch in one turn.
+      if (this.queue.length > 0 && (n === MAX_BATCH || chars >= MAX_BATCH_CHARS)) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   }
