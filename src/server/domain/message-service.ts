@@ -45,18 +45,8 @@ interface PendingChange {
 /** A send or a change waiting for the next group commit; both take seqs in queue order. */
 type Pending = PendingMessage | PendingChange;
 
-/**
- * Most messages written in one transaction. At ingest rates a turn queues about
- * 2,000 short ones, and one commit for them writes each room's index page once
- * instead of once per 512 (half the WAL writes, README "Performance").
- */
-const MAX_BATCH = 4096;
-/**
- * Most characters of content in one transaction: bounds its memory, and the
- * burst one turn sends every reader of a room (the slow-consumer limit is 4 MiB
- * by default): after a full batch the flush lets the sockets drain (`flush`).
- */
-const MAX_BATCH_CHARS = 1 << 20;
+/** Most messages written in one transaction. */
+const MAX_BATCH = 512;
 
 /**
  * Stores messages and then publishes them. Sends arriving in the same event-loop
@@ -167,16 +157,10 @@ export class MessageService {
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       // A run of one kind: sends alone (the usual case) are one transaction as before.
-      const first = this.queue[0] as Pending;
-      const kind = first.kind;
+      const kind = (this.queue[0] as Pending).kind;
       let n = 1;
-      let chars = kind === 'message' ? first.item.content.length : 0;
-      while (n < this.queue.length && n < MAX_BATCH && chars < MAX_BATCH_CHARS) {
-        const next = this.queue[n] as Pending;
-        if (next.kind !== kind) break;
-        if (next.kind === 'message') chars += next.item.content.length;
+      while (n < this.queue.length && n < MAX_BATCH && (this.queue[n] as Pending).kind === kind)
         n++;
-      }
       if (kind === 'change') {
         await this.flushChanges(this.queue.splice(0, n) as PendingChange[]);
         continue;
@@ -201,11 +185,6 @@ export class MessageService {
           this.stored?.(result.message);
         }
         (batch[i] as PendingMessage).resolve(result);
-      }
-      // A full batch with more behind it (a flood): let the sockets take this one
-      // before the next, so no reader gets more than a batch in one turn.
-      if (this.queue.length > 0 && (n === MAX_BATCH || chars >= MAX_BATCH_CHARS)) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   }
