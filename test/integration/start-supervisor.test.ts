@@ -2,7 +2,9 @@
 // SQLite: a worker killed with -9 in the middle of a conversation is replaced at
 // once, clients resume with `since` and resend what was not echoed, and every
 // message lands exactly once, in seq order, for everyone. SIGTERM still stops
-// it gracefully.
+// it gracefully. A client away for longer than the server replays (a slow
+// restart on a busy machine, while the others resend what they queued) catches
+// up over REST after its `resync`, as a client keeping its whole timeline must.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,8 +144,10 @@ describe('npm start', () => {
       10_000,
       'every client caught up',
     );
+    // How each client's connections went, for a failure message.
+    const story = clients.map((c) => c.story()).join('\n');
     for (const c of clients) {
-      expect(c.problems, `${c.username}: ${c.problems.join('; ')}`).toEqual([]);
+      expect(c.problems, `${c.username}: ${c.problems.join('; ')}\n${story}`).toEqual([]);
       expect(c.timeline).toEqual(stored);
       expect(c.drops, c.username).toHaveLength(1);
       expect(c.stalls, `${c.username}: reconnect attempts left unanswered`).toBe(0);
