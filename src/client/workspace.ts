@@ -25,6 +25,11 @@ interface WorkspaceEvents {
 }
 
 const ROOM_LIST_FRAMES = new Set(['room_created', 'room_updated', 'room_removed']);
+/**
+ * After a `refresh` (the server lost some pushed frames), tabs read their lists
+ * again at a random moment within this: a process's every tab gets it at once.
+ */
+const REFRESH_SPREAD_MS = 3_000;
 const SIDEBAR_FRAMES = new Set([
   'sidebar_added',
   'sidebar_removed',
@@ -42,6 +47,7 @@ export class Workspace {
   private readonly unsubs: Unsubscribe[] = [];
   /** Settles when the sidebar was first read (or could not be). */
   ready: Promise<void> = Promise.resolve();
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.socket = new WorkspaceSocket({ url: () => this.url(), backoff: opts.backoff });
@@ -52,6 +58,7 @@ export class Workspace {
     });
     this.unsubs.push(
       this.socket.on('frame', (f) => {
+        if (f.type === 'refresh') this.refreshSoon(f);
         if (SIDEBAR_FRAMES.has(f.type)) this.sidebar.apply(f);
         if (ROOM_LIST_FRAMES.has(f.type)) this.events.emit('rooms', f);
       }),
@@ -74,6 +81,7 @@ export class Workspace {
   }
 
   stop(): void {
+    clearTimeout(this.refreshTimer);
     for (const u of this.unsubs) u();
     this.sidebar.stop();
     this.socket.stop();
@@ -82,6 +90,16 @@ export class Workspace {
 
   on<K extends keyof WorkspaceEvents>(event: K, fn: (d: WorkspaceEvents[K]) => void): Unsubscribe {
     return this.events.on(event, fn);
+  }
+
+  /** Reads the sidebar and (for the room browser) the room list again, soon. */
+  private refreshSoon(frame: WorkspaceFrame): void {
+    if (this.refreshTimer !== undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.sidebar.load().catch(() => undefined);
+      this.events.emit('rooms', frame);
+    }, Math.random() * REFRESH_SPREAD_MS);
   }
 
   /** The connection of a room session on this tab's socket. */

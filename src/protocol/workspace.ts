@@ -131,6 +131,12 @@ export const WorkspaceEventData = {
     last_read_seq: Type.Integer({ minimum: 0 }),
     notify: NotifyLevel,
   }),
+  /**
+   * Pushed frames may have been lost (the processes lost their bus for a while):
+   * read the room list and the sidebar again over REST. Room subscriptions are
+   * not affected: their messages and changes are caught up in order.
+   */
+  refresh: Type.Object({ reason: Type.Literal('bus_outage') }),
 };
 
 export type WorkspaceEvents = {

@@ -193,7 +193,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // Open mode has no accounts: nobody signs in, every room is everyone's.
   const accounts =
     accountsMode && accountStore ? new AccountService(accountStore, bus, config, log) : null;
-  const hub = new RoomHub(bus, { store, presence: roomPresence, log, metrics });
+  const hub = new RoomHub(bus, {
+    store,
+    presence: roomPresence,
+    log,
+    metrics,
+    ...(accountsMode ? { access } : {}),
+  });
   metrics.track({ connections: () => hub.connectionCount(), rooms: () => hub.roomCount() });
 
   const http: FastifyInstance = Fastify({

@@ -293,7 +293,8 @@ export class App {
       },
     });
     const offRooms = workspace.on('rooms', (f) => {
-      // The room browser shows every room: a room made, renamed or deleted anywhere shows at once.
+      // The room browser shows every room: a room made, renamed or deleted anywhere shows
+      // at once (and after a `refresh`, whatever the server could not push).
       if (f.type === 'room_removed') {
         this.setRooms(this.rooms.filter((r) => r.id !== f.data.room_id));
       }

@@ -131,6 +131,7 @@ const WORKSPACE_SERVER_EXAMPLES: {
     type: 'read_state',
     data: { room_id: ROOM_ID, last_read_seq: 5230, notify: 'all' },
   },
+  refresh: { type: 'refresh', data: { reason: 'bus_outage' } },
 };
 
 const WORKSPACE_SERVER_DESCRIPTIONS: { [K in WorkspaceEventType]: string } = {
@@ -145,6 +146,8 @@ const WORKSPACE_SERVER_DESCRIPTIONS: { [K in WorkspaceEventType]: string } = {
   room_updated: 'A room this socket may see was renamed',
   room_removed: 'A room this socket could see was deleted',
   read_state: "The reader's read position or notify level in a room changed (any tab or device)",
+  refresh:
+    'Room list, sidebar and read-state frames may have been lost (the server processes lost Redis for a while): read `GET /api/chat/rooms` and `GET /api/chat/me/rooms` again. Subscriptions need nothing: they catch up in order',
 };
 
 /**
@@ -376,7 +379,8 @@ function buildDocument(): Json {
             '`presence: true` (the room on screen) also brings `join`, `leave`, `user_list` and `typing`; without it, messages only. ' +
             'At most `CHAT_WS_MAX_SUBSCRIPTIONS` rooms (`TOO_MANY_SUBSCRIPTIONS`); a frame for a room not subscribed gets `NOT_SUBSCRIBED`. ' +
             'Bad frames get `error` frames; the socket stays open. `room_created`, `room_updated`, `room_removed` come to every socket that may see the room; ' +
-            "`sidebar_added`, `sidebar_removed` and `read_state` to the reader's own sockets.",
+            "`sidebar_added`, `sidebar_removed` and `read_state` to the reader's own sockets; " +
+            '`refresh` when some of those may have been lost (read both lists again).',
         ].join('\n'),
         messages: Object.fromEntries(
           [...workspaceClientKeys, ...workspaceServerKeys].map((k) => [

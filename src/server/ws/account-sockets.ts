@@ -12,11 +12,12 @@ const CREDENTIAL_CHECK_MS = 60_000;
  * Accounts mode: the sockets of a credential that ended (logout elsewhere,
  * revoked, password changed, account deactivated) close with 4003 at once, on
  * every process, through the bus; and each open socket's credential is confirmed
- * in the store at most once a minute, which keeps its session alive and catches
- * a revocation whose bus event was lost (a Redis outage).
+ * in the store at most once a minute, which keeps its session alive, and again
+ * after a bus outage, which catches a revocation whose bus event was lost.
  */
 export class AccountSockets {
   private readonly unsubscribe: Unsubscribe;
+  private readonly stopRechecking: Unsubscribe;
   /** When each credential of an open socket was last confirmed in the store. */
   private readonly checked = new Map<string, number>();
 
@@ -26,6 +27,11 @@ export class AccountSockets {
     private readonly connections: () => Iterable<ChatConnection>,
   ) {
     this.unsubscribe = bus.subscribe(ACCOUNTS_TOPIC, (event) => this.onEvent(event));
+    // A revocation published during a bus outage was lost: confirm every credential now.
+    this.stopRechecking = bus.onReconnect(() => {
+      this.checked.clear();
+      void this.check();
+    });
   }
 
   private onEvent(event: BusEvent): void {
@@ -75,5 +81,6 @@ export class AccountSockets {
 
   close(): void {
     this.unsubscribe();
+    this.stopRechecking();
   }
 }

@@ -3,6 +3,8 @@
 // must see every other fan-out of the room, which flushes the notices first.
 import type { BusEvent } from '../bus/bus-events.js';
 import type { MessageBus, Unsubscribe } from '../bus/message-bus.js';
+import type { UserActor } from '../domain/actor.js';
+import type { RoomAccess } from '../domain/room-access.js';
 import type { RoomPresence } from '../domain/room-presence.js';
 import { RoomSequencer } from '../domain/room-sequencer.js';
 import type { Metrics } from '../metrics.js';
@@ -45,6 +47,8 @@ export interface RoomHubOptions {
   store?: ChatStore;
   /** Re-sends online lists after bus outages. */
   presence?: Pick<RoomPresence, 'list'>;
+  /** Accounts mode: re-asks, after a bus outage, who may still see a private room. */
+  access?: Pick<RoomAccess, 'canSee'>;
   log?: Logger;
   metrics?: Metrics;
   /** Most messages read from the store at once. @default 500 */
@@ -288,6 +292,21 @@ export class RoomHub {
     else setTimeout(send, wait).unref();
   }
 
+  /** Ends the connections of accounts that may no longer see the room (a lost `member_removed`). */
+  private async recheckMembers(room: LocalRoom): Promise<void> {
+    const access = this.opts.access;
+    if (!access) return;
+    const accounts = new Map<string, UserActor>();
+    for (const conn of room.connections) {
+      if (conn.account) accounts.set(conn.account.userId, conn.account);
+    }
+    for (const [userId, account] of accounts) {
+      if (await access.canSee(account, room.roomId)) continue;
+      if (this.rooms.get(room.roomId) === room)
+        this.deliver({ type: 'member_removed', roomId: room.roomId, userId });
+    }
+  }
+
   private fanOut(room: LocalRoom, entry: LogEntry): void {
     this.sendNotices(room);
     if (entry.kind === 'change') {
@@ -309,7 +328,8 @@ export class RoomHub {
 
   /**
    * After a bus outage: every room reads what it missed, rooms deleted meanwhile
-   * are closed, and online lists are re-sent.
+   * are closed, members removed meanwhile from a private room leave it, and online
+   * lists are re-sent.
    */
   private catchUpAll(): void {
     for (const [roomId, room] of this.rooms) {
@@ -317,8 +337,9 @@ export class RoomHub {
       this.opts.store
         ?.getRoom(roomId)
         .then((found) => {
-          if (!found && this.rooms.get(roomId) === room)
-            this.deliver({ type: 'room_deleted', roomId });
+          if (this.rooms.get(roomId) !== room) return;
+          if (!found) this.deliver({ type: 'room_deleted', roomId });
+          else if (found.visibility === 'private') return this.recheckMembers(room);
         })
         .catch((error: unknown) => this.opts.log?.warn({ err: error }, 'reading a room failed'));
       this.opts.presence

@@ -20,13 +20,21 @@ export class Workspace {
   private readonly sockets = new Set<WorkspaceSocket>();
   /** The room-list subscription, held while this process has workspace sockets. */
   private unsubscribeRooms: Unsubscribe | null = null;
+  private readonly stopRefreshing: Unsubscribe;
 
   constructor(
     private readonly ctx: WorkspaceContext,
     private readonly bus: MessageBus,
     private readonly store: ChatStore,
     private readonly limits: ConnectionLimits,
-  ) {}
+  ) {
+    // Room-list and reader frames are not sequenced, so a bus outage may have lost
+    // some: every socket reads both lists again (rooms catch up on their own).
+    this.stopRefreshing = bus.onReconnect(() => {
+      const frame = encodeWorkspaceFrame({ type: 'refresh', data: { reason: 'bus_outage' } });
+      for (const socket of this.sockets) socket.push(frame);
+    });
+  }
 
   /** Every workspace socket's connection (heartbeats, session checks, shutdown). */
   *connections(): Iterable<ChatConnection> {
@@ -85,6 +93,7 @@ export class Workspace {
   }
 
   close(): void {
+    this.stopRefreshing();
     this.stopRoomList();
   }
 }
