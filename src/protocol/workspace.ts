@@ -22,6 +22,12 @@ export const NotifyLevel = Type.Union(
 );
 export type NotifyLevel = Static<typeof NotifyLevel>;
 
+/**
+ * Sidebar counts stop here (the UI shows 99+ anyway): a reader in a busy room they
+ * never read would otherwise cost a count of its whole history on every load.
+ */
+export const SIDEBAR_COUNT_CAP = 1000;
+
 /** One room of a reader's sidebar, with the reader's position in it. */
 export const SidebarRoom = Type.Object(
   {
@@ -30,11 +36,13 @@ export const SidebarRoom = Type.Object(
     latest_seq: Type.Integer({ minimum: 0 }),
     unread: Type.Integer({
       minimum: 0,
-      description: "Messages after `last_read_seq`, not deleted, not the reader's own",
+      maximum: SIDEBAR_COUNT_CAP,
+      description: `Messages after \`last_read_seq\`, not deleted, not the reader's own, counted up to ${SIDEBAR_COUNT_CAP} (${SIDEBAR_COUNT_CAP}: at least that many)`,
     }),
     mentions: Type.Integer({
       minimum: 0,
-      description: 'Of those, the ones that mention the reader',
+      maximum: SIDEBAR_COUNT_CAP,
+      description: `Of those, the ones that mention the reader, counted up to ${SIDEBAR_COUNT_CAP} likewise`,
     }),
     notify: NotifyLevel,
   },

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Room } from '../../src/protocol/rest.js';
+import { SIDEBAR_COUNT_CAP } from '../../src/protocol/workspace.js';
 import type { ChatStoreWithAccounts } from '../../src/server/storage/index.js';
 import type { SidebarReader, SidebarStore } from '../../src/server/storage/sidebar-store.js';
 
@@ -214,6 +215,35 @@ export function sidebarStoreContract(
       // read up to the first mention: one left
       await store.setRead(alice.key, room.id, 1);
       expect(await store.get(alice, room.id)).toMatchObject({ unread: 3, mentions: 1 });
+    });
+
+    it(`counts up to ${SIDEBAR_COUNT_CAP}, unread and mentions alike, in every room of the list`, async () => {
+      const busy = await chat.createRoom('busy');
+      const quiet = await chat.createRoom('quiet');
+      await store.join(alice.key, busy.id, 'mentions');
+      await store.join(alice.key, quiet.id, 'mentions');
+      const over = SIDEBAR_COUNT_CAP + 5;
+      for (let from = 0; from < over; from += 500) {
+        const n = Math.min(500, over - from);
+        await chat.appendMessages(
+          Array.from({ length: n }, () => ({
+            roomId: busy.id,
+            username: 'carol',
+            content: '@alice',
+          })),
+        );
+      }
+      await say(quiet, 'carol', 'one', 'two');
+      const capped = { unread: SIDEBAR_COUNT_CAP, mentions: SIDEBAR_COUNT_CAP };
+      expect(await store.get(alice, busy.id)).toMatchObject({ latestSeq: over, ...capped });
+      const listed = await store.list(alice);
+      expect(listed.map((e) => [e.unread, e.mentions])).toEqual([
+        [SIDEBAR_COUNT_CAP, SIDEBAR_COUNT_CAP],
+        [2, 0],
+      ]);
+      // Below the cap the count is exact again.
+      await store.setRead(alice.key, busy.id, over - 7);
+      expect(await store.get(alice, busy.id)).toMatchObject({ unread: 7, mentions: 7 });
     });
 
     it('moves the read position forward and back, clamped to the latest seq', async () => {

@@ -2,7 +2,7 @@
 // the sidebar-store contract suite).
 import type pg from 'pg';
 import type { Room } from '../../protocol/rest.js';
-import type { NotifyLevel } from '../../protocol/workspace.js';
+import { type NotifyLevel, SIDEBAR_COUNT_CAP } from '../../protocol/workspace.js';
 import type {
   JoinResult,
   NotifyOverrides,
@@ -37,21 +37,24 @@ interface PositionRow {
  * A sidebar with its counts in one statement. Per sidebar row: unread is a range
  * scan of messages_room_seq (room_id = ?, seq > last_read_seq), mentions one of
  * message_mentions_name (room_id = ?, name = ?, seq > last_read_seq) with each hit
- * checked in its message (deleted, own). The work is the reader's unread
- * messages, not the rooms' histories. Private rooms show only while the account
+ * checked in its message (deleted, own), each stopping at SIDEBAR_COUNT_CAP. The
+ * work is the reader's unread messages (at most the cap per room), not the rooms'
+ * histories. Private rooms show only while the account
  * ($4) is a member ($4 null: open mode). $1 reader, $2 username (own messages),
  * $3 the name as message_mentions stores it (lower case), $5 one room or null.
  */
 const ENTRIES = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
          s.last_read_seq, s.notify,
-         (SELECT count(*) FROM messages m
+         (SELECT count(*) FROM (SELECT 1 FROM messages m
           WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
-            AND m.deleted_at IS NULL AND m.username <> $2) AS unread,
-         (SELECT count(*) FROM message_mentions n
+            AND m.deleted_at IS NULL AND m.username <> $2
+          LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS unread,
+         (SELECT count(*) FROM (SELECT 1 FROM message_mentions n
           JOIN messages m ON m.room_id = n.room_id AND m.seq = n.seq
           WHERE n.room_id = s.room_id AND n.name = $3 AND n.seq > s.last_read_seq
-            AND m.deleted_at IS NULL AND m.username <> $2) AS mentions
+            AND m.deleted_at IS NULL AND m.username <> $2
+          LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS mentions
   FROM sidebar_rooms s
   JOIN rooms r ON r.id = s.room_id
   WHERE s.reader = $1 AND ($5::text IS NULL OR s.room_id = $5)

@@ -2,7 +2,7 @@
 // the sidebar-store contract suite).
 import type Database from 'better-sqlite3';
 import type { Room } from '../../protocol/rest.js';
-import type { NotifyLevel } from '../../protocol/workspace.js';
+import { type NotifyLevel, SIDEBAR_COUNT_CAP } from '../../protocol/workspace.js';
 import type {
   JoinResult,
   NotifyOverrides,
@@ -34,20 +34,23 @@ interface Params {
  * A sidebar with its counts in one statement. Per sidebar row: unread is a range
  * scan of messages_room_seq (room_id = ?, seq > last_read_seq), mentions one of
  * message_mentions_name (room_id = ?, name = ?, seq > last_read_seq) with each hit
- * checked in its message (deleted, own). The work is the reader's unread
- * messages, not the rooms' histories. Private rooms show only while the account
+ * checked in its message (deleted, own), each stopping at SIDEBAR_COUNT_CAP. The
+ * work is the reader's unread messages (at most the cap per room), not the rooms'
+ * histories. Private rooms show only while the account
  * is a member (@account null: open mode).
  */
 export const SIDEBAR_ENTRIES_SQL = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
          s.last_read_seq, s.notify,
-         (SELECT count(*) FROM messages m
+         (SELECT count(*) FROM (SELECT 1 FROM messages m
           WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
-            AND m.deleted_at IS NULL AND m.username <> @username) AS unread,
-         (SELECT count(*) FROM message_mentions n
+            AND m.deleted_at IS NULL AND m.username <> @username
+          LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS unread,
+         (SELECT count(*) FROM (SELECT 1 FROM message_mentions n
           JOIN messages m ON m.room_id = n.room_id AND m.seq = n.seq
           WHERE n.room_id = s.room_id AND n.name = @mention AND n.seq > s.last_read_seq
-            AND m.deleted_at IS NULL AND m.username <> @username) AS mentions
+            AND m.deleted_at IS NULL AND m.username <> @username
+          LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS mentions
   FROM sidebar_rooms s
   JOIN rooms r ON r.id = s.room_id
   WHERE s.reader = @reader AND (@room IS NULL OR s.room_id = @room)
