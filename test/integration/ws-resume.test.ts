@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/error-codes.js';
+import { HELD_MAX } from '../../src/server/ws/connection.js';
 import { createRoom, history, historyEpoch } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
-import { TestClient } from '../support/ws-client.js';
+import { WorkspaceClient } from '../support/workspace-client.js';
+import { eventually, TestClient } from '../support/ws-client.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -252,4 +254,75 @@ describe('idempotent send with client_id', () => {
     expect((await cb.say('same id', 'k1')).room_id).toBe(b.id);
     await Promise.all([ca.close(), cb.close()]);
   });
+});
+
+describe('a resume larger than the slow-consumer limit', () => {
+  // 256 KiB, and replays of about 13 MB: more than the kernel's socket buffers take
+  // at once, so most of each waits in the server (the test reads both ends in turn).
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startServer({
+      ws: { ratePerSec: 0, slowConsumerBytes: 256 * 1024 },
+      http: { ratePerSec: 0 },
+    });
+  });
+  afterAll(() => small.close());
+
+  const long = 'x'.repeat(16_000);
+  /** Stores `n` long messages over REST (no socket of the test hears them live). */
+  async function fill(roomId: string, n: number, content = long): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${small.url}/api/chat/rooms/${roomId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'filler', content }),
+      });
+      expect(res.status).toBe(201);
+    }
+  }
+
+  it('arrives whole and in order at the client’s pace; live messages follow it, once', async () => {
+    const room = await createRoom(small.url);
+    await fill(room.id, 800);
+    const late = await TestClient.connect(small.wsUrl, room.id, 'late', { since: 0 });
+    // Stored while the replay is going out.
+    await fill(room.id, 20, 'live');
+    await late.next('message', (m) => m.seq === 820, 20_000);
+    expect(seqsOf(late)).toEqual(Array.from({ length: 820 }, (_, i) => i + 1));
+    expect(small.app.gateway.openSockets()).toBe(1);
+    await late.close();
+  });
+
+  it('on a workspace socket too, for several rooms at once', async () => {
+    const rooms = await Promise.all([1, 2, 3].map(() => createRoom(small.url)));
+    for (const room of rooms) await fill(room.id, 300);
+    const ws = await WorkspaceClient.open(small.wsUrl, 'late');
+    for (const room of rooms) ws.send({ type: 'subscribe', room_id: room.id, since: 0 });
+    for (const room of rooms) {
+      expect(await ws.next('subscribed', (d) => d.room_id === room.id, 20_000)).toMatchObject({
+        latest_seq: 300,
+      });
+      const seqs = ws.all('message', room.id).map((f) => f.data.seq);
+      expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    }
+    expect(ws.ws.readyState).toBe(ws.ws.OPEN);
+    await ws.close();
+  });
+
+  it('still drops a client that reads nothing once the room outruns it', async () => {
+    const room = await createRoom(small.url);
+    await fill(room.id, 800);
+    const stuck = await TestClient.connect(small.wsUrl, room.id, 'stuck', { since: 0 });
+    stuck.ws.pause();
+    const sender = await TestClient.join(small.wsUrl, room.id, 'sender');
+    // More live messages than a member may have held behind its resume.
+    for (let i = 0; i <= HELD_MAX; i++) sender.send({ type: 'message', content: `m${i}` });
+    await sender.next('message', (m) => m.seq === 800 + HELD_MAX + 1, 60_000);
+    await eventually(() => small.app.gateway.openSockets() === 1, 10_000, 'stuck dropped');
+    // Its close frame waits behind megabytes it never read: count it on the server.
+    const slow = await small.app.metrics.slowConsumers.get();
+    expect(slow.values.reduce((n, v) => n + v.value, 0)).toBe(1);
+    stuck.ws.terminate();
+    await sender.close();
+  }, 90_000);
 });

@@ -97,15 +97,11 @@ export class TestClient {
       const i = this.queue.findIndex((f) => f.type === type && match(f.data as ServerEvents[K]));
       if (i >= 0) return (this.queue.splice(i, 1)[0] as FrameOf<K>).data;
       if (this.ws.readyState === WebSocket.CLOSED) {
-        throw new Error(
-          `closed while waiting for "${type}"; got ${JSON.stringify(this.received.slice(-5))}`,
-        );
+        throw new Error(`closed while waiting for "${type}"; got ${this.tail()}`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(
-          `no "${type}" frame within ${timeoutMs} ms; got ${JSON.stringify(this.received.slice(-5))}`,
-        );
+        throw new Error(`no "${type}" frame within ${timeoutMs} ms; got ${this.tail()}`);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -129,6 +125,12 @@ export class TestClient {
       'message',
       (m) => m.content === content && (clientId === undefined || m.client_id === clientId),
     );
+  }
+
+  /** The last frames received, for a failure message (long contents cut). */
+  private tail(): string {
+    const text = JSON.stringify(this.received.slice(-5));
+    return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
   }
 
   async close(): Promise<Closed> {

@@ -60,6 +60,28 @@ const ECHO_WAIT_MS = 5_000;
 /** A socket holding this much corked is flushed at once, so a burst is not held back whole. */
 const CORK_FLUSH_BYTES = 64 * 1024;
 
+/**
+ * Live messages one member may have held while its resume goes out (see `pace`):
+ * more, and it is not keeping up with the room (closed as a slow consumer). Each
+ * is a reference to a frame shared by the room, so this bounds an array, not bytes.
+ */
+export const HELD_MAX = 10_000;
+
+/**
+ * The live entries held behind a resume that come after it, each once, in order:
+ * read until none is left, those that arrive meanwhile included (the caller ends
+ * the holding right after, in the same turn).
+ */
+export function* drainHeld(
+  held: readonly { seq: number; frame: EncodedFrame }[],
+  advance: (seq: number) => boolean,
+): Generator<EncodedFrame> {
+  for (let i = 0; i < held.length; i++) {
+    const { seq, frame } = held[i] as { seq: number; frame: EncodedFrame };
+    if (advance(seq)) yield frame;
+  }
+}
+
 /** The socket and the gateway's coalescer a connection writes through. */
 export interface ConnectionTransport {
   /** The TCP socket under `ws` (from the upgrade), corked to coalesce writes. */
@@ -89,6 +111,8 @@ export class ChatConnection implements RoomMember, RoomPeer {
   private corked = false;
   /** Bytes (about) written to the socket since it was corked or last flushed. */
   private corkedBytes = 0;
+  /** Writing a resume's frames (see `pace`): the slow-consumer limit does not judge them. */
+  private pacing = false;
   /** The code this server closed the connection with, if it did. */
   closeCode: number | null = null;
   /** Accounts mode: the account and the credential (session or token) it connected with. */
@@ -167,7 +191,7 @@ export class ChatConnection implements RoomMember, RoomPeer {
     if (!this.isOpen) return;
     if (!this.corked) {
       // Data left unsent by earlier ticks; frames corked in this tick are no backlog yet.
-      if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
+      if (!this.pacing && this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
         this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
         return;
       }
@@ -180,7 +204,7 @@ export class ChatConnection implements RoomMember, RoomPeer {
       socket.uncork();
       socket.cork();
       this.corkedBytes = 0;
-      if (this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
+      if (!this.pacing && this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
         this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
         return;
       }
@@ -234,11 +258,10 @@ export class ChatConnection implements RoomMember, RoomPeer {
   /** Delivers a live log entry (message or change) in seq order, exactly once; false when it was skipped. */
   deliverMessage(seq: number, frame: Buffer): boolean {
     if (this.held) {
-      this.held.push({ seq, frame });
+      if (this.held.push({ seq, frame }) > HELD_MAX) this.slowConsumer();
       return false;
     }
-    if (seq <= this.lastSeq) return false;
-    this.lastSeq = seq;
+    if (!this.advance(seq)) return false;
     this.sendRaw(frame);
     if (this.closeWhenEchoed) this.closeIfEchoed();
     return true;
@@ -253,22 +276,80 @@ export class ChatConnection implements RoomMember, RoomPeer {
   }
 
   /**
-   * Sends what a resume sends (the missed messages, or `resync`), then the live
-   * messages held meanwhile that come after it, each once.
+   * Sends what a resume sends (the missed messages, or `resync`) at the client's
+   * pace, then the live messages held meanwhile that come after it, each once.
    */
   resume(plan: ResumePlan<LogEntry>): void {
-    if (plan.kind === 'replay') {
-      for (const entry of plan.entries) {
-        if (entry.kind === 'message') this.sendRaw(messageFrame(entry.message));
-        else if (this.changes) this.sendRaw(changeFrame(entry.change));
-      }
+    this.pace(
+      this.resumeFrames(plan),
+      () => this.isOpen,
+      () => {
+        this.held = null;
+        // The held messages went out: a rate-limit close may wait for one of them.
+        if (this.closeWhenEchoed) this.closeIfEchoed();
+      },
+    );
+  }
+
+  private *resumeFrames(plan: ResumePlan<LogEntry>): Generator<EncodedFrame> {
+    if (plan.kind === 'resync') {
+      yield resyncFrame(plan.resync);
     } else {
-      this.sendRaw(resyncFrame(plan.resync));
+      for (const entry of plan.entries) {
+        if (entry.kind === 'message') yield messageFrame(entry.message);
+        else if (this.changes) yield changeFrame(entry.change);
+      }
     }
     this.lastSeq = plan.lastSeq;
-    const held = this.held ?? [];
+    yield* drainHeld(this.held ?? [], (seq) => this.advance(seq));
+  }
+
+  /** Moves the delivery position to `seq`; false when it was delivered already. */
+  private advance(seq: number): boolean {
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
+    return true;
+  }
+
+  /**
+   * Writes a resume's frames, then calls `done`: as many as keep what the socket
+   * holds under a quarter of the slow-consumer limit, the rest as it drains. What a
+   * client missed is not a backlog it failed to read, so the limit does not judge
+   * these writes: a replay of 1,000 long messages exceeded 4 MiB at once, and its
+   * client was dropped (4100) again and again as it caught up. Live frames of the
+   * room wait meanwhile (`held`, at most HELD_MAX); a client that reads nothing is
+   * cut off by the heartbeat. Several resumes on one socket (a workspace's rooms)
+   * share the room under the limit, a frame at a time.
+   */
+  pace(frames: Iterator<EncodedFrame>, wanted: () => boolean, done: () => void): void {
+    // At least a socket's high-water mark, so that a write past it sets 'drain' to come.
+    const room = Math.max(this.limits.slowConsumerBytes / 4, 64 * 1024);
+    const step = (): void => {
+      if (!wanted()) return;
+      let finished = false;
+      this.pacing = true;
+      try {
+        while (this.ws.bufferedAmount < room && wanted()) {
+          const next = frames.next();
+          if (next.done) {
+            finished = true;
+            break;
+          }
+          this.sendRaw(next.value);
+        }
+      } finally {
+        this.pacing = false;
+      }
+      if (finished) done();
+      else this.transport.socket.once('drain', step);
+    };
+    step();
+  }
+
+  /** Too many live messages held behind a resume: the client does not keep up. */
+  slowConsumer(): void {
     this.held = null;
-    for (const { seq, frame } of held) this.deliverMessage(seq, frame);
+    this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
   }
 
   /**

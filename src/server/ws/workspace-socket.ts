@@ -223,8 +223,7 @@ export class WorkspaceSocket implements SubscriptionOwner {
     }
     const subscribed = await this.subscribedFrame(sub, plan?.lastSeq);
     if (!sub.active) return;
-    sub.resume(plan, subscribed);
-    this.syncPresence(sub);
+    sub.resume(plan, subscribed, () => this.syncPresence(sub));
   }
 
   private async subscribedFrame(sub: WorkspaceSubscription, known?: number): Promise<Buffer> {

@@ -3,7 +3,7 @@ import type { ServerFrame } from '../../protocol/frames.js';
 import type { UserActor } from '../domain/actor.js';
 import type { ResumePlan } from '../domain/resume.js';
 import type { LogEntry } from '../storage/chat-store.js';
-import type { ChatConnection } from './connection.js';
+import { type ChatConnection, drainHeld, HELD_MAX } from './connection.js';
 import type { RoomMember, RoomPeer } from './room-member.js';
 import { type EncodedFrame, encodeRoomFrame, type RoomFrame } from './server-frames.js';
 
@@ -112,13 +112,20 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
   deliverMessage(seq: number, frame: EncodedFrame): boolean {
     if (!this.active) return false;
     if (this.held) {
-      this.held.push({ seq, frame });
+      // Not keeping up with the room while its resume goes out: as a slow consumer.
+      if (this.held.push({ seq, frame }) > HELD_MAX) this.owner.conn.slowConsumer();
       return false;
     }
-    if (seq <= this.lastSeq) return false;
-    this.lastSeq = seq;
+    if (!this.advance(seq)) return false;
     this.owner.conn.sendRaw(frame);
     this.owner.conn.echoProgress();
+    return true;
+  }
+
+  /** Moves the delivery position to `seq`; false when it was delivered already. */
+  private advance(seq: number): boolean {
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
     return true;
   }
 
@@ -128,24 +135,39 @@ export class WorkspaceSubscription implements RoomMember, RoomPeer {
   }
 
   /**
-   * Sends the replay (or `resync`), then `subscribed`, then the live messages
-   * held meanwhile that come after the replay, each once.
+   * Sends the replay (or `resync`) at the client's pace (ChatConnection.pace),
+   * then `subscribed`, then the live messages held meanwhile that come after the
+   * replay, each once; then `onLive`.
    */
-  resume(plan: ResumePlan<LogEntry> | null, subscribed: EncodedFrame): void {
+  resume(plan: ResumePlan<LogEntry> | null, subscribed: EncodedFrame, onLive: () => void): void {
+    this.owner.conn.pace(
+      this.resumeFrames(plan, subscribed),
+      () => this.isOpen,
+      () => {
+        this.held = null;
+        this.owner.conn.echoProgress();
+        onLive();
+      },
+    );
+  }
+
+  private *resumeFrames(
+    plan: ResumePlan<LogEntry> | null,
+    subscribed: EncodedFrame,
+  ): Generator<EncodedFrame> {
     if (plan?.kind === 'replay') {
       for (const entry of plan.entries) {
-        if (entry.kind === 'message') this.send({ type: 'message', data: entry.message });
-        else this.send({ type: 'change', data: entry.change });
+        yield entry.kind === 'message'
+          ? encodeRoomFrame(this.roomId, { type: 'message', data: entry.message })
+          : encodeRoomFrame(this.roomId, { type: 'change', data: entry.change });
       }
     } else if (plan) {
-      this.send({ type: 'resync', data: plan.resync });
+      yield encodeRoomFrame(this.roomId, { type: 'resync', data: plan.resync });
     }
     this.lastSeq = plan?.lastSeq ?? 0;
-    this.sendRaw(subscribed);
+    yield subscribed;
     this.live = true;
-    const held = this.held ?? [];
-    this.held = null;
-    for (const { seq, frame } of held) this.deliverMessage(seq, frame);
+    yield* drainHeld(this.held ?? [], (seq) => this.advance(seq));
   }
 
   roomDeleted(notice: RoomFrame): void {
