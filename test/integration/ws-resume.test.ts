@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/error-codes.js';
-import { HELD_MAX } from '../../src/server/ws/connection.js';
+import { HELD_MAX, REPLAY_STALL_MS } from '../../src/server/ws/connection.js';
 import { createRoom, history, historyEpoch } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
-import { eventually, TestClient } from '../support/ws-client.js';
+import { eventually, sleep, TestClient } from '../support/ws-client.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -269,6 +269,8 @@ describe('a resume larger than the slow-consumer limit', () => {
   afterAll(() => small.close());
 
   const long = 'x'.repeat(16_000);
+  const slowConsumers = async () =>
+    (await small.app.metrics.slowConsumers.get()).values.reduce((n, v) => n + v.value, 0);
   /** Stores `n` long messages over REST (no socket of the test hears them live). */
   async function fill(roomId: string, n: number, content = long): Promise<void> {
     for (let i = 0; i < n; i++) {
@@ -309,9 +311,23 @@ describe('a resume larger than the slow-consumer limit', () => {
     await ws.close();
   });
 
+  it('drops a client that takes nothing of its replay for REPLAY_STALL_MS', async () => {
+    const room = await createRoom(small.url);
+    await fill(room.id, 800);
+    const before = await slowConsumers();
+    const stuck = await TestClient.connect(small.wsUrl, room.id, 'stuck', { since: 0 });
+    stuck.ws.pause();
+    await sleep(REPLAY_STALL_MS - 3_000);
+    expect(small.app.gateway.openSockets()).toBe(1);
+    await eventually(() => small.app.gateway.openSockets() === 0, 10_000, 'stuck dropped');
+    expect(await slowConsumers()).toBe(before + 1);
+    stuck.ws.terminate();
+  }, 30_000);
+
   it('still drops a client that reads nothing once the room outruns it', async () => {
     const room = await createRoom(small.url);
     await fill(room.id, 800);
+    const before = await slowConsumers();
     const stuck = await TestClient.connect(small.wsUrl, room.id, 'stuck', { since: 0 });
     stuck.ws.pause();
     const sender = await TestClient.join(small.wsUrl, room.id, 'sender');
@@ -320,8 +336,7 @@ describe('a resume larger than the slow-consumer limit', () => {
     await sender.next('message', (m) => m.seq === 800 + HELD_MAX + 1, 60_000);
     await eventually(() => small.app.gateway.openSockets() === 1, 10_000, 'stuck dropped');
     // Its close frame waits behind megabytes it never read: count it on the server.
-    const slow = await small.app.metrics.slowConsumers.get();
-    expect(slow.values.reduce((n, v) => n + v.value, 0)).toBe(1);
+    expect(await slowConsumers()).toBe(before + 1);
     stuck.ws.terminate();
     await sender.close();
   }, 90_000);

@@ -68,6 +68,13 @@ const CORK_FLUSH_BYTES = 64 * 1024;
 export const HELD_MAX = 10_000;
 
 /**
+ * How long a resume's replay may wait for the socket to drain (a quarter of the
+ * slow-consumer limit) before its client counts as a slow consumer: the replay's
+ * messages stay in memory while it waits.
+ */
+export const REPLAY_STALL_MS = 15_000;
+
+/**
  * The live entries held behind a resume that come after it, each once, in order:
  * read until none is left, those that arrive meanwhile included (the caller ends
  * the holding right after, in the same turn).
@@ -317,8 +324,9 @@ export class ChatConnection implements RoomMember, RoomPeer {
    * client missed is not a backlog it failed to read, so the limit does not judge
    * these writes: a replay of 1,000 long messages exceeded 4 MiB at once, and its
    * client was dropped (4100) again and again as it caught up. Live frames of the
-   * room wait meanwhile (`held`, at most HELD_MAX); a client that reads nothing is
-   * cut off by the heartbeat. Several resumes on one socket (a workspace's rooms)
+   * room wait meanwhile (`held`, at most HELD_MAX), and a client that takes
+   * nothing for REPLAY_STALL_MS is dropped, which bounds how long a replay's
+   * messages stay in memory. Several resumes on one socket (a workspace's rooms)
    * share the room under the limit, a frame at a time.
    */
   pace(frames: Iterator<EncodedFrame>, wanted: () => boolean, done: () => void): void {
@@ -340,8 +348,20 @@ export class ChatConnection implements RoomMember, RoomPeer {
       } finally {
         this.pacing = false;
       }
-      if (finished) done();
-      else this.transport.socket.once('drain', step);
+      if (finished) {
+        done();
+        return;
+      }
+      const socket = this.transport.socket;
+      const stalled = setTimeout(() => {
+        socket.off('drain', drained);
+        if (wanted()) this.slowConsumer();
+      }, REPLAY_STALL_MS).unref();
+      const drained = () => {
+        clearTimeout(stalled);
+        step();
+      };
+      socket.once('drain', drained);
     };
     step();
   }
