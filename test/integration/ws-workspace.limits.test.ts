@@ -7,7 +7,7 @@ import { LocalBus } from '../../src/server/bus/local-bus.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
-import { eventually, sleep, TestClient } from '../support/ws-client.js';
+import { eventually, sendAtEchoPace, TestClient } from '../support/ws-client.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -48,11 +48,8 @@ describe('workspace socket limits', () => {
     slow.ws.pause();
     const content = 'x'.repeat(8_000);
     const total = 1_500; // ~12 MB: more than the kernel buffers hold
-    for (let i = 0; i < total; i++) {
-      sender.send({ type: 'message', content });
-      if (i % 100 === 99) await sleep(1);
-    }
-    await sender.next('message', (m) => m.seq === total, 20_000);
+    // At the pace of the sender's echoes: only the client that stops reading falls behind.
+    await sendAtEchoPace(sender, total, content);
     // Only the sender is left.
     await eventually(() => server?.app.gateway.openSockets() === 1, 20_000, 'slow dropped');
     slow.ws.terminate();

@@ -142,6 +142,26 @@ export class TestClient {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Sends `total` messages of `content` as fast as the echoes come back, waiting for
+ * the echo of every `every`th: a sender (and any reader) that keeps up is then never
+ * more than `every` messages behind, whatever else this busy process is doing, so
+ * only a client that stops reading falls behind (slow-consumer tests).
+ */
+export async function sendAtEchoPace(
+  sender: TestClient,
+  total: number,
+  content: string,
+  every = 20,
+): Promise<void> {
+  for (let i = 1; i <= total; i++) {
+    const clientId = `paced-${i}`;
+    sender.send({ type: 'message', content, client_id: clientId });
+    if (i % every === 0 || i === total)
+      await sender.next('message', (m) => m.client_id === clientId, 20_000);
+  }
+}
+
 /** Polls `check` until it returns true. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
