@@ -311,12 +311,18 @@ describe('a resume larger than the slow-consumer limit', () => {
     await ws.close();
   });
 
-  it('drops a client that takes nothing of its replay for REPLAY_STALL_MS', async () => {
+  /** A room of 800 long messages and a client resuming from 0 that reads nothing. */
+  async function stuckResume(): Promise<{ roomId: string; stuck: TestClient; before: number }> {
     const room = await createRoom(small.url);
     await fill(room.id, 800);
     const before = await slowConsumers();
     const stuck = await TestClient.connect(small.wsUrl, room.id, 'stuck', { since: 0 });
     stuck.ws.pause();
+    return { roomId: room.id, stuck, before };
+  }
+
+  it('drops a client that takes nothing of its replay for REPLAY_STALL_MS', async () => {
+    const { stuck, before } = await stuckResume();
     await sleep(REPLAY_STALL_MS - 3_000);
     expect(small.app.gateway.openSockets()).toBe(1);
     await eventually(() => small.app.gateway.openSockets() === 0, 10_000, 'stuck dropped');
@@ -325,12 +331,8 @@ describe('a resume larger than the slow-consumer limit', () => {
   }, 30_000);
 
   it('still drops a client that reads nothing once the room outruns it', async () => {
-    const room = await createRoom(small.url);
-    await fill(room.id, 800);
-    const before = await slowConsumers();
-    const stuck = await TestClient.connect(small.wsUrl, room.id, 'stuck', { since: 0 });
-    stuck.ws.pause();
-    const sender = await TestClient.join(small.wsUrl, room.id, 'sender');
+    const { roomId, stuck, before } = await stuckResume();
+    const sender = await TestClient.join(small.wsUrl, roomId, 'sender');
     // More live messages than a member may have held behind its resume.
     for (let i = 0; i <= HELD_MAX; i++) sender.send({ type: 'message', content: `m${i}` });
     await sender.next('message', (m) => m.seq === 800 + HELD_MAX + 1, 60_000);
