@@ -45,7 +45,6 @@ export interface ConnectionHooks {
 }
 
 /** Frames are pre-encoded Buffers; without this ws would send them as binary. */
-const TEXT = { binary: false } as const;
 
 /** Time a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -188,26 +187,29 @@ export class ChatConnection implements RoomMember, RoomPeer {
   }
 
   /**
-   * Sends an already-serialized frame. A peer that has stopped reading is
-   * dropped once its queue passes the threshold, instead of growing memory.
+   * Sends frames already on the wire (server-frames.ts), several at once when they
+   * are concatenated, with one write of those shared bytes. A peer that has stopped
+   * reading is dropped once its queue passes the threshold, instead of growing memory.
+   *
+   * Writing to the socket beside `ws` keeps frames in order: its sender queues only
+   * while it compresses or reads a Blob, and Parley does neither (no
+   * permessage-deflate), so its own pings, pongs and closes are written at once too.
+   * `ws.bufferedAmount` counts what the socket holds, so backpressure is unchanged.
    */
-  sendRaw(
-    frame: EncodedFrame | string,
-    write: (frame: EncodedFrame | string) => void = (f) => this.ws.send(f, TEXT),
-  ): void {
+  sendRaw(frame: EncodedFrame): void {
     if (!this.isOpen) return;
+    const socket = this.transport.socket;
     if (!this.corked) {
       // Data left unsent by earlier ticks; frames corked in this tick are no backlog yet.
       if (!this.pacing && this.ws.bufferedAmount > this.limits.slowConsumerBytes) {
         this.close(CloseCode.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
         return;
       }
-      this.transport.coalescer.cork(this, this.transport.socket);
+      this.transport.coalescer.cork(this, socket);
       this.corked = true;
       this.corkedBytes = 0;
     } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
       // A burst: hand what is corked to the kernel now, and judge the backlog as uncorked.
-      const socket = this.transport.socket;
       socket.uncork();
       socket.cork();
       this.corkedBytes = 0;
@@ -216,26 +218,8 @@ export class ChatConnection implements RoomMember, RoomPeer {
         return;
       }
     }
-    write(frame);
+    socket.write(frame);
     this.corkedBytes += frame.length;
-  }
-
-  /**
-   * Sends `frames`, already framed together in `framed` (websocketTextFrames), with
-   * one write of that shared buffer: a batch of join notices queued for a slow
-   * reader then costs one reference, not two small buffers and a write request per
-   * frame (a 10,000 join storm peaked at 2.6 GB that way). Falls back to one send
-   * per frame if `ws` has frames of its own queued (it never has without
-   * compression or Blob data, which Parley does not use), so order is kept.
-   */
-  sendFramed(framed: Buffer, frames: readonly EncodedFrame[]): void {
-    const sender = (this.ws as unknown as { _sender?: { _queue?: unknown[]; _state?: number } })
-      ._sender;
-    if (sender?._queue?.length !== 0 || sender._state !== 0) {
-      for (const frame of frames) this.sendRaw(frame);
-      return;
-    }
-    this.sendRaw(framed, (bytes) => this.transport.socket.write(bytes));
   }
 
   /** Flushes the frames written since `sendRaw` corked the socket (the coalescer calls it). */

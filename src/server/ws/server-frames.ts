@@ -6,35 +6,34 @@ import type { ServerEvents, ServerFrame } from '../../protocol/frames.js';
 import type { Message } from '../../protocol/rest.js';
 import type { WorkspaceFrame } from '../../protocol/workspace.js';
 
-/** A serialized server frame, ready for `ChatConnection.sendRaw`. */
+/**
+ * A server frame as it goes on the wire: one unmasked, final WebSocket text frame
+ * (RFC 6455 5.2), header and JSON payload in one buffer. It is built once, and each
+ * socket gets the same bytes in one write (`ChatConnection.sendRaw`), where `ws`
+ * would build a header and make two writes per socket.
+ */
 export type EncodedFrame = Buffer;
 
-export const encodeFrame = (frame: ServerFrame): EncodedFrame => Buffer.from(JSON.stringify(frame));
-
-/**
- * `payloads` as consecutive unmasked, final WebSocket text frames (RFC 6455 5.2),
- * in one buffer: what `ws` would write for each, built once for many sockets.
- */
-export function websocketTextFrames(payloads: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const payload of payloads) {
-    const n = payload.length;
-    const header =
-      n < 126
-        ? Buffer.from([0x81, n])
-        : n < 65_536
-          ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
-          : Buffer.concat([Buffer.from([0x81, 127]), bigEndian64(n)]);
-    parts.push(header, payload);
+/** `json` as a WebSocket text frame, in one allocation. */
+export function textFrame(json: string): EncodedFrame {
+  const n = Buffer.byteLength(json);
+  const header = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + n);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (header === 2) {
+    frame[1] = n;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
   }
-  return Buffer.concat(parts);
+  frame.write(json, header);
+  return frame;
 }
 
-const bigEndian64 = (n: number): Buffer => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-};
+export const encodeFrame = (frame: ServerFrame): EncodedFrame => textFrame(JSON.stringify(frame));
 
 export const messageFrame = (message: Message): EncodedFrame =>
   encodeFrame({ type: 'message', data: message });
@@ -81,11 +80,11 @@ export type FrameFlavour = 'chat' | 'workspace';
 
 /** A room frame for a workspace socket: `{"type", "room_id", "data"}`. */
 export const encodeRoomFrame = (roomId: string, frame: ServerFrame): EncodedFrame =>
-  Buffer.from(JSON.stringify({ type: frame.type, room_id: roomId, data: frame.data }));
+  textFrame(JSON.stringify({ type: frame.type, room_id: roomId, data: frame.data }));
 
 /** A workspace-only frame (`hello`, `subscribed`, the room list, read state). */
 export const encodeWorkspaceFrame = (frame: WorkspaceFrame): EncodedFrame =>
-  Buffer.from(JSON.stringify(frame));
+  textFrame(JSON.stringify(frame));
 
 /**
  * One broadcast of a room, encoded at most once per flavour, and only for the

@@ -8,8 +8,11 @@ import { LocalBus } from '../../../src/server/bus/local-bus.js';
 import { listIntervalMs, RoomHub } from '../../../src/server/ws/room-hub.js';
 import type { RoomMember } from '../../../src/server/ws/room-member.js';
 import type { EncodedFrame } from '../../../src/server/ws/server-frames.js';
+import { framePayloads } from '../../support/wire-frame.js';
 
 const ROOM = 'room-1';
+
+type Frame = { type: string; data: { users?: string[]; username?: string } };
 
 class Member implements RoomMember {
   readonly roomId = ROOM;
@@ -18,12 +21,12 @@ class Member implements RoomMember {
   readonly present = true;
   readonly changes = true;
   presenceFrom = Number.POSITIVE_INFINITY;
-  readonly frames: { type: string; data: { users?: string[]; username?: string } }[] = [];
+  readonly frames: Frame[] = [];
 
   constructor(readonly username: string) {}
 
   sendRaw(frame: EncodedFrame): void {
-    this.frames.push(JSON.parse(frame.toString()));
+    this.frames.push(...(framePayloads(frame) as Frame[]));
   }
   deliverMessage(): boolean {
     return true;
