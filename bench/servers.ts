@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverExecArgv } from '../src/server/runtime-flags.js';
 import { type BenchAccounts, seedAccounts } from './accounts.js';
 import { BUILD_DIR } from './build.js';
 import { processCpuMs, processRssBytes } from './proc.js';
@@ -189,7 +190,9 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
   // BENCH_PARLEY_SCRIPT runs another build of Parley (to compare two versions).
   const script = (isParley(kind) && process.env.BENCH_PARLEY_SCRIPT) || SCRIPTS[kind];
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const benchArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // Parley runs with the flags the supervisor gives its workers (src/server/runtime-flags.ts).
+  const nodeArgs = isParley(kind) ? serverExecArgv(benchArgs, process.env.NODE_OPTIONS) : benchArgs;
   let argv = [process.execPath, ...nodeArgs, script];
   if (opts.pinning.server) argv = ['taskset', '-c', opts.pinning.server, ...argv];
   // Through nice(1), so every thread of the server starts at that priority.

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { HEALTHY_AFTER_MS, restartDelayMs } from './restart-backoff.js';
+import { serverExecArgv } from './runtime-flags.js';
 import { ExitCode, PERMANENT_EXIT_CODES } from './startup-failure.js';
 import { createLogger } from './util/logger.js';
 
@@ -56,6 +57,7 @@ function main(): void {
   cluster.schedulingPolicy = workers === 1 ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({
     exec: join(dirname(fileURLToPath(import.meta.url)), 'main.js'),
+    execArgv: serverExecArgv(process.execArgv, process.env.NODE_OPTIONS),
   });
 
   const slots = new Map<number, { index: number; startedAt: number }>();

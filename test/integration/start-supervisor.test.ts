@@ -5,12 +5,13 @@
 // it gracefully. A client away for longer than the server replays (a slow
 // restart on a busy machine, while the others resend what they queued) catches
 // up over REST after its `resync`, as a client keeping its whole timeline must.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVER_NODE_FLAGS } from '../../src/server/runtime-flags.js';
 import { allMessages, createRoom } from '../support/api.js';
 import { freePort } from '../support/free-port.js';
 import { ResumingClient } from '../support/resuming-client.js';
@@ -90,6 +91,11 @@ describe('npm start', () => {
       `the worker listening; got:\n${output}`,
     );
     expect(workerPids()).toHaveLength(1);
+    // The worker runs with the Node flags the supervisor gives it (src/server/runtime-flags.ts).
+    const workerArgs = execFileSync('ps', ['-o', 'args=', '-p', String(workerPids()[0])], {
+      encoding: 'utf8',
+    }).split(' ');
+    for (const flag of SERVER_NODE_FLAGS) expect(workerArgs).toContain(flag);
 
     const room = await createRoom(url);
     const wsUrl = url.replace(/^http/, 'ws');
