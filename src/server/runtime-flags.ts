@@ -8,7 +8,7 @@
  * waiting for its writes) across the young collections of its turn, and each one
  * copies them again: with twice the space, half as many collections copy them.
  * Measured in README "Performance", round 8: 6 to 8% less CPU per delivery at full
- * speed, for at most 32 MB more under load (nothing more while idle).
+ * speed, for up to 32 MB more RSS once a burst of work has grown the space.
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 

@@ -44,8 +44,6 @@ export interface ConnectionHooks {
   echoed?(): boolean;
 }
 
-/** Frames are pre-encoded Buffers; without this ws would send them as binary. */
-
 /** Time a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
 
