@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SERVER_NODE_FLAGS, serverExecArgv } from '../../src/server/runtime-flags.js';
 
 describe('serverExecArgv', () => {
-  it('puts the server flags before the supervisor own', () => {
+  it("puts the server flags before the supervisor's own", () => {
     expect(SERVER_NODE_FLAGS).toContain('--max-semi-space-size=32');
     expect(serverExecArgv(['--enable-source-maps'])).toEqual([
       ...SERVER_NODE_FLAGS,
