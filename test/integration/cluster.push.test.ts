@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushKey } from '../../src/protocol/push.js';
 import type { Room } from '../../src/protocol/rest.js';
+import { postMessage } from '../support/api.js';
 import { FakePushService } from '../support/fake-push-service.js';
 import {
   postgresRedisBackend,
@@ -36,14 +37,8 @@ describe.runIf(available)('web push on two processes', () => {
   });
 
   const settled = () => Promise.all([a, b].map((s) => s.app.push?.idle()));
-  const post = async (server: TestServer, roomId: string, content: string) => {
-    const res = await fetch(`${server.url}/api/chat/rooms/${roomId}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'alice', content }),
-    });
-    expect(res.status).toBe(201);
-  };
+  const post = (server: TestServer, roomId: string, content: string) =>
+    postMessage(server.url, roomId, 'alice', content);
 
   it('one key, nothing for a reader in the room elsewhere, one push per message', async () => {
     const keys = await Promise.all(

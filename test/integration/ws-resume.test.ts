@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/protocol/error-codes.js';
 import { HELD_MAX, REPLAY_STALL_MS } from '../../src/server/ws/connection.js';
-import { createRoom, history, historyEpoch } from '../support/api.js';
+import { createRoom, history, historyEpoch, postMessage } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
 import { eventually, sleep, TestClient } from '../support/ws-client.js';
@@ -273,14 +273,7 @@ describe('a resume larger than the slow-consumer limit', () => {
     (await small.app.metrics.slowConsumers.get()).values.reduce((n, v) => n + v.value, 0);
   /** Stores `n` long messages over REST (no socket of the test hears them live). */
   async function fill(roomId: string, n: number, content = long): Promise<void> {
-    for (let i = 0; i < n; i++) {
-      const res = await fetch(`${small.url}/api/chat/rooms/${roomId}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'filler', content }),
-      });
-      expect(res.status).toBe(201);
-    }
+    for (let i = 0; i < n; i++) await postMessage(small.url, roomId, 'filler', content);
   }
 
   it('arrives whole and in order at the client’s pace; live messages follow it, once', async () => {

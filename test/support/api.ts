@@ -15,6 +15,22 @@ export async function createRoom(
   return (await res.json()) as Room;
 }
 
+/** Posts a message over REST (open mode); throws unless it is stored (201). */
+export async function postMessage(
+  baseUrl: string,
+  roomId: string,
+  username: string,
+  content: string,
+): Promise<Message> {
+  const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, content }),
+  });
+  if (res.status !== 201) throw new Error(`postMessage: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Message;
+}
+
 export async function history(baseUrl: string, roomId: string, query = ''): Promise<Message[]> {
   const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages${query}`);
   if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
