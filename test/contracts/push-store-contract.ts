@@ -10,6 +10,8 @@ import {
 } from '../../src/server/storage/push-store.js';
 
 export type MakeStore = () => Promise<ChatStoreWithAccounts>;
+/** Closes the store, marks migration 100 (open-mode owners lower-cased) unapplied, reopens it. */
+export type RedoOwnerMigration = (store: ChatStoreWithAccounts) => Promise<ChatStoreWithAccounts>;
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -26,7 +28,11 @@ function sub(reader: string, endpoint?: string): StoredPushSubscription {
 
 const endpoints = (subs: StoredPushSubscription[]) => subs.map((s) => s.endpoint).sort();
 
-export function pushStoreContract(name: string, make: MakeStore): void {
+export function pushStoreContract(
+  name: string,
+  make: MakeStore,
+  redoOwnerMigration: RedoOwnerMigration,
+): void {
   describe(`PushStore contract: ${name}`, () => {
     let chat: ChatStoreWithAccounts;
     let store: PushStore;
@@ -81,6 +87,19 @@ export function pushStoreContract(name: string, make: MakeStore): void {
       await store.save(other);
       expect(endpoints(await store.forReaders(['u:fay']))).toEqual(endpoints(all.slice(3)));
       expect(await store.forReaders(['u:gus'])).toEqual([other]);
+    });
+
+    it('migration 100 lower-cases the open-mode owners saved before it, and only those', async () => {
+      const bob = sub('u:Bob');
+      const ann = sub('u:ann');
+      const account = sub('a:Some-Account-ID');
+      for (const s of [bob, ann, account]) await store.save(s);
+      chat = await redoOwnerMigration(chat);
+      store = chat.pushStore();
+      expect(await store.forReaders(['u:bob'])).toEqual([{ ...bob, reader: 'u:bob' }]);
+      expect(await store.forReaders(['u:Bob'])).toEqual([]);
+      expect(await store.forReaders(['u:ann'])).toEqual([ann]);
+      expect(await store.forReaders(['a:Some-Account-ID'])).toEqual([account]);
     });
   });
 }

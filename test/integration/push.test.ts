@@ -167,6 +167,34 @@ describe('web push (open mode)', () => {
     expect(service.to(hal)).toEqual([]);
   });
 
+  it('names match ignoring case, as mentions do: subscribing, muting, unsubscribing', async () => {
+    const room = await createRoom(server.url);
+    const ivy = await subscribed('Ivy');
+    const kim = await subscribed('kim');
+    const lea = await subscribed('lea');
+    // Lea mutes the room under another casing of her name.
+    const me = `${server.url}/api/chat/me/rooms/${room.id}`;
+    expect((await fetch(`${me}?username=LEA`, { method: 'PUT' })).status).toBe(200);
+    const muted = await fetch(`${me}/notify?username=LEA`, {
+      method: 'PUT',
+      ...json({ level: 'none' }),
+    });
+    expect(muted.status).toBe(204);
+    await post(room.id, 'alice', 'hello @ivy and @KIM and @Lea');
+    await post(room.id, 'IVY', 'note to self @Ivy');
+    await settled();
+    expect(service.to(ivy).map((p) => decrypted(ivy, p).excerpt)).toEqual([
+      'hello @ivy and @KIM and @Lea',
+    ]);
+    expect(service.to(kim)).toHaveLength(1);
+    expect(service.to(lea)).toEqual([]);
+    // Unsubscribing under another casing removes the same subscription.
+    expect((await unsubscribe('KIM', kim.endpoint)).status).toBe(204);
+    await post(room.id, 'alice', 'again @kim');
+    await settled();
+    expect(service.to(kim)).toHaveLength(1);
+  });
+
   it('a subscription the push service calls gone (410, 404) is deleted', async () => {
     const room = await createRoom(server.url);
     const gone = await subscribed('finn');

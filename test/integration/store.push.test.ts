@@ -3,8 +3,11 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVapidKeys, VAPID_FILE, vapidKeyHome } from '../../src/server/push/vapid-keys.js';
+import type { ChatStoreWithAccounts } from '../../src/server/storage/index.js';
 import { PostgresStore } from '../../src/server/storage/postgres-store.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { pushStoreContract } from '../contracts/push-store-contract.js';
@@ -24,20 +27,50 @@ afterAll(async () => {
   await dropSchemas(schemas);
 });
 
-async function sqlite(): Promise<SqliteStore> {
-  const store = new SqliteStore({ path: join(dir, `push-${++n}.db`) });
+const paths = new WeakMap<object, string>();
+
+async function sqlite(path = join(dir, `push-${++n}.db`)): Promise<SqliteStore> {
+  const store = new SqliteStore({ path });
   await store.init();
+  paths.set(store, path);
   return store;
 }
+
+async function redoSqliteOwnerMigration(store: ChatStoreWithAccounts): Promise<SqliteStore> {
+  const path = paths.get(store) as string;
+  await store.close();
+  const db = new Database(path);
+  db.exec('DELETE FROM parley_migrations WHERE version = 100');
+  db.close();
+  return sqlite(path);
+}
+
+const schemaOf = new WeakMap<object, TestSchema>();
 
 async function postgres(schema = testSchema()): Promise<PostgresStore> {
   if (!schemas.includes(schema)) schemas.push(schema);
   const store = new PostgresStore({ url: TEST_PG_URL, schema: schema.name, poolSize: 4 });
   await store.init();
+  schemaOf.set(store, schema);
   return store;
 }
 
-pushStoreContract('SQLite', sqlite);
+async function redoPostgresOwnerMigration(store: ChatStoreWithAccounts): Promise<PostgresStore> {
+  const schema = schemaOf.get(store) as TestSchema;
+  await store.close();
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    await client.query(
+      `SET search_path = "${schema.name}"; DELETE FROM parley_migrations WHERE version = 100`,
+    );
+  } finally {
+    await client.end();
+  }
+  return postgres(schema);
+}
+
+pushStoreContract('SQLite', () => sqlite(), redoSqliteOwnerMigration);
 
 describe('VAPID keys beside the SQLite database', () => {
   it('are made once, owner-only, and read back by every later start', async () => {
@@ -72,7 +105,7 @@ describe('VAPID keys beside the SQLite database', () => {
 
 const runPg = await requirePostgres();
 describe.runIf(runPg)('PostgreSQL', () => {
-  pushStoreContract('PostgreSQL', () => postgres());
+  pushStoreContract('PostgreSQL', () => postgres(), redoPostgresOwnerMigration);
 
   it('every process of a deployment gets the one key pair in the database', async () => {
     const schema = testSchema();

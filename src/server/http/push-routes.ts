@@ -6,6 +6,7 @@ import { nameProblem, normalizeName } from '../../protocol/text-rules.js';
 import type { Config } from '../config.js';
 import { readerOf } from '../domain/reader.js';
 import { validationFailed } from '../errors.js';
+import { pushOwner } from '../push/push-owner.js';
 import type { PushSubscriptions } from '../push/push-subscriptions.js';
 import {
   apiErrors,
@@ -28,19 +29,22 @@ type ReaderQuery = { username?: string };
 
 const NoContent = ok('Done; empty body', Type.Null());
 
-/** The reader a push request is for: the account, or in open mode `?username=` (required). */
+/**
+ * Whose subscriptions a push request saves or removes: the account, or in open
+ * mode `?username=` (required), ignoring case (push/push-owner.ts).
+ */
 function pushReader(
   request: FastifyRequest<{ Querystring: ReaderQuery }>,
   maxUsernameLength: number,
 ): string {
   const actor = actorOf(request);
-  if (actor.kind === 'user') return readerOf(actor, '').key;
+  if (actor.kind === 'user') return pushOwner(readerOf(actor, '').key);
   const username = normalizeName(request.query.username ?? '');
   const problem = nameProblem(username, maxUsernameLength);
   if (problem) {
     throw validationFailed(['query', 'username'], `Invalid username: ${problem}`, 'value_error');
   }
-  return readerOf(actor, username).key;
+  return pushOwner(readerOf(actor, username).key);
 }
 
 /** Web Push (README "Notifications"); registered only when push is on. */

@@ -10,9 +10,10 @@ import { accountReaderKey, openReader } from '../domain/reader.js';
 import type { AccountStore, UserRecord } from '../storage/account-store.js';
 import type { ChatStore } from '../storage/chat-store.js';
 import type { NotifyOverrides, SidebarStore } from '../storage/sidebar-store.js';
+import { pushOwner } from './push-owner.js';
 
 export interface PushRecipient {
-  /** The reader key (domain/reader.ts). */
+  /** Whose subscriptions to push to (push-owner.ts). */
   reader: string;
   username: string;
 }
@@ -52,7 +53,7 @@ export class PushAudience {
     const recipients = this.accounts
       ? await this.accountRecipients(this.accounts, room, mentioned, levels)
       : this.openRecipients(mentioned, levels);
-    const muted = new Set(levels?.none);
+    const muted = new Set(levels?.none.map(pushOwner));
     const others = recipients.filter(
       (r) => usernameKey(r.username) !== author && !muted.has(r.reader),
     );
@@ -75,19 +76,25 @@ export class PushAudience {
     return extractMentions(message.content).length === 0;
   }
 
-  /** Open mode: readers are names; the ones mentioned and the ones who hear everything. */
+  /**
+   * Open mode: readers are names, each name's subscriptions owned by it ignoring
+   * case; the ones mentioned and the ones who hear everything.
+   */
   private openRecipients(
     mentioned: readonly string[],
     levels: NotifyOverrides | null,
   ): PushRecipient[] {
-    const byReader = new Map<string, PushRecipient>();
-    for (const name of mentioned)
-      byReader.set(openReader(name).key, { reader: openReader(name).key, username: name });
-    for (const key of levels?.all ?? []) {
-      if (key.startsWith('u:') && !byReader.has(key))
-        byReader.set(key, { reader: key, username: key.slice(2) });
+    const byOwner = new Map<string, PushRecipient>();
+    for (const name of mentioned) {
+      const owner = pushOwner(openReader(name).key);
+      byOwner.set(owner, { reader: owner, username: name });
     }
-    return [...byReader.values()];
+    for (const key of levels?.all ?? []) {
+      const owner = pushOwner(key);
+      if (key.startsWith('u:') && !byOwner.has(owner))
+        byOwner.set(owner, { reader: owner, username: key.slice(2) });
+    }
+    return [...byOwner.values()];
   }
 
   private async levelsOf(sidebars: SidebarStore, roomId: string): Promise<NotifyOverrides> {

@@ -323,4 +323,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         ON message_changes (client_id, room_id, username) WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 100,
+    sql: `
+      -- Open-mode push subscriptions belong to the name ignoring case, as mentions
+      -- match (push/push-owner.ts): owners saved before are lower-cased here.
+      -- Where lower() and JavaScript's toLowerCase differ (a few scripts), the
+      -- browser gives its subscription again when it next opens Parley.
+      UPDATE push_subscriptions SET reader = 'u:' || lower(substr(reader, 3))
+        WHERE left(reader, 2) = 'u:';
+    `,
+  },
 ];

@@ -347,4 +347,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         ON message_changes (client_id, room_id, username) WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 100,
+    sql: `
+      -- Open-mode push subscriptions belong to the name ignoring case, as mentions
+      -- match (push/push-owner.ts): owners saved before are lower-cased here.
+      -- SQLite's lower() folds ASCII only; a name with other capitals is folded
+      -- when its browser next opens Parley, which gives its subscription again.
+      UPDATE push_subscriptions SET reader = 'u:' || lower(substr(reader, 3))
+        WHERE substr(reader, 1, 2) = 'u:';
+    `,
+  },
 ];
