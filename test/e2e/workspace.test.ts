@@ -11,7 +11,8 @@
 // Playwright cannot see desktop notifications.
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import type { Message, Room } from '../../src/protocol/rest.js';
+import type { Room } from '../../src/protocol/rest.js';
+import { postMessage } from '../support/api.js';
 import { describeBrowser, screenshotPath } from './browser.js';
 import {
   createRoom,
@@ -30,22 +31,6 @@ async function join(baseUrl: string, username: string, roomId: string): Promise<
     { method: 'PUT' },
   );
   expect(res.status).toBe(200);
-}
-
-/** `username` writes `content` in the room over REST (another person, not in a browser). */
-async function post(
-  baseUrl: string,
-  roomId: string,
-  username: string,
-  content: string,
-): Promise<Message> {
-  const res = await fetch(`${baseUrl}/api/chat/rooms/${roomId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, content }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Message;
 }
 
 function sidebarRoom(page: Page, name: string) {
@@ -101,14 +86,14 @@ describeBrowser('web client: workspace', () => {
       await sidebarRoom(page, 'beta').waitFor();
       await expectCounts(page, 'beta', '', '');
 
-      await post(url, beta.id, 'Bob', 'hello there');
+      await postMessage(url, beta.id, 'Bob', 'hello there');
       await expectCounts(page, 'beta', '1', '');
-      await post(url, beta.id, 'Bob', 'hey @alice, a look at this?');
+      await postMessage(url, beta.id, 'Bob', 'hey @alice, a look at this?');
       await expectCounts(page, 'beta', '2', '@1');
       // The accessible name says it in words.
       expect(await sidebarRoom(page, 'beta').textContent()).toContain('2 unread, 1 mention');
       // The room on screen is read as it is written: no count there.
-      await post(url, alpha.id, 'Bob', 'in the open room');
+      await postMessage(url, alpha.id, 'Bob', 'in the open room');
       await waitForMessage(page, 'in the open room');
       await expectCounts(page, 'alpha', '', '');
       await page.screenshot({ path: screenshotPath('workspace-desktop-light') });
@@ -137,7 +122,7 @@ describeBrowser('web client: workspace', () => {
       await waitConnected(one);
       await waitConnected(two);
 
-      for (const text of ['one', 'two', 'three']) await post(url, news.id, 'Dan', text);
+      for (const text of ['one', 'two', 'three']) await postMessage(url, news.id, 'Dan', text);
       await expectCounts(one, 'news', '3', '');
       await expectCounts(two, 'news', '3', '');
 
@@ -260,16 +245,16 @@ describeBrowser('web client: workspace', () => {
               .shownNotifications,
         );
       // Visible: no notification.
-      await post(url, there.id, 'Gus', 'hi @Fay while you look');
+      await postMessage(url, there.id, 'Gus', 'hi @Fay while you look');
       await expectCounts(page, 'notify-there', '1', '@1');
       expect(await shown()).toEqual([]);
 
       await setHidden(page, true);
       // A room's default level is mentions: a plain message does not notify...
-      await post(url, there.id, 'Gus', 'just chatting');
+      await postMessage(url, there.id, 'Gus', 'just chatting');
       await expectCounts(page, 'notify-there', '2', '@1');
       // ...a mention does, and the title counts.
-      const m = await post(url, there.id, 'Gus', '@fay can you review?');
+      const m = await postMessage(url, there.id, 'Gus', '@fay can you review?');
       await expect
         .poll(shown)
         .toEqual([{ title: 'Gus mentioned you in notify-there', body: '@fay can you review?' }]);
@@ -324,8 +309,8 @@ describeBrowser('web client: workspace', () => {
     async () => {
       const url = session.server.url;
       const room = await createRoom(url, 'mentions');
-      await post(url, room.id, 'Jules', 'hello');
-      await post(url, room.id, 'Jun', 'hi');
+      await postMessage(url, room.id, 'Jules', 'hello');
+      await postMessage(url, room.id, 'Jun', 'hi');
       const { page } = await user('Kai', `/#/room/${room.id}`);
       await waitConnected(page);
       const input = page.getByTestId('message-input');

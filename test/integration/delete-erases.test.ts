@@ -9,9 +9,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '../../src/protocol/rest.js';
 import type { SearchResponse } from '../../src/protocol/search.js';
-import { createRoom } from '../support/api.js';
+import { createRoom, postMessage } from '../support/api.js';
 import {
   postgresRedisBackend,
   requirePostgres,
@@ -45,20 +44,8 @@ function onDisk(word: string): { db: boolean; wal: boolean } {
   };
 }
 
-async function post(
-  roomId: string,
-  username: string,
-  content: string,
-  url = server.url,
-): Promise<Message> {
-  const res = await fetch(`${url}/api/chat/rooms/${roomId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, content }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Message;
-}
+const post = (roomId: string, username: string, content: string, url = server.url) =>
+  postMessage(url, roomId, username, content);
 
 const search = async (word: string) => {
   const res = await fetch(`${server.url}/api/chat/search?q=${encodeURIComponent(word)}`);

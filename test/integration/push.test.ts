@@ -12,7 +12,7 @@ import type { Message, Room } from '../../src/protocol/rest.js';
 import { loadConfig } from '../../src/server/config.js';
 import { ConfigError } from '../../src/server/errors.js';
 import { invite, type Session, signup } from '../support/accounts.js';
-import { createRoom } from '../support/api.js';
+import { createRoom, postMessage } from '../support/api.js';
 import {
   checkVapid,
   type FakeBrowser,
@@ -60,14 +60,8 @@ describe('web push (open mode)', () => {
     expect(res.status, await res.text()).toBe(204);
     return browser;
   }
-  async function post(roomId: string, username: string, content: string): Promise<Message> {
-    const res = await fetch(`${server.url}/api/chat/rooms/${roomId}/messages`, {
-      method: 'POST',
-      ...json({ username, content }),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as Message;
-  }
+  const post = (roomId: string, username: string, content: string) =>
+    postMessage(server.url, roomId, username, content);
   /** Every push for the messages sent so far has been answered. */
   const settled = () => (server.app.push as NonNullable<TestServer['app']['push']>).idle();
   const decrypted = (browser: FakeBrowser, push: ReceivedPush): PushNotification =>

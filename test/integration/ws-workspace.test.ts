@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode } from '../../src/protocol/error-codes.js';
 import type { Room } from '../../src/protocol/rest.js';
 import { readerTopic } from '../../src/server/domain/reader.js';
-import { createRoom, historyEpoch } from '../support/api.js';
+import { createRoom, historyEpoch, postMessage } from '../support/api.js';
 import { startServer, type TestServer } from '../support/start-server.js';
 import { WorkspaceClient } from '../support/workspace-client.js';
 import { TestClient } from '../support/ws-client.js';
@@ -28,13 +28,7 @@ const remove = (roomId: string) =>
 
 /** Posts over REST (as another user) and returns the stored seq. */
 async function post(roomId: string, content: string, username = 'poster'): Promise<number> {
-  const res = await fetch(`${server.url}/api/chat/rooms/${roomId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ content, username }),
-  });
-  if (res.status !== 201) throw new Error(`post: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { seq: number }).seq;
+  return (await postMessage(server.url, roomId, username, content)).seq;
 }
 
 describe('subscribing', () => {
