@@ -48,7 +48,11 @@ export class RedisBus implements MessageBus {
 
   constructor(private readonly opts: RedisBusOptions) {
     this.prefix = opts.prefix ?? 'parley:';
-    this.pub = createRedisClient(opts.url, `parley-pub-${opts.nodeId}`);
+    // A group commit publishes its whole batch in one tick: auto-pipelining sends
+    // those PUBLISHes in one write, in order, instead of a socket write each.
+    this.pub = createRedisClient(opts.url, `parley-pub-${opts.nodeId}`, {
+      enableAutoPipelining: true,
+    });
     this.sub = createRedisClient(opts.url, `parley-sub-${opts.nodeId}`);
     this.sub.on('message', (channel: string, payload: string) => this.receive(channel, payload));
     this.sub.on('ready', () => void this.onSubReady());
