@@ -144,6 +144,7 @@ const TYPE_OFFSET: Record<ServerKind, number> = {
   parley: 9,
   'parley-accounts': 9,
   ceiling: 9,
+  floor: 9,
   bare: 9,
   sio: 4,
 };

@@ -323,6 +323,31 @@ export function toMarkdown(report: Report, chartFile: string): string {
       );
     }
     L.push('');
+    const floorCells = loadCells.filter((c) => load(c, 'floor'));
+    if (floorCells.length > 0) {
+      L.push('### What storage costs: the ceiling storing every message');
+      L.push('');
+      L.push(
+        'ceiling + SQLite is the ceiling that stores each message before sending it, the cheapest correct way: ' +
+          "Parley's own migrations make the file (the same table, indexes and search index), and each turn's messages " +
+          'go into one transaction (row, search-index entry, room seq) with the same pragmas, nothing validated ' +
+          '(bench/baselines/floor-store.ts). Storage is its CPU above the ceiling; what remains of Parley above it ' +
+          "is Parley's own code.",
+      );
+      L.push('');
+      L.push(
+        '| Cell | Parley µs | ceiling + SQLite µs | ceiling µs | storage µs | Parley above it µs | Parley ÷ (ceiling + SQLite) |',
+      );
+      L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const c of floorCells) {
+        const cpu = (k: ServerKind) => load(c, k)?.serverCpuUsPerDelivery ?? Number.NaN;
+        const [p, f, ce] = [cpu('parley'), cpu('floor'), cpu('ceiling')];
+        L.push(
+          `| ${c.def.title} | ${fmt(p, 2)} | ${fmt(f, 2)} | ${fmt(ce, 2)} | ${fmt(f - ce, 2)} | ${fmt(p - f, 2)} | ${fmtRatio(ratio(p, f))} |`,
+        );
+      }
+      L.push('');
+    }
     const accountCells = loadCells.filter((c) => load(c, 'parley-accounts'));
     if (accountCells.length > 0) {
       L.push('### Accounts mode: server CPU time per delivery (lower is better)');
@@ -510,6 +535,7 @@ const COLORS: Record<ServerKind, string> = {
   parley: '#2563eb',
   'parley-accounts': '#93c5fd',
   ceiling: '#4b5563',
+  floor: '#6d28d9',
   bare: '#9ca3af',
   sio: '#f59e0b',
 };

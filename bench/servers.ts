@@ -13,13 +13,16 @@ import { processCpuMs, processRssBytes } from './proc.js';
 /**
  * `parley-accounts` is the same Parley build with `CHAT_AUTH=accounts`, every client
  * signed in with its own account. `ceiling` is bare ws with Parley's write
- * coalescing: the same fan-out, nothing stored.
+ * coalescing: the same fan-out, nothing stored. `floor` is the ceiling storing each
+ * message in SQLite with Parley's schema before sending it (baselines/floor-store.ts):
+ * what storage itself costs (load cells only).
  */
-export type ServerKind = 'parley' | 'parley-accounts' | 'ceiling' | 'bare' | 'sio';
+export type ServerKind = 'parley' | 'parley-accounts' | 'ceiling' | 'floor' | 'bare' | 'sio';
 export const SERVER_KINDS: readonly ServerKind[] = [
   'parley',
   'parley-accounts',
   'ceiling',
+  'floor',
   'bare',
   'sio',
 ];
@@ -27,6 +30,7 @@ export const SERVER_LABEL: Record<ServerKind, string> = {
   parley: 'Parley',
   'parley-accounts': 'Parley accounts',
   ceiling: 'ceiling',
+  floor: 'ceiling + SQLite',
   bare: 'bare ws',
   sio: 'Socket.IO',
 };
@@ -140,6 +144,7 @@ const SCRIPTS: Record<ServerKind, string> = {
   parley: `${BUILD_DIR}/parley.js`,
   'parley-accounts': `${BUILD_DIR}/parley.js`,
   ceiling: `${BUILD_DIR}/bare-ws-server.js`,
+  floor: `${BUILD_DIR}/bare-ws-server.js`,
   bare: `${BUILD_DIR}/bare-ws-server.js`,
   sio: `${BUILD_DIR}/socketio-server.js`,
 };
@@ -155,7 +160,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
   const port = await freePort();
   let tempDir: string | null = null;
   let dbPath: string | null = null;
-  if (isParley(kind)) {
+  if (isParley(kind) || kind === 'floor') {
     if (opts.dbPath) dbPath = opts.dbPath;
     else {
       tempDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
@@ -182,7 +187,8 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     CHAT_HTTP_RATE: '0',
     CHAT_WS_MAX_PER_IP: '0',
     ...(dbPath ? { CHAT_DB_PATH: dbPath } : {}),
-    ...(kind === 'ceiling' ? { BARE_WS_COALESCE: '1' } : {}),
+    ...(kind === 'ceiling' || kind === 'floor' ? { BARE_WS_COALESCE: '1' } : {}),
+    ...(kind === 'floor' && dbPath ? { BARE_WS_DB: dbPath } : {}),
     // Explicit, so a CHAT_AUTH in the caller's environment cannot swap the two.
     ...(isParley(kind) ? { CHAT_AUTH: kind === 'parley-accounts' ? 'accounts' : 'open' } : {}),
     ...opts.env,
@@ -191,8 +197,12 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
   const script = (isParley(kind) && process.env.BENCH_PARLEY_SCRIPT) || SCRIPTS[kind];
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
   const benchArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  // Parley runs with the flags the supervisor gives its workers (src/server/runtime-flags.ts).
-  const nodeArgs = isParley(kind) ? serverExecArgv(benchArgs, process.env.NODE_OPTIONS) : benchArgs;
+  // Parley runs with the flags the supervisor gives its workers (src/server/runtime-flags.ts),
+  // and so does the floor, so that the two differ only in what their code does.
+  const nodeArgs =
+    isParley(kind) || kind === 'floor'
+      ? serverExecArgv(benchArgs, process.env.NODE_OPTIONS)
+      : benchArgs;
   let argv = [process.execPath, ...nodeArgs, script];
   if (opts.pinning.server) argv = ['taskset', '-c', opts.pinning.server, ...argv];
   // Through nice(1), so every thread of the server starts at that priority.

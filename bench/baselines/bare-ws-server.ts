@@ -8,6 +8,9 @@
 // uncorked together on process.nextTick, so a socket gets one writev per tick
 // instead of one per frame. That is the honest ceiling: Parley's fan-out with
 // nothing stored and nothing checked.
+//
+// With `store` as well, it is the floor: the ceiling that stores each message in
+// SQLite with Parley's schema before sending it (floor-store.ts).
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -19,6 +22,7 @@ import {
   presenceNotice,
   Rooms,
 } from './common.js';
+import { FloorStore } from './floor-store.js';
 
 const PATH = /^\/ws\/chat\/([^/?]+)/;
 const TEXT = { binary: false } as const;
@@ -26,9 +30,12 @@ const TEXT = { binary: false } as const;
 export interface BareWsOptions {
   /** Cork each socket for the rest of the tick, uncork all on nextTick (as Parley). */
   coalesce?: boolean;
+  /** A SQLite file to store every message in before it is sent (the floor). */
+  store?: string;
 }
 
-export function startBareWs(host: string, port: number, opts: BareWsOptions = {}) {
+export async function startBareWs(host: string, port: number, opts: BareWsOptions = {}) {
+  const store = opts.store ? await FloorStore.open(opts.store) : null;
   const rooms = new Rooms();
   const members = new Map<string, Set<WebSocket>>();
   const server = createServer(handleHttp);
@@ -75,6 +82,7 @@ export function startBareWs(host: string, port: number, opts: BareWsOptions = {}
     const username = new URL(url, 'http://x').searchParams.get('username') ?? 'anonymous';
     wss.handleUpgrade(req, socket, head, (ws) => {
       const room = rooms.get(roomId);
+      store?.createRoom(roomId, roomId);
       let sockets = members.get(roomId);
       if (!sockets) {
         sockets = new Set();
@@ -90,7 +98,12 @@ export function startBareWs(host: string, port: number, opts: BareWsOptions = {}
       }
       ws.on('message', (raw) => {
         const m = JSON.parse(raw.toString()) as InboundMessage;
-        if (m.type === 'message') {
+        if (m.type === 'message' && store) {
+          const clientId = typeof m.client_id === 'string' ? m.client_id : undefined;
+          store.append(roomId, room, username, String(m.content), clientId, (data) =>
+            broadcast(roomId, { type: 'message', data }),
+          );
+        } else if (m.type === 'message') {
           broadcast(roomId, { type: 'message', data: messageData(roomId, room, username, m) });
         } else if (m.type === 'get_users') {
           write(ws, JSON.stringify({ type: 'user_list', data: { users: [...room.users.keys()] } }));
@@ -113,5 +126,8 @@ export function startBareWs(host: string, port: number, opts: BareWsOptions = {}
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
   const { host, port } = listenArgs();
-  await startBareWs(host, port, { coalesce: process.env.BARE_WS_COALESCE === '1' });
+  await startBareWs(host, port, {
+    coalesce: process.env.BARE_WS_COALESCE === '1',
+    store: process.env.BARE_WS_DB,
+  });
 }

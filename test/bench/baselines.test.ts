@@ -1,11 +1,15 @@
 // The benchmark's baselines must speak Parley's frames, or the load generator
 // would compare unlike things. No timings here: `npm run bench` measures.
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { io as ioClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startBareWs } from '../../bench/baselines/bare-ws-server.js';
+import { type BareWsOptions, startBareWs } from '../../bench/baselines/bare-ws-server.js';
 import { startSocketIo } from '../../bench/baselines/socketio-server.js';
 import { type BenchClient, connectClient, FIRST } from '../../bench/load-generator.js';
 import type { RunningServer } from '../../bench/servers.js';
@@ -49,13 +53,18 @@ function collector() {
   };
 }
 
-describe.each([
-  ['bare ws baseline', false],
-  ['ceiling baseline (bare ws, coalesced writes)', true],
-])('%s', (_name, coalesce) => {
+const dir = mkdtempSync(join(tmpdir(), 'parley-baselines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const floorDb = join(dir, 'floor.db');
+
+describe.each<[string, BareWsOptions]>([
+  ['bare ws baseline', {}],
+  ['ceiling baseline (bare ws, coalesced writes)', { coalesce: true }],
+  ['floor baseline (the ceiling storing in SQLite)', { coalesce: true, store: floorDb }],
+])('%s', (_name, options) => {
   let server: Server;
   beforeAll(async () => {
-    server = await startBareWs('127.0.0.1', 0, { coalesce });
+    server = await startBareWs('127.0.0.1', 0, options);
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -117,6 +126,56 @@ describe.each([
     raw.uncork();
     while (seqs.length < 50) await new Promise((r) => setTimeout(r, 20));
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    ws.close();
+  });
+});
+
+describe('floor baseline', () => {
+  let server: Server;
+  const path = join(dir, 'floor-order.db');
+  beforeAll(async () => {
+    server = await startBareWs('127.0.0.1', 0, { coalesce: true, store: path });
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("stores every message, in order, with Parley's schema and search index, by the time it arrives", async () => {
+    const room = await createRoom(server);
+    const reader = new Database(path, { readonly: true });
+    const stored = reader.prepare<[string, number], { content: string }>(
+      'SELECT content FROM messages WHERE room_id = ? AND seq = ?',
+    );
+    const ws = new WebSocket(`ws://${base(server)}/ws/chat/${room}?username=fay`);
+    const seen: { seq: number; inFile: boolean }[] = [];
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as Frame;
+      if (f.type !== 'message') return;
+      const seq = f.data.seq as number;
+      seen.push({ seq, inFile: stored.get(room, seq)?.content === f.data.content });
+    });
+    await new Promise((r) => ws.once('open', r));
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.cork();
+    for (let i = 0; i < 30; i++) {
+      ws.send(JSON.stringify({ type: 'message', content: `word${i} shared`, client_id: `k${i}` }));
+    }
+    raw.uncork();
+    while (seen.length < 30) await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => ({ seq: i + 1, inFile: true })));
+    expect(reader.prepare('SELECT last_seq FROM rooms WHERE id = ?').pluck().get(room)).toBe(30);
+    // The search index takes each message within 250 ms, by the same tokens as Parley's.
+    const hits = reader
+      .prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'shared'")
+      .pluck();
+    while (hits.get() !== 30) await new Promise((r) => setTimeout(r, 20));
+    expect(
+      reader
+        .prepare(
+          "SELECT m.seq FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH 'word7'",
+        )
+        .pluck()
+        .all(),
+    ).toEqual([8]);
+    reader.close();
     ws.close();
   });
 });

@@ -1,0 +1,154 @@
+// The floor's storage (server kind `floor`): what persisting each message costs on
+// SQLite, done the cheapest correct way and nothing more. Parley's own migrations make
+// the file, so the table, its indexes and the search index are Parley's; each
+// event-loop turn's messages are then written in one transaction (the row, its
+// search-index entry, each room's newest seq) with the same pragmas and durability
+// as Parley's store, and only then delivered. Like Parley's, the search index takes
+// new messages after their commit, 500 at a time or every 250 ms, in a transaction of
+// its own (FTS5 writes a segment per transaction: per turn would cost more in small
+// rooms). No validation, no idempotency answers, no crash recovery of the index, no
+// metrics, no checkpointer thread (the writer checkpoints at Parley's WAL size).
+// Parley's CPU above this floor is what its own code costs.
+import Database from 'better-sqlite3';
+import { indexText } from '../../src/protocol/search-text.js';
+import { uuidv7 } from '../../src/protocol/uuid7.js';
+import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/server/storage/sqlite-wal.js';
+import type { BaselineRoom } from './common.js';
+
+/** A message frame's `data`, stored before it is sent. */
+export interface StoredMessage {
+  id: string;
+  room_id: string;
+  username: string;
+  content: string;
+  timestamp: string;
+  seq: number;
+  client_id?: string;
+}
+
+interface Unindexed {
+  rowid: number | bigint;
+  content: string;
+}
+
+interface Pending {
+  room: BaselineRoom;
+  data: StoredMessage;
+  deliver: (data: StoredMessage) => void;
+}
+
+export class FloorStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly index: Database.Statement;
+  private readonly setSeq: Database.Statement;
+  private readonly addRoom: Database.Statement;
+  private readonly write: (batch: readonly Pending[]) => void;
+  private readonly indexAll: (batch: readonly Unindexed[]) => void;
+  private pending: Pending[] = [];
+  private unindexed: Unindexed[] = [];
+  private indexTimer: NodeJS.Timeout | null = null;
+
+  /** Creates the file with Parley's migrations, then reopens it bare. */
+  static async open(path: string): Promise<FloorStore> {
+    const parley = new SqliteStore({ path });
+    await parley.init();
+    await parley.close();
+    return new FloorStore(path);
+  }
+
+  private constructor(path: string) {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = normal');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma('foreign_keys = ON');
+    this.db = db;
+    this.insert = db.prepare(
+      `INSERT INTO messages (id, room_id, seq, username, content, timestamp, client_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
+    this.setSeq = db.prepare('UPDATE rooms SET last_seq = ? WHERE id = ?');
+    this.addRoom = db.prepare(
+      'INSERT INTO rooms (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const seqs = new Map<string, number>();
+    this.write = db.transaction((batch: readonly Pending[]) => {
+      for (const { data } of batch) {
+        const row = this.insert.run(
+          data.id,
+          data.room_id,
+          data.seq,
+          data.username,
+          data.content,
+          data.timestamp,
+          data.client_id ?? null,
+        );
+        this.unindexed.push({ rowid: row.lastInsertRowid, content: data.content });
+        seqs.set(data.room_id, data.seq);
+      }
+      for (const [roomId, seq] of seqs) this.setSeq.run(seq, roomId);
+      seqs.clear();
+    });
+    this.indexAll = db.transaction((batch: readonly Unindexed[]) => {
+      for (const m of batch) this.index.run(m.rowid, indexText(m.content));
+    });
+  }
+
+  /** The room's row, which a message's foreign key needs. */
+  createRoom(id: string, name: string): void {
+    this.addRoom.run(id, name, new Date().toISOString());
+  }
+
+  /** Stores the message with the rest of this turn's, then hands it to `deliver`. */
+  append(
+    roomId: string,
+    room: BaselineRoom,
+    username: string,
+    content: string,
+    clientId: string | undefined,
+    deliver: (data: StoredMessage) => void,
+  ): void {
+    const data: StoredMessage = {
+      id: '',
+      room_id: roomId,
+      username,
+      content,
+      timestamp: '',
+      seq: 0,
+    };
+    if (clientId !== undefined) data.client_id = clientId;
+    if (this.pending.push({ room, data, deliver }) === 1) setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.pending;
+    this.pending = [];
+    const ms = Date.now();
+    const timestamp = new Date(ms).toISOString();
+    for (const { room, data } of batch) {
+      data.id = uuidv7(ms);
+      data.timestamp = timestamp;
+      data.seq = ++room.seq;
+    }
+    this.write(batch);
+    for (const { data, deliver } of batch) deliver(data);
+    if (this.unindexed.length >= 500) this.indexNow();
+    else this.indexTimer ??= setTimeout(this.indexNow, 250);
+  };
+
+  private readonly indexNow = (): void => {
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    this.indexTimer = null;
+    const batch = this.unindexed;
+    this.unindexed = [];
+    this.indexAll(batch);
+  };
+
+  close(): void {
+    this.indexNow();
+    this.db.close();
+  }
+}
