@@ -42,12 +42,19 @@ export class RedisBus implements MessageBus {
   /** Per room, the newest log entry (message or change) that could not be published; re-sent once Redis is back. */
   private readonly unsent = new Map<string, BusEvent>();
   private readonly down = new Set<'pub' | 'sub'>();
+  /**
+   * How every envelope this process publishes begins: JSON.stringify writes keys in
+   * the order given, so its own echoes are told apart by this prefix and dropped
+   * without being parsed (with two processes, half of what a busy one hears).
+   */
+  private readonly ownPrefix: string;
   /** The subscriber is connected and every subscription is restored. */
   private live = false;
   private closed = false;
 
   constructor(private readonly opts: RedisBusOptions) {
     this.prefix = opts.prefix ?? 'parley:';
+    this.ownPrefix = `{"v":1,"origin":${JSON.stringify(opts.nodeId)},`;
     // A group commit publishes its whole batch in one tick: auto-pipelining sends
     // those PUBLISHes in one write, in order, instead of a socket write each.
     this.pub = createRedisClient(opts.url, `parley-pub-${opts.nodeId}`, {
@@ -96,9 +103,8 @@ export class RedisBus implements MessageBus {
   async publish(event: BusEvent): Promise<void> {
     this.deliver(event);
     if (this.closed) return;
-    const envelope: Envelope = { v: 1, origin: this.opts.nodeId, event };
     try {
-      await this.pub.publish(this.channel(event.roomId), JSON.stringify(envelope));
+      await this.pub.publish(this.channel(event.roomId), this.encode(event));
       // A later message lets receivers notice and fill any gap before it.
       if (event.type === 'message' || event.type === 'change') this.unsent.delete(event.roomId);
     } catch (error) {
@@ -177,15 +183,21 @@ export class RedisBus implements MessageBus {
     const resend = [...this.unsent.values()];
     this.unsent.clear();
     for (const event of resend) {
-      const envelope: Envelope = { v: 1, origin: this.opts.nodeId, event };
-      this.pub.publish(this.channel(event.roomId), JSON.stringify(envelope)).catch((error) => {
+      this.pub.publish(this.channel(event.roomId), this.encode(event)).catch((error) => {
         this.report('publish', error);
         this.unsent.set(event.roomId, event);
       });
     }
   }
 
+  /** `JSON.stringify({ v: 1, origin, event })`, byte for byte, starting with `ownPrefix`. */
+  private encode(event: BusEvent): string {
+    return `${this.ownPrefix}"event":${JSON.stringify(event)}}`;
+  }
+
   private receive(channel: string, payload: string): void {
+    // Already delivered locally when it was published.
+    if (payload.startsWith(this.ownPrefix)) return;
     let envelope: Partial<Envelope> | null;
     try {
       envelope = JSON.parse(payload) as Partial<Envelope> | null;
@@ -197,7 +209,7 @@ export class RedisBus implements MessageBus {
       this.report('decode', new Error(`unknown envelope on ${channel}`));
       return;
     }
-    // Already delivered locally when it was published.
+    // Ours too, if written some other way (the prefix check above is the fast path).
     if (envelope.origin === this.opts.nodeId) return;
     if (channel !== this.channel(envelope.event.roomId)) return;
     this.deliver(envelope.event);
