@@ -1,9 +1,9 @@
 // The floor's storage (server kind `floor`): what persisting each message costs on
 // SQLite, done the cheapest correct way and nothing more. Parley's own migrations make
 // the file, so the table, its indexes and the search index are Parley's; each
-// event-loop turn's messages are then written in one transaction (the row, its
-// search-index entry, each room's newest seq) with the same pragmas and durability
-// as Parley's store, and only then delivered. Like Parley's, the search index takes
+// event-loop turn's messages are then written in one transaction (the rows, each
+// room's newest seq) with the same pragmas and durability as Parley's store, and
+// only then delivered. Like Parley's, the search index takes
 // new messages after their commit, 500 at a time or every 250 ms, in a transaction of
 // its own (FTS5 writes a segment per transaction: per turn would cost more in small
 // rooms). No validation, no idempotency answers, no crash recovery of the index, no
