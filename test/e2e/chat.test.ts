@@ -60,6 +60,8 @@ describeBrowser('web client: chatting', () => {
       await waitForMessage(a, 'Yes!\nMulti-line messages keep their line breaks.');
       await send(a, 'Great, shipping it today!');
       await waitForMessage(b, 'Great, shipping it today!');
+      // The sender's echo may be painted a moment after the other tab's copy.
+      await waitForMessage(a, 'Great, shipping it today!');
 
       // Both timelines equal the stored history.
       const rooms = (await (await fetch(`${session.server.url}/api/chat/rooms`)).json()) as {

@@ -70,6 +70,9 @@ describeBrowser('web client: reconnection', () => {
       await waitForMessage(b, 'written while offline');
 
       await send(a, 'after the restart');
+      // Each tab shows it once its own copy arrives: the sender's echo and the
+      // other tab's delivery go out together but are painted independently.
+      await waitForMessage(a, 'after the restart');
       await waitForMessage(b, 'after the restart');
       const stored = (await history(session.server.url, room.id)).map((m) => m.seq);
       expect(await shownSeqs(a)).toEqual(stored);
