@@ -9,13 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { numberOption } from './cli.js';
 
-const option = (name: string, fallback: number) => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
-const ROWS = option('rows', 200_000);
-const BATCH = option('batch', 500);
+const ROWS = numberOption('rows', 200_000);
+const BATCH = numberOption('batch', 500);
 
 const PARLEY_TOKENIZER = `tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* C*'"`;
 /** Table options and the FTS5 configuration commands run after creating it. */

@@ -14,14 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { uuidv7 } from '../src/protocol/uuid7.js';
+import { numberOption } from './cli.js';
 
-const option = (name: string, fallback: number) => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
-const ROOMS = option('rooms', 500);
-const BATCH = option('batch', 450);
-const MESSAGES = option('messages', 200_000);
+const ROOMS = numberOption('rooms', 500);
+const BATCH = numberOption('batch', 450);
+const MESSAGES = numberOption('messages', 200_000);
 const WARM_UP = 50_000;
 
 const COLUMNS = `id TEXT NOT NULL, room_id TEXT NOT NULL, seq INTEGER NOT NULL,

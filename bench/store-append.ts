@@ -13,14 +13,11 @@ import { join } from 'node:path';
 import { uuidv7 } from '../src/protocol/uuid7.js';
 import type { NewMessage } from '../src/server/storage/chat-store.js';
 import type { SqliteStore as Store } from '../src/server/storage/sqlite-store.js';
+import { numberOption } from './cli.js';
 
-const option = (name: string, fallback: number) => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
-const ROOMS = option('rooms', 500);
-const BATCH = option('batch', 100);
-const MESSAGES = option('messages', 100_000);
+const ROOMS = numberOption('rooms', 500);
+const BATCH = numberOption('batch', 100);
+const MESSAGES = numberOption('messages', 100_000);
 const RANDOM_IDS = process.argv.includes('--random-ids');
 
 async function main(): Promise<void> {

@@ -16,14 +16,11 @@ import Database from 'better-sqlite3';
 import { uuidv7 } from '../src/protocol/uuid7.js';
 import type { NewMessage } from '../src/server/storage/chat-store.js';
 import { SqliteStore } from '../src/server/storage/sqlite-store.js';
+import { numberOption } from './cli.js';
 
-const option = (name: string, fallback: number) => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.slice(name.length + 3)) : fallback;
-};
 const flag = (name: string) => process.argv.includes(`--${name}`);
-const ROOMS = option('rooms', 1);
-const BATCH = option('batch', 20);
+const ROOMS = numberOption('rooms', 1);
+const BATCH = numberOption('batch', 20);
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
 
 async function main(): Promise<void> {
