@@ -1,17 +1,19 @@
 // Builds the history cell's database directly with better-sqlite3, on Parley's
 // real schema (SqliteStore.init() runs the migrations): one room holding
 // `count` messages with seq 1..count and rooms.last_seq = count, written in one
-// transaction. Sending a million messages over WebSocket would take minutes.
+// transaction, with their room_seq entries and search index entries as the store
+// writes them. Sending a million messages over WebSocket would take minutes.
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { indexText } from '../src/protocol/search-text.js';
+import { prepareStatements } from '../src/server/storage/sqlite-statements.js';
 import { SqliteStore } from '../src/server/storage/sqlite-store.js';
 
 export interface Prefilled {
   roomId: string;
   count: number;
   fillMs: number;
-  /** SQLite's plan for the history query (mirrors `recent` in sqlite-statements.ts). */
+  /** SQLite's plan for the history query (`recent` in sqlite-statements.ts). */
   queryPlan: string[];
 }
 
@@ -25,6 +27,10 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
+  // The store's statements are prepared below for the plan; its triggers call this.
+  db.function('parley_index_text', { deterministic: true }, (content: unknown) =>
+    typeof content === 'string' ? indexText(content) : '',
+  );
   const roomId = randomUUID();
   const start = Date.parse('2024-01-01T00:00:00.000Z');
   const insertRoom = db.prepare(
@@ -35,9 +41,12 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
   );
   // Each message's search index entry, as SqliteMessageLog.appendOne writes it (migration 80).
   const index = db.prepare('INSERT INTO messages_fts (rowid, body) VALUES (?, ?)');
+  // Where history finds it (sqlite-room-index.ts), every message up to the mark placed.
+  const place = db.prepare('INSERT INTO room_seq (room, seq, msg) VALUES (?, ?, ?)');
+  const mark = db.prepare("UPDATE parley_meta SET value = ? WHERE key = 'room_seq_through'");
   const filler = 'The quick brown fox jumps over the lazy dog while the history grows. ';
   db.transaction(() => {
-    insertRoom.run(roomId, 'a million messages', new Date(start).toISOString(), count);
+    const room = insertRoom.run(roomId, 'a million messages', new Date(start).toISOString(), count);
     for (let seq = 1; seq <= count; seq++) {
       const content = `message ${seq}: ${filler}`;
       const { lastInsertRowid } = insert.run(
@@ -49,14 +58,13 @@ export async function prefillHistory(path: string, count: number): Promise<Prefi
         new Date(start + seq * 1000).toISOString(),
       );
       index.run(lastInsertRowid, indexText(content));
+      place.run(room.lastInsertRowid, seq, lastInsertRowid);
+      if (seq === count) mark.run(lastInsertRowid);
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   const queryPlan = db
-    .prepare(
-      `EXPLAIN QUERY PLAN SELECT id, room_id, seq, username, content, timestamp, client_id
-       FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-    )
+    .prepare(`EXPLAIN QUERY PLAN ${prepareStatements(db).recent.source}`)
     .all(roomId, 500_000, 100)
     .map((row) => String((row as { detail: string }).detail));
   db.close();

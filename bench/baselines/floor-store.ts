@@ -6,8 +6,10 @@
 // only then delivered. Like Parley's, the search index takes
 // new messages after their commit, 500 at a time or every 250 ms, in a transaction of
 // its own (FTS5 writes a segment per transaction: per turn would cost more in small
-// rooms). No validation, no idempotency answers, no crash recovery of the index, no
-// metrics, no checkpointer thread (the writer checkpoints at Parley's WAL size).
+// rooms), and room_seq (where history finds a room's messages) 5,000 at a time or
+// every second, room by room. No validation, no idempotency answers, no crash
+// recovery of either, no metrics, no checkpointer thread (the writer checkpoints
+// at Parley's WAL size).
 // Parley's CPU above this floor is what its own code costs.
 import Database from 'better-sqlite3';
 import { indexText } from '../../src/protocol/search-text.js';
@@ -27,9 +29,13 @@ export interface StoredMessage {
   client_id?: string;
 }
 
-interface Unindexed {
+/** A stored message on its way into the search index and room_seq. */
+interface Committed {
   rowid: number | bigint;
   content: string;
+  /** The room's rowid, its number in room_seq. */
+  room: number;
+  seq: number;
 }
 
 interface Pending {
@@ -44,11 +50,17 @@ export class FloorStore {
   private readonly index: Database.Statement;
   private readonly setSeq: Database.Statement;
   private readonly addRoom: Database.Statement;
+  private readonly roomRowid: Database.Statement<[string], number>;
+  /** Each room's rowid, its number in room_seq. */
+  private readonly roomNo = new Map<string, number>();
   private readonly write: (batch: readonly Pending[]) => void;
-  private readonly indexAll: (batch: readonly Unindexed[]) => void;
+  private readonly indexAll: (batch: readonly Committed[]) => void;
+  private readonly placeAll: (batch: readonly Committed[]) => void;
   private pending: Pending[] = [];
-  private unindexed: Unindexed[] = [];
+  private unindexed: Committed[] = [];
+  private unplaced: Committed[] = [];
   private indexTimer: NodeJS.Timeout | null = null;
+  private placeTimer: NodeJS.Timeout | null = null;
 
   /** Creates the file with Parley's migrations, then reopens it bare. */
   static async open(path: string): Promise<FloorStore> {
@@ -74,6 +86,7 @@ export class FloorStore {
     this.addRoom = db.prepare(
       'INSERT INTO rooms (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     );
+    this.roomRowid = db.prepare<[string], number>('SELECT rowid FROM rooms WHERE id = ?').pluck();
     const seqs = new Map<string, number>();
     this.write = db.transaction((batch: readonly Pending[]) => {
       for (const { data } of batch) {
@@ -86,20 +99,38 @@ export class FloorStore {
           data.timestamp,
           data.client_id ?? null,
         );
-        this.unindexed.push({ rowid: row.lastInsertRowid, content: data.content });
+        const stored: Committed = {
+          rowid: row.lastInsertRowid,
+          content: data.content,
+          room: this.roomNo.get(data.room_id) as number,
+          seq: data.seq,
+        };
+        this.unindexed.push(stored);
+        this.unplaced.push(stored);
         seqs.set(data.room_id, data.seq);
       }
       for (const [roomId, seq] of seqs) this.setSeq.run(seq, roomId);
       seqs.clear();
     });
-    this.indexAll = db.transaction((batch: readonly Unindexed[]) => {
+    this.indexAll = db.transaction((batch: readonly Committed[]) => {
       for (const m of batch) this.index.run(m.rowid, indexText(m.content));
+    });
+    const place = db.prepare('INSERT INTO room_seq (room, seq, msg) VALUES (?, ?, ?)');
+    this.placeAll = db.transaction((batch: readonly Committed[]) => {
+      const byRoom = new Map<number, Committed[]>();
+      for (const m of batch) {
+        const list = byRoom.get(m.room);
+        if (list) list.push(m);
+        else byRoom.set(m.room, [m]);
+      }
+      for (const list of byRoom.values()) for (const m of list) place.run(m.room, m.seq, m.rowid);
     });
   }
 
-  /** The room's row, which a message's foreign key needs. */
+  /** The room's row, which a message's foreign key needs, and its number. */
   createRoom(id: string, name: string): void {
     this.addRoom.run(id, name, new Date().toISOString());
+    this.roomNo.set(id, this.roomRowid.get(id) as number);
   }
 
   /** Stores the message with the rest of this turn's, then hands it to `deliver`. */
@@ -137,6 +168,8 @@ export class FloorStore {
     for (const { data, deliver } of batch) deliver(data);
     if (this.unindexed.length >= 500) this.indexNow();
     else this.indexTimer ??= setTimeout(this.indexNow, 250);
+    if (this.unplaced.length >= 5_000) this.placeNow();
+    else this.placeTimer ??= setTimeout(this.placeNow, 1_000);
   };
 
   private readonly indexNow = (): void => {
@@ -147,8 +180,17 @@ export class FloorStore {
     this.indexAll(batch);
   };
 
+  private readonly placeNow = (): void => {
+    if (this.placeTimer) clearTimeout(this.placeTimer);
+    this.placeTimer = null;
+    const batch = this.unplaced;
+    this.unplaced = [];
+    this.placeAll(batch);
+  };
+
   close(): void {
     this.indexNow();
+    this.placeNow();
     this.db.close();
   }
 }

@@ -138,7 +138,7 @@ describe('floor baseline', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it("stores every message, in order, with Parley's schema and search index, by the time it arrives", async () => {
+  it("stores every message, in order, with Parley's schema, search index and room_seq, by the time it arrives", async () => {
     const room = await createRoom(server);
     const reader = new Database(path, { readonly: true });
     const stored = reader.prepare<[string, number], { content: string }>(
@@ -175,6 +175,14 @@ describe('floor baseline', () => {
         .pluck()
         .all(),
     ).toEqual([8]);
+    // room_seq takes them within a second, as Parley's does, pointing at their rows.
+    const placed = reader
+      .prepare<[string], number>(
+        `SELECT count(*) FROM room_seq s JOIN messages m ON m.rowid = s.msg AND m.seq = s.seq
+         WHERE s.room = (SELECT rowid FROM rooms WHERE id = ?)`,
+      )
+      .pluck();
+    while (placed.get(room) !== 30) await new Promise((r) => setTimeout(r, 20));
     reader.close();
     ws.close();
   });

@@ -14,6 +14,7 @@ import {
   replyPreview,
   toChange,
 } from './message-state.js';
+import type { SqliteRoomIndex, Unplaced } from './sqlite-room-index.js';
 import { toMessage, uploadAttachment } from './sqlite-rows.js';
 import type { SqliteSearchBacklog, Unindexed } from './sqlite-search-backlog.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -21,13 +22,33 @@ import type { SqliteStatements } from './sqlite-statements.js';
 /** A change row before it is read back. */
 type NewChangeRow = ChangeColumns;
 
+/** A room's state within a batch. */
+interface BatchRoom {
+  no: number;
+  stored: number;
+  last: number;
+}
+
 export class SqliteMessageLog {
   /** Stores a batch of new messages in one transaction. */
   readonly append: (batch: readonly NewMessage[]) => AppendResult[];
   /** Applies a batch of changes in one transaction. */
   readonly change: (batch: readonly NewChange[]) => ChangeResult[];
-  /** Inside a batch: per room, its stored seq and the newest one this batch took (null: no live room). */
-  private readonly batchSeq = new Map<string, { stored: number; last: number } | null>();
+  /**
+   * Inside a batch: per room, its number (room_seq), its stored seq and the newest
+   * one this batch took (null: no live room).
+   */
+  private readonly batchSeq = new Map<string, BatchRoom | null>();
+  /**
+   * Each room's number and newest seq as committed, so that a batch's first
+   * message to a room does not read its row: in a commit of 450 messages over 500
+   * rooms those reads were a tenth of the store's time (`npx tsx
+   * bench/store-append.ts`). Valid while no other connection wrote to the file,
+   * which `PRAGMA data_version` tells, read under the write lock each batch takes
+   * at its start (BEGIN IMMEDIATE). A room marked deleted leaves it (`forget`).
+   */
+  private readonly known = new Map<string, { no: number; seq: number }>();
+  private dataVersion = -1;
   /**
    * The batch's time, read once: everything in one commit is stored at the same
    * instant, and formatting a Date per message was 2% of a busy server's CPU.
@@ -35,29 +56,27 @@ export class SqliteMessageLog {
   private batchTime = '';
   private batchMs = 0;
 
-  /** This batch's new messages, for the search index once they are committed. */
-  private unindexed: Unindexed[] = [];
+  /** This batch's new messages, for room_seq and the search index once they are committed. */
+  private committed: (Unplaced & Unindexed)[] = [];
 
   constructor(
     db: Database.Database,
     private readonly stmts: SqliteStatements,
+    private readonly roomIndex: SqliteRoomIndex,
     private readonly indexBacklog: SqliteSearchBacklog,
   ) {
     const appendOne = (item: NewMessage) => this.appendOne(item);
     const changeOne = (item: NewChange) => this.changeOne(item);
-    const appendTx = db.transaction((batch: readonly NewMessage[]) =>
-      this.inBatch(batch, appendOne),
-    );
-    const changeTx = db.transaction((batch: readonly NewChange[]) =>
-      this.inBatch(batch, changeOne),
-    );
+    const appendTx = this.batchTx(db, appendOne);
+    const changeTx = this.batchTx(db, changeOne);
     this.append = (batch) => {
       try {
         const results = appendTx(batch);
-        this.indexBacklog.add(this.unindexed);
+        this.roomIndex.add(this.committed);
+        this.indexBacklog.add(this.committed);
         return results;
       } finally {
-        this.unindexed = [];
+        this.committed = [];
       }
     };
     // An edit's or delete's triggers take the message's tokens out of the index:
@@ -68,27 +87,54 @@ export class SqliteMessageLog {
     };
   }
 
-  /** Runs `one` on each item, then writes each room's newest seq once: one write per room per batch. */
-  private inBatch<T, R>(batch: readonly T[], one: (item: T) => R): R[] {
-    try {
+  /** A room marked deleted takes no more messages or changes. */
+  forget(roomId: string): void {
+    this.known.delete(roomId);
+  }
+
+  /**
+   * A batch in one transaction (IMMEDIATE: the write lock first, see `known`):
+   * `one` on each item, then each room's newest seq written once, one write per
+   * room per batch; once committed, the rooms' new seqs are known.
+   */
+  private batchTx<T, R>(db: Database.Database, one: (item: T) => R) {
+    const tx = db.transaction((batch: readonly T[]) => {
+      const version = this.stmts.dataVersion.get() as number;
+      if (version !== this.dataVersion) {
+        this.known.clear();
+        this.dataVersion = version;
+      }
       this.batchMs = Date.now();
       this.batchTime = new Date(this.batchMs).toISOString();
       const results = batch.map(one);
-      for (const [roomId, seq] of this.batchSeq) {
-        if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, roomId);
+      for (const seq of this.batchSeq.values()) {
+        if (seq !== null && seq.last !== seq.stored) this.stmts.setSeq.run(seq.last, seq.no);
       }
       return results;
-    } finally {
-      this.batchSeq.clear();
-    }
+    });
+    return (batch: readonly T[]): R[] => {
+      try {
+        const results = tx.immediate(batch);
+        for (const [roomId, seq] of this.batchSeq) {
+          if (seq !== null) this.known.set(roomId, { no: seq.no, seq: seq.last });
+        }
+        return results;
+      } finally {
+        this.batchSeq.clear();
+      }
+    };
   }
 
   /** The room's seqs in this batch: read once, at its first entry; null when the room is gone. */
-  private roomSeq(roomId: string): { stored: number; last: number } | null {
+  private roomSeq(roomId: string): BatchRoom | null {
     let seq = this.batchSeq.get(roomId);
     if (seq === undefined) {
-      const stored = this.stmts.latestSeq.get(roomId)?.last_seq;
-      seq = stored === undefined ? null : { stored, last: stored };
+      const known = this.known.get(roomId);
+      if (known) seq = { no: known.no, stored: known.seq, last: known.seq };
+      else {
+        const row = this.stmts.roomToAppend.get(roomId);
+        seq = row ? { no: row.no, stored: row.last_seq, last: row.last_seq } : null;
+      }
       this.batchSeq.set(roomId, seq);
     }
     return seq;
@@ -161,8 +207,13 @@ export class SqliteMessageLog {
       if (!existing) throw new Error('insert ignored without a conflicting message');
       return { ok: true, message: toMessage(existing), duplicate: true };
     }
-    // Indexed for search after the commit, with others (SqliteSearchBacklog).
-    this.unindexed.push({ rowid: lastInsertRowid, content: message.content });
+    // Placed in room_seq and indexed for search after the commit, with others.
+    this.committed.push({
+      rowid: lastInsertRowid,
+      room: seq.no,
+      seq: message.seq,
+      content: message.content,
+    });
     seq.last = message.seq;
     if (clientId !== null) message.client_id = clientId;
     if (files) {

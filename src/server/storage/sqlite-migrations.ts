@@ -358,4 +358,33 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         WHERE substr(reader, 1, 2) = 'u:';
     `,
   },
+  {
+    version: 110,
+    sql: `
+      -- Where each room's messages are, by seq (issue 14; sqlite-room-index.ts).
+      -- As an index of messages, (room_id, seq) took a new entry at each room's end
+      -- in every commit: one page per room per commit, most of what a busy commit
+      -- wrote. As a table of its own it is written after the commit, a few
+      -- thousand entries at a time, room by room. room is the room's rowid (an
+      -- entry a quarter the size of one keyed by its UUID, placed in half the
+      -- time: bench/message-layout.ts), msg the message's, as the search index
+      -- keys on it: backups copy pages (sqlite-backup.ts), and Parley never runs
+      -- VACUUM, which may renumber the rowids of tables without an INTEGER PRIMARY KEY.
+      -- Every message up to room_seq_through has its entry; the store places the
+      -- ones after it at start. seq stays unique per room: the message log takes
+      -- each room's seqs from rooms.last_seq in its write transaction.
+      CREATE TABLE room_seq (
+        room INTEGER NOT NULL,
+        seq  INTEGER NOT NULL,
+        msg  INTEGER NOT NULL,
+        PRIMARY KEY (room, seq)
+      ) WITHOUT ROWID;
+      INSERT INTO room_seq (room, seq, msg)
+        SELECT r.rowid, m.seq, m.rowid FROM messages m JOIN rooms r ON r.id = m.room_id
+        ORDER BY r.rowid, m.seq;
+      INSERT INTO parley_meta (key, value)
+        SELECT 'room_seq_through', coalesce(max(rowid), 0) FROM messages;
+      DROP INDEX messages_room_seq;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@
 // batches after their commit instead of inside it.
 import type Database from 'better-sqlite3';
 import { indexText } from '../../protocol/search-text.js';
+import { CommitBacklog } from './sqlite-backlog.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 
 /** How long a new message may wait for the index. */
@@ -35,24 +36,12 @@ export interface Unindexed {
  * puts indexed messages back in that tail: indexing skips a rowid the index
  * holds.
  */
-export class SqliteSearchBacklog {
-  private pending: Unindexed[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
+export class SqliteSearchBacklog extends CommitBacklog<Unindexed> {
   private readonly indexTx: (entries: readonly Unindexed[]) => void;
   private readonly unindexedTail: Database.Statement<[], Unindexed>;
-  /** Indexes now, never throwing: the messages were committed, whatever happens to this. */
-  private readonly onTimer = (): void => {
-    try {
-      this.flush();
-    } catch {
-      // Busy or I/O: the messages keep waiting; the timer, a search or a change retries.
-      this.timer = null;
-      this.schedule();
-    }
-  };
 
   constructor(db: Database.Database, stmts: SqliteStatements) {
-    this.indexTx = db.transaction((entries: readonly Unindexed[]) => {
+    const indexTx = db.transaction((entries: readonly Unindexed[]) => {
       // Entries come in rowid order. Another store on this file (`npm run
       // bump-epoch` beside a running server) may have indexed some at its start
       // (`recover`), as may this one's after a deleted newest entry. One range
@@ -66,6 +55,8 @@ export class SqliteSearchBacklog {
         stmts.index.run(e.rowid, indexText(e.content));
       }
     });
+    super(indexTx, DELAY_MS, MAX_PENDING);
+    this.indexTx = indexTx;
     this.unindexedTail = db.prepare(
       `SELECT rowid, content FROM messages
         WHERE rowid > coalesce((SELECT max(id) FROM messages_fts_docsize), 0)
@@ -74,43 +65,9 @@ export class SqliteSearchBacklog {
     );
   }
 
-  /** Messages just committed; they reach the index within DELAY_MS. */
-  add(entries: readonly Unindexed[]): void {
-    for (const e of entries) this.pending.push(e);
-    if (this.pending.length >= MAX_PENDING) this.onTimer();
-    else this.schedule();
-  }
-
-  /** Indexes every waiting message now, in one transaction (outside any other). */
-  flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.pending.length === 0) return;
-    // Kept until the commit: a failed transaction leaves them waiting.
-    this.indexTx(this.pending);
-    this.pending = [];
-  }
-
   /** At start: indexes the messages a crash left out of the index. */
   recover(): void {
     const missing = this.unindexedTail.all();
     if (missing.length > 0) this.indexTx(missing);
-  }
-
-  /** Indexes what waits and stops the timer (the store is closing). */
-  close(): void {
-    try {
-      this.flush();
-    } catch {
-      // The next start indexes them (`recover`); closing goes on.
-    }
-  }
-
-  private schedule(): void {
-    if (this.timer || this.pending.length === 0) return;
-    this.timer = setTimeout(this.onTimer, DELAY_MS);
-    this.timer.unref();
   }
 }

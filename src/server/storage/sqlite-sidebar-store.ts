@@ -32,7 +32,7 @@ interface Params {
 
 /**
  * A sidebar with its counts in one statement. Per sidebar row: unread is a range
- * scan of messages_room_seq (room_id = ?, seq > last_read_seq), mentions one of
+ * scan of room_seq (room = ?, seq > last_read_seq), mentions one of
  * message_mentions_name (room_id = ?, name = ?, seq > last_read_seq) with each hit
  * checked in its message (deleted, own), each stopping at SIDEBAR_COUNT_CAP. The
  * work is the reader's unread messages (at most the cap per room), not the rooms'
@@ -42,12 +42,13 @@ interface Params {
 export const SIDEBAR_ENTRIES_SQL = `
   SELECT r.id, r.name, r.created_at, r.visibility, r.owner_id, r.kind, r.last_seq,
          s.last_read_seq, s.notify,
-         (SELECT count(*) FROM (SELECT 1 FROM messages m
-          WHERE m.room_id = s.room_id AND m.seq > s.last_read_seq
+         (SELECT count(*) FROM (SELECT 1 FROM room_seq q CROSS JOIN messages m ON m.rowid = q.msg
+          WHERE q.room = r.rowid AND q.seq > s.last_read_seq
             AND m.deleted_at IS NULL AND m.username <> @username
           LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS unread,
          (SELECT count(*) FROM (SELECT 1 FROM message_mentions n
-          JOIN messages m ON m.room_id = n.room_id AND m.seq = n.seq
+          CROSS JOIN room_seq q ON q.room = r.rowid AND q.seq = n.seq
+          CROSS JOIN messages m ON m.rowid = q.msg
           WHERE n.room_id = s.room_id AND n.name = @mention AND n.seq > s.last_read_seq
             AND m.deleted_at IS NULL AND m.username <> @username
           LIMIT ${SIDEBAR_COUNT_CAP}) AS capped) AS mentions
@@ -86,7 +87,11 @@ const LIVE = 'EXISTS (SELECT 1 FROM rooms WHERE id = @room AND deleted_at IS NUL
 export class SqliteSidebarStore implements SidebarStore {
   private readonly s;
 
-  constructor(db: Database.Database) {
+  /** @param beforeRead writes what waits for room_seq, which the counts read. */
+  constructor(
+    db: Database.Database,
+    private readonly beforeRead: () => void = () => {},
+  ) {
     this.s = {
       entries: db.prepare<Params, EntryRow>(SIDEBAR_ENTRIES_SQL),
       join: db.prepare<{ reader: string; room: string; notify: NotifyLevel; now: string }>(
@@ -136,10 +141,12 @@ export class SqliteSidebarStore implements SidebarStore {
   }
 
   async list(reader: SidebarReader): Promise<SidebarEntry[]> {
+    this.beforeRead();
     return this.s.entries.all(this.params(reader, null)).map(toEntry);
   }
 
   async get(reader: SidebarReader, roomId: string): Promise<SidebarEntry | null> {
+    this.beforeRead();
     const row = this.s.entries.get(this.params(reader, roomId));
     return row ? toEntry(row) : null;
   }

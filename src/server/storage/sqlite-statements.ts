@@ -14,10 +14,18 @@ const SELECT_MESSAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.
   m.client_id, m.attachments, ${STATE_SELECT} FROM messages m ${REPLY_JOIN}`;
 /**
  * Pages of history, as arrays: the state columns without the reply join, which
- * cost every row a lookup; the few replies get their previews afterwards.
+ * cost every row a lookup; the few replies get their previews afterwards. A
+ * room's messages are found by seq in room_seq (`s`; sqlite-room-index.ts), which
+ * CROSS JOIN keeps first.
  */
 const SELECT_PAGE = `SELECT m.id, m.room_id, m.seq, m.username, m.content, m.timestamp,
-  m.client_id, m.attachments, m.edited_at, m.reactions, m.mentions, m.reply_to FROM messages m`;
+  m.client_id, m.attachments, m.edited_at, m.reactions, m.mentions, m.reply_to
+  FROM room_seq s CROSS JOIN messages m ON m.rowid = s.msg`;
+/**
+ * The room's number in room_seq (its rowid), NULL once it is marked deleted, which
+ * hides the messages of a room not purged yet. Evaluated once per query.
+ */
+const LIVE_ROOM_NO = '(SELECT rowid FROM rooms WHERE id = ? AND deleted_at IS NULL)';
 const ROOM_COLUMNS = 'id, name, created_at, visibility, owner_id, kind';
 // Accounts mode: public rooms, and private ones the viewer is a member of; every
 // room when @viewer is NULL (open mode).
@@ -63,7 +71,15 @@ export function prepareStatements(db: Database.Database) {
          WHERE (created_at, rowid) > (@createdAt, @pos) AND deleted_at IS NULL AND ${VISIBLE_TO}
          ORDER BY created_at, rowid LIMIT @limit`,
     ),
-    setSeq: db.prepare<[number, string]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
+    // By rowid, the room's number: no lookup of its id.
+    setSeq: db.prepare<[number, number]>('UPDATE rooms SET last_seq = ? WHERE rowid = ?'),
+    // Another connection committed to the file since this one last read it: this
+    // value changed (SqliteMessageLog's room cache).
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    // A batch's first message to a room: its number (room_seq) and newest seq.
+    roomToAppend: db.prepare<[string], { no: number; last_seq: number }>(
+      'SELECT rowid AS no, last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
+    ),
     latestSeq: db.prepare<[string], { last_seq: number }>(
       'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
     ),
@@ -72,12 +88,17 @@ export function prepareStatements(db: Database.Database) {
       "INSERT INTO parley_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     ),
     // Purging a deleted room: the oldest deletion first, a slice of its messages
-    // at a time (through messages_room_seq), then its row.
+    // at a time (found in room_seq, whose entries go with them), then its row.
     nextDeleted: db.prepare<[], { id: string }>(
       'SELECT id FROM rooms WHERE deleted_at IS NOT NULL ORDER BY deleted_at LIMIT 1',
     ),
     purgeMessages: db.prepare<[string, number]>(
-      'DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE room_id = ? LIMIT ?)',
+      `DELETE FROM messages WHERE rowid IN (SELECT msg FROM room_seq
+         WHERE room = (SELECT rowid FROM rooms WHERE id = ?) ORDER BY seq LIMIT ?)`,
+    ),
+    purgeSeqs: db.prepare<[string, number]>(
+      `DELETE FROM room_seq WHERE (room, seq) IN (SELECT room, seq FROM room_seq
+         WHERE room = (SELECT rowid FROM rooms WHERE id = ?) ORDER BY seq LIMIT ?)`,
     ),
     purgeChanges: db.prepare<[string, number]>(
       'DELETE FROM message_changes WHERE rowid IN (SELECT rowid FROM message_changes WHERE room_id = ? LIMIT ?)',
@@ -209,17 +230,17 @@ export function prepareStatements(db: Database.Database) {
     ),
     // Pages of history come back as arrays (raw), a third cheaper than row objects.
     recent: db
-      .prepare<[string, number, string, number], MessageTuple>(
+      .prepare<[string, number, number], MessageTuple>(
         `${SELECT_PAGE}
-         WHERE m.room_id = ? AND m.seq < ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
-         ORDER BY m.seq DESC LIMIT ?`,
+         WHERE s.room = ${LIVE_ROOM_NO} AND s.seq < ? AND m.deleted_at IS NULL
+         ORDER BY s.seq DESC LIMIT ?`,
       )
       .raw(true),
     after: db
-      .prepare<[string, number, string, number], MessageTuple>(
+      .prepare<[string, number, number], MessageTuple>(
         `${SELECT_PAGE}
-         WHERE m.room_id = ? AND m.seq > ? AND m.deleted_at IS NULL AND ${ROOM_LIVE}
-         ORDER BY m.seq LIMIT ?`,
+         WHERE s.room = ${LIVE_ROOM_NO} AND s.seq > ? AND m.deleted_at IS NULL
+         ORDER BY s.seq LIMIT ?`,
       )
       .raw(true),
   };

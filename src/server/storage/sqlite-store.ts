@@ -33,6 +33,7 @@ import { SqliteAccountStore } from './sqlite-account-store.js';
 import { SqliteMessageLog } from './sqlite-message-log.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqlitePushStore } from './sqlite-push-store.js';
+import { SqliteRoomIndex } from './sqlite-room-index.js';
 import { type ReplyLookup, toMessage, toRoom, toUpload, tupleToMessage } from './sqlite-rows.js';
 import { searchMessages } from './sqlite-search.js';
 import { SqliteSearchBacklog } from './sqlite-search-backlog.js';
@@ -55,6 +56,7 @@ export class SqliteStore implements ChatStore {
   private stmts!: SqliteStatements;
   private log!: SqliteMessageLog;
   private indexBacklog!: SqliteSearchBacklog;
+  private roomIndex!: SqliteRoomIndex;
   private purgeTx!: (limit: number) => number;
   private wal!: SqliteWal;
   /** Rows of deleted rooms were removed since the WAL was last emptied. */
@@ -102,10 +104,13 @@ export class SqliteStore implements ChatStore {
     this.migrate();
     this.reindexOnNewTokens();
     this.stmts = prepareStatements(this.db);
+    // A crash may have come between a commit and its messages' room_seq entries
+    // or their indexing.
+    this.roomIndex = new SqliteRoomIndex(this.db);
+    this.roomIndex.recover();
     this.indexBacklog = new SqliteSearchBacklog(this.db, this.stmts);
-    // A crash may have come between a commit and its messages' indexing.
     this.indexBacklog.recover();
-    this.log = new SqliteMessageLog(this.db, this.stmts, this.indexBacklog);
+    this.log = new SqliteMessageLog(this.db, this.stmts, this.roomIndex, this.indexBacklog);
     this.purgeTx = this.db.transaction((limit: number) => this.purgeRows(limit));
     this.createRoomTx = this.db.transaction(
       (room: Room, members: readonly string[], dmKey: string | null) => {
@@ -144,7 +149,7 @@ export class SqliteStore implements ChatStore {
 
   /** Sidebars and read positions, in this store's database (after init). */
   sidebarStore(): SidebarStore {
-    this.sidebars ??= new SqliteSidebarStore(this.db);
+    this.sidebars ??= new SqliteSidebarStore(this.db, () => this.roomIndex.flush());
     return this.sidebars;
   }
 
@@ -270,12 +275,15 @@ export class SqliteStore implements ChatStore {
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {
+    this.log.forget(roomId);
     return this.stmts.markDeleted.run(new Date().toISOString(), roomId).changes > 0;
   }
 
   async purgeSlice(limit: number): Promise<number> {
-    // Deleting a message row takes its tokens out of the index: they must be in it.
+    // Deleting a message row takes its tokens out of the index: they must be in
+    // it. The purge finds a room's messages in room_seq.
     this.indexBacklog.flush();
+    this.roomIndex.flush();
     const removed = this.purgeTx(Math.max(1, Math.floor(limit)));
     // Once per purge, when it is done: emptying the WAL after every slice would
     // put a checkpoint's copy and fsync on the event loop between slices.
@@ -293,7 +301,11 @@ export class SqliteStore implements ChatStore {
     while (removed < limit) {
       const room = this.stmts.nextDeleted.get();
       if (!room) break;
-      removed += this.stmts.purgeMessages.run(room.id, limit - removed).changes;
+      const slice = limit - removed;
+      const messages = this.stmts.purgeMessages.run(room.id, slice).changes;
+      this.stmts.purgeSeqs.run(room.id, slice);
+      if (messages > 0) this.roomIndex.purged();
+      removed += messages;
       if (removed >= limit) break;
       removed += this.stmts.purgeChanges.run(room.id, limit - removed).changes;
       if (removed >= limit) break;
@@ -315,7 +327,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async recentMessages(roomId: string, limit: number, beforeSeq?: number): Promise<Message[]> {
-    const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, roomId, limit);
+    this.roomIndex.flush();
+    const rows = this.stmts.recent.all(roomId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
     const out = new Array<Message>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       out[rows.length - 1 - i] = tupleToMessage(rows[i]!, this.replyOf);
@@ -324,7 +337,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async messagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    const rows = this.stmts.after.all(roomId, afterSeq, roomId, limit);
+    this.roomIndex.flush();
+    const rows = this.stmts.after.all(roomId, afterSeq, limit);
     return rows.map((row) => tupleToMessage(row, this.replyOf));
   }
 
@@ -343,7 +357,8 @@ export class SqliteStore implements ChatStore {
 
   async entriesAfter(roomId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
     // Two index range scans, merged: each side holds at most `limit` of the first `limit`.
-    const messages = this.stmts.after.all(roomId, afterSeq, roomId, limit);
+    this.roomIndex.flush();
+    const messages = this.stmts.after.all(roomId, afterSeq, limit);
     const changes = this.stmts.changesAfter.all(roomId, afterSeq, roomId, limit);
     const current = messages.map((row) => tupleToMessage(row, this.replyOf));
     return mergeLog(current, changes.map(toChange), limit);
@@ -408,7 +423,10 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
-    if (this.db?.open) this.indexBacklog?.close();
+    if (this.db?.open) {
+      this.roomIndex?.close();
+      this.indexBacklog?.close();
+    }
     // The checkpointer's connection goes first: the last one to close removes the WAL.
     await this.wal?.close();
     if (this.db?.open) this.db.close();
