@@ -9,8 +9,8 @@
 // - `room-index-int`: the same keyed by an integer room number instead of the
 //   room's UUID (smaller entries);
 // - `no-room-index`: the rows without `(room_id, seq)`, to show what it costs;
-// - `room-seq-N`: the rows without it, and `(room_id, seq) -> rowid` entries in a
-//   table of their own written every N messages, room by room, in a transaction
+// - `room-seq-N`: the rows without it, and `(room number, seq) -> rowid` entries in
+//   a table of their own written every N messages, room by room, in a transaction
 //   of their own (Parley since round 9: room_seq, sqlite-room-index.ts);
 // - `log-N`: new rows into a log without the room index, moved into the indexed
 //   table in room order every N messages (rows and their other indexes written
@@ -52,14 +52,14 @@ function run(layout: string): number {
     db.pragma('synchronous = NORMAL');
     db.pragma('wal_autocheckpoint = 10000');
     db.exec(`CREATE TABLE messages (${COLUMNS}); ${KEYS('messages')}`);
-    if (layout === 'room-index') {
+    if (layout === 'room-index' || layout.startsWith('log-')) {
       db.exec('CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq)');
     } else if (layout === 'room-index-int') {
       db.exec('CREATE UNIQUE INDEX messages_room_seq ON messages (room_no, seq)');
     }
     db.exec(`CREATE TABLE log (${COLUMNS}); ${KEYS('log')}`);
-    db.exec(`CREATE TABLE room_seq (room_id TEXT NOT NULL, seq INTEGER NOT NULL,
-      msg INTEGER NOT NULL, PRIMARY KEY (room_id, seq)) WITHOUT ROWID`);
+    db.exec(`CREATE TABLE room_seq (room INTEGER NOT NULL, seq INTEGER NOT NULL,
+      msg INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID`);
     const moveEvery = every(layout, 'log-');
     const placeEvery = every(layout, 'room-seq-');
     const insert = db.prepare(
@@ -71,9 +71,9 @@ function run(layout: string): number {
       db.exec('INSERT INTO messages SELECT * FROM log ORDER BY room_id, seq; DELETE FROM log;');
     });
     // room_seq's entries wait here, grouped by room (each room's come in seq order).
-    const unplaced = new Map<string, [number, number | bigint][]>();
+    const unplaced = new Map<number, [number, number | bigint][]>();
     let waiting = 0;
-    const placeOne = db.prepare('INSERT INTO room_seq (room_id, seq, msg) VALUES (?, ?, ?)');
+    const placeOne = db.prepare('INSERT INTO room_seq (room, seq, msg) VALUES (?, ?, ?)');
     const place = db.transaction(() => {
       for (const [room, list] of unplaced)
         for (const [seq, msg] of list) placeOne.run(room, seq, msg);
@@ -94,9 +94,9 @@ function run(layout: string): number {
         seqs[r] = seq;
         const row = insert.run(uuidv7(), room, seq, `user ${k & 1}`, content, now, uuidv7(), r);
         if (placeEvery) {
-          const list = unplaced.get(room);
+          const list = unplaced.get(r);
           if (list) list.push([seq, row.lastInsertRowid]);
-          else unplaced.set(room, [[seq, row.lastInsertRowid]]);
+          else unplaced.set(r, [[seq, row.lastInsertRowid]]);
           waiting++;
         }
       }
