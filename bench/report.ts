@@ -331,7 +331,7 @@ export function toMarkdown(report: Report, chartFile: string): string {
         'ceiling + SQLite is the ceiling that stores each message before sending it, the cheapest correct way: ' +
           "Parley's own migrations make the file (the same table, indexes and search index), each turn's messages " +
           "go into one transaction (the rows, each room's newest seq) with the same pragmas, and the search index " +
-          "takes them after the commit, 500 at a time or every 250 ms, as Parley's does; nothing is validated " +
+          "and room_seq take them after the commit (500 or 250 ms, 5,000 or a second), as Parley's do; nothing is validated " +
           '(bench/baselines/floor-store.ts). Storage is its CPU above the ceiling; what remains of Parley above it ' +
           "is Parley's own code (below zero where Parley's batching and framing cost less than the floor's).",
       );
