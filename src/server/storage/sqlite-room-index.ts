@@ -25,13 +25,13 @@ const THROUGH = 'room_seq_through';
 /**
  * Kept in a room's order, an entry lands at that room's end of the index: a
  * commit of 450 messages over 500 rooms wrote about 600 of its 700 pages there,
- * one per room, and a store of those rows cost 15 to 17 µs a message against 4
- * to 5 without that index (`npx tsx bench/message-layout.ts`). Written a few
- * thousand at a time, room by room, each room's page is written once for all of
- * its entries.
+ * one per room, and bare tables with that index cost about three times as much
+ * per stored row as without it (`npx tsx bench/message-layout.ts`). Written a
+ * few thousand at a time, room by room, each room's page is written once for all
+ * of its entries there.
  *
- * Nothing reads room_seq past this backlog: history, resume, unread counts,
- * search by room and the purge write what waits first (`flush`). After a crash,
+ * Nothing reads room_seq past this backlog: history, resume, unread counts and
+ * the purge write what waits first (`flush`). After a crash,
  * the messages stored since the last write are placed at start (`recover`):
  * every message with a rowid up to room_seq_through (in parley_meta) has its
  * entry. Rowids are taken in commit order, and a purge that deletes the newest
