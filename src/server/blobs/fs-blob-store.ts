@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,6 +49,7 @@ export class FsBlobStore implements BlobStore {
     const id = newBlobId();
     const partial = join(this.tmp, id);
     let size = 0;
+    const file = createWriteStream(partial, { flags: 'wx' });
     try {
       await pipeline(
         limited(source, maxBytes),
@@ -57,12 +59,15 @@ export class FsBlobStore implements BlobStore {
             yield chunk;
           }
         },
-        createWriteStream(partial, { flags: 'wx' }),
+        file,
       );
       const final = this.path(id);
       await mkdir(join(final, '..'), { recursive: true });
       await rename(partial, final);
     } catch (error) {
+      // A file stream destroyed while it is still opening creates its file after
+      // the pipeline has failed: removing it before the stream closed left it behind.
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
       await rm(partial, { force: true });
       throw error;
     }
