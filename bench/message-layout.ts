@@ -12,6 +12,7 @@
 // - `room-seq-N`: the rows without it, and `(room number, seq) -> rowid` entries in
 //   a table of their own written every N messages, room by room, in a transaction
 //   of their own (Parley since round 9: room_seq, sqlite-room-index.ts);
+// - `room-seq-uuid-N`: the same keyed by the room's UUID instead of its number;
 // - `log-N`: new rows into a log without the room index, moved into the indexed
 //   table in room order every N messages (rows and their other indexes written
 //   twice).
@@ -58,10 +59,11 @@ function run(layout: string): number {
       db.exec('CREATE UNIQUE INDEX messages_room_seq ON messages (room_no, seq)');
     }
     db.exec(`CREATE TABLE log (${COLUMNS}); ${KEYS('log')}`);
-    db.exec(`CREATE TABLE room_seq (room INTEGER NOT NULL, seq INTEGER NOT NULL,
-      msg INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID`);
+    const byUuid = layout.startsWith('room-seq-uuid-');
+    db.exec(`CREATE TABLE room_seq (room ${byUuid ? 'TEXT' : 'INTEGER'} NOT NULL,
+      seq INTEGER NOT NULL, msg INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID`);
     const moveEvery = every(layout, 'log-');
-    const placeEvery = every(layout, 'room-seq-');
+    const placeEvery = every(layout, byUuid ? 'room-seq-uuid-' : 'room-seq-');
     const insert = db.prepare(
       `INSERT INTO ${moveEvery ? 'log' : 'messages'}
          (id, room_id, seq, username, content, timestamp, client_id, room_no)
@@ -71,7 +73,7 @@ function run(layout: string): number {
       db.exec('INSERT INTO messages SELECT * FROM log ORDER BY room_id, seq; DELETE FROM log;');
     });
     // room_seq's entries wait here, grouped by room (each room's come in seq order).
-    const unplaced = new Map<number, [number, number | bigint][]>();
+    const unplaced = new Map<number | string, [number, number | bigint][]>();
     let waiting = 0;
     const placeOne = db.prepare('INSERT INTO room_seq (room, seq, msg) VALUES (?, ?, ?)');
     const place = db.transaction(() => {
@@ -94,9 +96,10 @@ function run(layout: string): number {
         seqs[r] = seq;
         const row = insert.run(uuidv7(), room, seq, `user ${k & 1}`, content, now, uuidv7(), r);
         if (placeEvery) {
-          const list = unplaced.get(r);
+          const key = byUuid ? room : r;
+          const list = unplaced.get(key);
           if (list) list.push([seq, row.lastInsertRowid]);
-          else unplaced.set(r, [[seq, row.lastInsertRowid]]);
+          else unplaced.set(key, [[seq, row.lastInsertRowid]]);
           waiting++;
         }
       }

@@ -14,6 +14,7 @@
 import Database from 'better-sqlite3';
 import { indexText } from '../../src/protocol/search-text.js';
 import { uuidv7 } from '../../src/protocol/uuid7.js';
+import { CommitBacklog } from '../../src/server/storage/sqlite-backlog.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/server/storage/sqlite-wal.js';
 import type { BaselineRoom } from './common.js';
@@ -54,13 +55,12 @@ export class FloorStore {
   /** Each room's rowid, its number in room_seq. */
   private readonly roomNo = new Map<string, number>();
   private readonly write: (batch: readonly Pending[]) => void;
-  private readonly indexAll: (batch: readonly Committed[]) => void;
-  private readonly placeAll: (batch: readonly Committed[]) => void;
+  /** Parley's own after-commit backlogs: the search index's and room_seq's. */
+  private readonly unindexed: CommitBacklog<Committed>;
+  private readonly unplaced: CommitBacklog<Committed>;
   private pending: Pending[] = [];
-  private unindexed: Committed[] = [];
-  private unplaced: Committed[] = [];
-  private indexTimer: NodeJS.Timeout | null = null;
-  private placeTimer: NodeJS.Timeout | null = null;
+  /** This turn's stored messages, once committed. */
+  private committed: Committed[] = [];
 
   /** Creates the file with Parley's migrations, then reopens it bare. */
   static async open(path: string): Promise<FloorStore> {
@@ -105,18 +105,18 @@ export class FloorStore {
           room: this.roomNo.get(data.room_id) as number,
           seq: data.seq,
         };
-        this.unindexed.push(stored);
-        this.unplaced.push(stored);
+        this.committed.push(stored);
         seqs.set(data.room_id, data.seq);
       }
       for (const [roomId, seq] of seqs) this.setSeq.run(seq, roomId);
       seqs.clear();
     });
-    this.indexAll = db.transaction((batch: readonly Committed[]) => {
+    const indexAll = db.transaction((batch: readonly Committed[]) => {
       for (const m of batch) this.index.run(m.rowid, indexText(m.content));
     });
+    this.unindexed = new CommitBacklog(indexAll, 250, 500);
     const place = db.prepare('INSERT INTO room_seq (room, seq, msg) VALUES (?, ?, ?)');
-    this.placeAll = db.transaction((batch: readonly Committed[]) => {
+    const placeAll = db.transaction((batch: readonly Committed[]) => {
       const byRoom = new Map<number, Committed[]>();
       for (const m of batch) {
         const list = byRoom.get(m.room);
@@ -125,6 +125,7 @@ export class FloorStore {
       }
       for (const list of byRoom.values()) for (const m of list) place.run(m.room, m.seq, m.rowid);
     });
+    this.unplaced = new CommitBacklog(placeAll, 1_000, 5_000);
   }
 
   /** The room's row, which a message's foreign key needs, and its number. */
@@ -166,31 +167,14 @@ export class FloorStore {
     }
     this.write(batch);
     for (const { data, deliver } of batch) deliver(data);
-    if (this.unindexed.length >= 500) this.indexNow();
-    else this.indexTimer ??= setTimeout(this.indexNow, 250);
-    if (this.unplaced.length >= 5_000) this.placeNow();
-    else this.placeTimer ??= setTimeout(this.placeNow, 1_000);
-  };
-
-  private readonly indexNow = (): void => {
-    if (this.indexTimer) clearTimeout(this.indexTimer);
-    this.indexTimer = null;
-    const batch = this.unindexed;
-    this.unindexed = [];
-    this.indexAll(batch);
-  };
-
-  private readonly placeNow = (): void => {
-    if (this.placeTimer) clearTimeout(this.placeTimer);
-    this.placeTimer = null;
-    const batch = this.unplaced;
-    this.unplaced = [];
-    this.placeAll(batch);
+    this.unindexed.add(this.committed);
+    this.unplaced.add(this.committed);
+    this.committed = [];
   };
 
   close(): void {
-    this.indexNow();
-    this.placeNow();
+    this.unindexed.close();
+    this.unplaced.close();
     this.db.close();
   }
 }

@@ -132,7 +132,7 @@ export class SqliteMessageLog {
       const known = this.known.get(roomId);
       if (known) seq = { no: known.no, stored: known.seq, last: known.seq };
       else {
-        const row = this.stmts.roomToAppend.get(roomId);
+        const row = this.stmts.latestSeq.get(roomId);
         seq = row ? { no: row.no, stored: row.last_seq, last: row.last_seq } : null;
       }
       this.batchSeq.set(roomId, seq);

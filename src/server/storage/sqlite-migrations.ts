@@ -366,8 +366,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       -- in every commit: one page per room per commit, most of what a busy commit
       -- wrote. As a table of its own it is written after the commit, a few
       -- thousand entries at a time, room by room. room is the room's rowid (an
-      -- entry a quarter the size of one keyed by its UUID, placed in half the
-      -- time: bench/message-layout.ts), msg the message's, as the search index
+      -- entry a quarter the size of one keyed by its UUID, and placed faster:
+      -- bench/message-layout.ts), msg the message's, as the search index
       -- keys on it: backups copy pages (sqlite-backup.ts), and Parley never runs
       -- VACUUM, which may renumber the rowids of tables without an INTEGER PRIMARY KEY.
       -- Every message up to room_seq_through has its entry; the store places the

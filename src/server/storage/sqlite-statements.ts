@@ -76,12 +76,9 @@ export function prepareStatements(db: Database.Database) {
     // Another connection committed to the file since this one last read it: this
     // value changed (SqliteMessageLog's room cache).
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-    // A batch's first message to a room: its number (room_seq) and newest seq.
-    roomToAppend: db.prepare<[string], { no: number; last_seq: number }>(
+    // A live room's newest seq, and its number in room_seq.
+    latestSeq: db.prepare<[string], { no: number; last_seq: number }>(
       'SELECT rowid AS no, last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
-    ),
-    latestSeq: db.prepare<[string], { last_seq: number }>(
-      'SELECT last_seq FROM rooms WHERE id = ? AND deleted_at IS NULL',
     ),
     epoch: db.prepare<[], { value: string }>("SELECT value FROM parley_meta WHERE key = 'epoch'"),
     setEpoch: db.prepare<[string]>(
